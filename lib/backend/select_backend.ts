@@ -1,0 +1,146 @@
+/**
+ * Choosing and preparing the tfjs backend: the only place in metriclab that calls
+ * `tf.setBackend`.
+ *
+ * Order for `auto`: `tensorflow` (@tensorflow/tfjs-node, native libtensorflow) where it
+ * loads, then `wasm` (XNNPACK, with the fast gradient kernels of
+ * {@linkcode installFastGradients}). `webgpu` and `cpu` are chosen by name.
+ *
+ * @module
+ */
+import * as tf from "../tf.ts";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { installFastGradients } from "./fast_gradients.ts";
+
+/** The backend names the `--backend` flag accepts. */
+export const BACKEND_NAMES = ["auto", "tensorflow", "wasm", "webgpu", "cpu"] as const;
+
+/** A name from {@linkcode BACKEND_NAMES}. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** Options of {@linkcode selectBackend}. */
+export interface SelectBackendOptions {
+  /**
+   * Threads for the wasm backend. More than 1 is opt-in: tfjs-wasm's pthreads need
+   * workers that Deno does not start; when that fails the backend runs on one thread
+   * and a warning says so.
+   * @default 1
+   */
+  threads?: number;
+}
+
+/** What {@linkcode selectBackend} set up. */
+export interface BackendInfo {
+  /** The backend asked for. */
+  requested: BackendName;
+  /** The backend that runs. */
+  name: Exclude<BackendName, "auto">;
+  /** One line saying which backend runs and why. */
+  reason: string;
+  /** Threads the backend computes on. */
+  threads: number;
+  /** Package versions, for the run's config. */
+  versions: Record<string, string>;
+  /** Things that did not go as asked, for the caller to print. */
+  warnings: string[];
+}
+
+async function tryTensorflow(): Promise<string | null> {
+  try {
+    // A variable specifier keeps this import dynamic: a static import of an absent
+    // package is a fatal error that cannot be caught.
+    const specifier = "npm:@tensorflow/tfjs-node@4.22.0";
+    await import(specifier);
+    if (!(await tf.setBackend("tensorflow"))) return "tfjs-node loaded but did not initialise";
+    return null;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return `@tensorflow/tfjs-node is not usable here (${message.slice(0, 160)})`;
+  }
+}
+
+async function tryWebgpu(): Promise<string | null> {
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  if (!gpu) return "this Deno has no WebGPU (navigator.gpu is undefined)";
+  try {
+    if (!(await gpu.requestAdapter())) return "WebGPU found no GPU adapter";
+    const specifier = "@tensorflow/tfjs-backend-webgpu";
+    await import(specifier);
+    if (!(await tf.setBackend("webgpu"))) return "the webgpu backend did not initialise";
+    return null;
+  } catch (error) {
+    return `WebGPU failed: ${error instanceof Error ? error.message.split("\n")[0] : error}`;
+  }
+}
+
+async function setWasm(threads: number, warnings: string[]): Promise<number> {
+  if (threads > 1) {
+    warnings.push(
+      `--threads ${threads}: multithreaded wasm is not available under Deno (tfjs-wasm starts its pthread workers from blob: URLs that Deno's worker_threads rejects); running on 1 thread`,
+    );
+  }
+  if (!(await tf.setBackend("wasm"))) throw new Error("Cannot start the wasm backend");
+  await tf.ready();
+  warnings.push(...installFastGradients("wasm").warnings);
+  return 1;
+}
+
+/**
+ * Selects, initialises and prepares a tfjs backend.
+ *
+ * @param requested A name from {@linkcode BACKEND_NAMES}.
+ * @param options Threads.
+ * @returns What runs, why, and warnings.
+ * @throws {RangeError} On an unknown name or thread count.
+ * @throws {Error} When a backend asked for by name cannot start.
+ *
+ * @example
+ * ```ts
+ * import { selectBackend } from "./select_backend.ts";
+ * const info = await selectBackend("cpu");
+ * if (info.name !== "cpu") throw new Error(info.reason);
+ * ```
+ */
+export async function selectBackend(
+  requested: string = "auto",
+  options: SelectBackendOptions = {},
+): Promise<BackendInfo> {
+  if (!(BACKEND_NAMES as readonly string[]).includes(requested)) {
+    throw new RangeError(
+      `Unknown backend "${requested}": expected one of ${BACKEND_NAMES.join(", ")}`,
+    );
+  }
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`Invalid --threads ${threads}: must be a positive integer`);
+  }
+  const warnings: string[] = [];
+  const versions: Record<string, string> = { "tfjs-core": tf.version_core, deno: Deno.version.deno };
+  const name = requested as BackendName;
+  const done = (
+    used: BackendInfo["name"],
+    reason: string,
+    usedThreads = 1,
+  ): BackendInfo => ({ requested: name, name: used, reason, threads: usedThreads, versions, warnings });
+
+  if (name === "tensorflow" || name === "auto") {
+    const failure = await tryTensorflow();
+    if (failure === null) return done("tensorflow", "backend tensorflow: native libtensorflow");
+    if (name === "tensorflow") throw new Error(`Cannot use --backend tensorflow: ${failure}`);
+    const used = await setWasm(threads, warnings);
+    return done("wasm", `backend wasm (auto: ${failure})`, used);
+  }
+  if (name === "webgpu") {
+    const failure = await tryWebgpu();
+    if (failure !== null) throw new Error(`Cannot use --backend webgpu: ${failure}`);
+    return done("webgpu", "backend webgpu: asked for by name");
+  }
+  if (name === "wasm") {
+    const used = await setWasm(threads, warnings);
+    return done("wasm", "backend wasm: asked for by name", used);
+  }
+  if (!(await tf.setBackend("cpu"))) throw new Error("Cannot start the cpu backend");
+  warnings.push(...installFastGradients("cpu").warnings);
+  return done("cpu", "backend cpu: asked for by name (the slow reference)");
+}

@@ -1,0 +1,391 @@
+/**
+ * Checking metriclab against the reference vectors of pytorch-metric-learning 2.8.1.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Distance, EmbeddingMatrix, IndicesTuple, MetricLoss, Miner } from "../types.ts";
+import { lpDistance } from "../distances/lp_distance.ts";
+import { cosineSimilarity } from "../distances/cosine_similarity.ts";
+import { dotProductSimilarity } from "../distances/dot_product_similarity.ts";
+import { batchHardMiner } from "../miners/batch_hard_miner.ts";
+import { batchEasyHardMiner } from "../miners/batch_easy_hard_miner.ts";
+import { type TripletType, tripletMarginMiner } from "../miners/triplet_margin_miner.ts";
+import { pairMarginMiner } from "../miners/pair_margin_miner.ts";
+import { multiSimilarityMiner } from "../miners/multi_similarity_miner.ts";
+import { canonicalIndices, toTriplets } from "../miners/tuples.ts";
+import { contrastiveLoss } from "../losses/contrastive_loss.ts";
+import { tripletMarginLoss } from "../losses/triplet_margin_loss.ts";
+import { multiSimilarityLoss } from "../losses/multi_similarity_loss.ts";
+import { ntXentLoss } from "../losses/nt_xent_loss.ts";
+import { arcFaceLoss } from "../losses/arc_face_loss.ts";
+import { proxyAnchorLoss } from "../losses/proxy_anchor_loss.ts";
+import {
+  compareArrays,
+  DISTANCE_ARRAY_TOL,
+  DISTANCE_TENSOR_TOL,
+  flatten,
+  GRAD_TOL,
+  LOSS_TOL,
+} from "./_compare.ts";
+import type { CheckCounts } from "./_counts.ts";
+import { checkAccuracy } from "./check_accuracy.ts";
+
+// deno-lint-ignore no-explicit-any
+type Obj = Record<string, any>;
+
+/** The outcome of {@linkcode runConformance}. */
+export interface ConformanceResult extends CheckCounts {
+  /** The reference files read, by name. */
+  files: string[];
+}
+
+const KNOWN_SECTIONS = new Set([
+  "provenance",
+  "case",
+  "embeddings",
+  "labels",
+  "distances",
+  "miners",
+  "losses",
+  "custom_indices",
+  "losses_custom_indices",
+  "accuracy",
+]);
+
+/** Our distance for a PML distance spec, or a reason it cannot be mapped. */
+function distanceOf(spec: Obj | undefined): Distance | string {
+  if (!spec || typeof spec !== "object") return "no distance spec";
+  const normalize = spec.normalize_embeddings ?? true;
+  if (spec.class === "LpDistance") {
+    if ((spec.p ?? 2) !== 2) return `LpDistance p=${spec.p} is not supported`;
+    return lpDistance({ normalize, p: 2, power: spec.power ?? 1 });
+  }
+  if ((spec.power ?? 1) !== 1) return `${spec.class} power=${spec.power} is not supported`;
+  if (spec.class === "CosineSimilarity") return cosineSimilarity();
+  if (spec.class === "DotProductSimilarity" && !normalize) return dotProductSimilarity();
+  return `distance ${JSON.stringify(spec)} is not supported`;
+}
+
+/** Our miner for a `miners` entry, or a reason it cannot be mapped. */
+function minerOf(entry: Obj): Miner | string {
+  const distance = distanceOf(entry.distance);
+  if (typeof distance === "string") return distance;
+  const h: Obj = entry.hyperparameters ?? {};
+  switch (entry.miner) {
+    case "BatchHardMiner":
+      return batchHardMiner({ distance });
+    case "BatchEasyHardMiner":
+      if (
+        (h.pos_strategy ?? "easy") !== "easy" || (h.neg_strategy ?? "semihard") !== "semihard" ||
+        h.allowed_pos_range != null || h.allowed_neg_range != null
+      ) return `BatchEasyHardMiner ${JSON.stringify(h)} is not supported`;
+      return batchEasyHardMiner({ distance });
+    case "TripletMarginMiner":
+      return tripletMarginMiner({
+        margin: h.margin,
+        type: h.type_of_triplets as TripletType,
+        distance,
+      });
+    case "PairMarginMiner":
+      return pairMarginMiner({ posMargin: h.pos_margin, negMargin: h.neg_margin, distance });
+    case "MultiSimilarityMiner":
+      return multiSimilarityMiner({ epsilon: h.epsilon, distance });
+    default:
+      return `miner ${entry.miner} is not supported`;
+  }
+}
+
+/** Our loss for a `losses` entry (with weights loaded), or a reason it cannot be mapped. */
+function lossOf(entry: Obj): MetricLoss | string {
+  const distance = distanceOf(entry.distance);
+  if (typeof distance === "string") return distance;
+  const h: Obj = entry.hyperparameters ?? {};
+  const reducer = JSON.stringify(entry.reducer ?? {});
+  const expectReducer = (...names: string[]) => names.every((n) => reducer.includes(`"${n}"`));
+  switch (entry.loss) {
+    case "ContrastiveLoss":
+      if (!expectReducer("AvgNonZeroReducer")) return `reducer ${reducer} is not supported`;
+      return contrastiveLoss({ posMargin: h.pos_margin, negMargin: h.neg_margin, distance });
+    case "TripletMarginLoss":
+      if (h.swap || h.smooth_loss || (h.triplets_per_anchor ?? "all") !== "all") {
+        return `TripletMarginLoss ${JSON.stringify(h)} is not supported`;
+      }
+      if (!expectReducer("AvgNonZeroReducer")) return `reducer ${reducer} is not supported`;
+      return tripletMarginLoss({ margin: h.margin, distance });
+    case "MultiSimilarityLoss":
+      if (!expectReducer("MeanReducer")) return `reducer ${reducer} is not supported`;
+      return multiSimilarityLoss({ alpha: h.alpha, beta: h.beta, base: h.base, distance });
+    case "NTXentLoss":
+      if (!expectReducer("MeanReducer")) return `reducer ${reducer} is not supported`;
+      return ntXentLoss({ temperature: h.temperature, distance });
+    case "ArcFaceLoss":
+      if (!(distance.isInverted && distance.normalize && distance.config().name === "cosine")) {
+        return "ArcFaceLoss with a non-cosine distance is not supported";
+      }
+      return arcFaceLoss({
+        numClasses: h.num_classes,
+        embeddingSize: h.embedding_size,
+        margin: h.margin_degrees,
+        scale: h.scale,
+        weights: flatten(entry.weights),
+      });
+    case "ProxyAnchorLoss":
+      if (distance.config().name !== "cosine") {
+        return "ProxyAnchorLoss with a non-cosine distance is not supported";
+      }
+      return proxyAnchorLoss({
+        numClasses: h.num_classes,
+        embeddingSize: h.embedding_size,
+        margin: h.margin,
+        alpha: h.alpha,
+        weights: flatten(entry.weights),
+      });
+    default:
+      return `loss ${entry.loss} is not supported`;
+  }
+}
+
+/** Reads an index tuple in any of the stored forms, or undefined when unrecognised. */
+function indicesOf(value: unknown): IndicesTuple | undefined {
+  const i32 = (v: unknown) => Int32Array.from(v as number[]);
+  if (Array.isArray(value)) {
+    if (value.length === 3) {
+      return { kind: "triplets", anchors: i32(value[0]), positives: i32(value[1]), negatives: i32(value[2]) };
+    }
+    if (value.length === 4) {
+      return {
+        kind: "pairs",
+        posAnchors: i32(value[0]),
+        positives: i32(value[1]),
+        negAnchors: i32(value[2]),
+        negatives: i32(value[3]),
+      };
+    }
+    return undefined;
+  }
+  if (!value || typeof value !== "object") return undefined;
+  const o = value as Obj;
+  if (Array.isArray(o.anchors) && Array.isArray(o.positives) && Array.isArray(o.negatives)) {
+    return { kind: "triplets", anchors: i32(o.anchors), positives: i32(o.positives), negatives: i32(o.negatives) };
+  }
+  if (Array.isArray(o.pos_anchors) && Array.isArray(o.neg_anchors)) {
+    return {
+      kind: "pairs",
+      posAnchors: i32(o.pos_anchors),
+      positives: i32(o.positives),
+      negAnchors: i32(o.neg_anchors),
+      negatives: i32(o.negatives),
+    };
+  }
+  return undefined;
+}
+
+function sameIndices(got: IndicesTuple, want: IndicesTuple): string | undefined {
+  if (got.kind !== want.kind) return `got ${got.kind}, expected ${want.kind}`;
+  const g = canonicalIndices(got) as unknown as Obj;
+  const w = canonicalIndices(want) as unknown as Obj;
+  const keys = got.kind === "pairs"
+    ? ["posAnchors", "positives", "negAnchors", "negatives"]
+    : ["anchors", "positives", "negatives"];
+  for (const k of keys) {
+    const a: Int32Array = g[k], b: Int32Array = w[k];
+    if (a.length !== b.length) return `${k}: ${a.length} entries, expected ${b.length}`;
+    const i = a.findIndex((v, j) => v !== b[j]);
+    if (i >= 0) return `${k}[${i}] (canonical order): got ${a[i]}, expected ${b[i]}`;
+  }
+  return undefined;
+}
+
+/**
+ * Runs every check of one parsed reference file.
+ *
+ * @param json The parsed file.
+ * @param file Its name, for the lines.
+ * @returns Counts and one line per failed or skipped check.
+ */
+function checkFile(json: Obj, file: string): CheckCounts {
+  const r: CheckCounts = { passed: 0, failed: 0, skipped: 0, lines: [] };
+  const pass = () => r.passed++;
+  const fail = (what: string, why: string) => {
+    r.failed++;
+    r.lines.push(`FAIL ${file}: ${what}: ${why}`);
+  };
+  const skip = (what: string, why: string) => {
+    r.skipped++;
+    r.lines.push(`SKIP ${file}: ${what}: ${why}`);
+  };
+  const check = (what: string, problem: string | undefined) => problem ? fail(what, problem) : pass();
+  const guard = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      fail(what, `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    }
+  };
+
+  for (const key of Object.keys(json)) {
+    if (!KNOWN_SECTIONS.has(key)) skip(key, "unknown section, no check maps to it");
+  }
+  const rows: number[][] = json.embeddings;
+  const labels = Int32Array.from(json.labels ?? []);
+  if (!Array.isArray(rows) || rows.length !== labels.length || rows.length === 0) {
+    fail("embeddings", "missing, empty, or not one row per label");
+    return r;
+  }
+  const dim = rows[0].length;
+  const matrix: EmbeddingMatrix = { data: Float64Array.from(rows.flat()), rows: rows.length, dim };
+
+  for (const [name, entry] of Object.entries<Obj>(json.distances ?? {})) {
+    const what = `distances.${name}`;
+    const distance = distanceOf(entry.spec);
+    if (typeof distance === "string") {
+      skip(`${what} matrix()`, distance);
+      skip(`${what} matrixArray()`, distance);
+      continue;
+    }
+    const want = flatten(entry.matrix);
+    guard(`${what} matrix()`, () => {
+      const got = tf.tidy(() => distance.matrix(tf.tensor2d(rows)).dataSync());
+      check(`${what} matrix()`, compareArrays(got, want, DISTANCE_TENSOR_TOL));
+    });
+    guard(`${what} matrixArray()`, () => {
+      check(`${what} matrixArray()`, compareArrays(distance.matrixArray(matrix), want, DISTANCE_ARRAY_TOL));
+    });
+  }
+
+  for (const [name, entry] of Object.entries<Obj>(json.miners ?? {})) {
+    const what = `miners.${name}`;
+    const miner = minerOf(entry);
+    const want = indicesOf(entry.output);
+    if (typeof miner === "string") skip(what, miner);
+    else if (want === undefined) skip(what, "output has an unknown form");
+    else guard(what, () => check(what, sameIndices(miner.mine(matrix, labels), want)));
+  }
+
+  const custom: Obj = json.custom_indices ?? {};
+  for (const section of ["losses", "losses_custom_indices"]) {
+    for (const [name, entry] of Object.entries<Obj>(json[section] ?? {})) {
+      const what = `${section}.${name}`;
+      const n = 1 + (entry.grad_embeddings ? 1 : 0) + (entry.grad_W || entry.grad_proxies ? 1 : 0) +
+        (entry.triplets_formed_from_pairs ? 1 : 0);
+      const skipAll = (why: string) => {
+        for (let i = 0; i < n; i++) skip(what, why);
+      };
+      let indices: IndicesTuple | undefined;
+      const source = entry.indices_tuple_from_miner;
+      if (source !== null && source !== undefined) {
+        const stored = json.miners?.[source]?.output ?? custom[source]?.as_passed ?? custom[source];
+        indices = indicesOf(stored);
+        if (indices === undefined) {
+          skipAll(`indices "${source}" not found or of an unknown form`);
+          continue;
+        }
+      }
+      const loss = lossOf(entry);
+      if (typeof loss === "string") {
+        skipAll(loss);
+        continue;
+      }
+      guard(`${what} value`, () => {
+        const got = tf.tidy(() => loss.compute(tf.tensor2d(rows), labels, indices).dataSync()[0]);
+        check(`${what} value`, compareArrays([got], [entry.value], LOSS_TOL));
+      });
+      if (entry.grad_embeddings) {
+        guard(`${what} grad_embeddings`, () => {
+          const got = tf.tidy(() =>
+            tf.grad((x: tf.Tensor) => loss.compute(x as tf.Tensor2D, labels, indices))(tf.tensor2d(rows)).dataSync()
+          );
+          check(`${what} grad_embeddings`, compareArrays(got, flatten(entry.grad_embeddings), GRAD_TOL));
+        });
+      }
+      const gradW = entry.grad_W ?? entry.grad_proxies;
+      if (gradW) {
+        const key = entry.grad_W ? "grad_W" : "grad_proxies";
+        guard(`${what} ${key}`, () => {
+          const vars = loss.trainableVariables?.() ?? [];
+          if (vars.length !== 1) return fail(`${what} ${key}`, `the loss has ${vars.length} variables, expected 1`);
+          const got = tf.tidy(() => {
+            const { grads } = tf.variableGrads(() => loss.compute(tf.tensor2d(rows), labels, indices), vars);
+            return grads[vars[0].name].dataSync();
+          });
+          check(`${what} ${key}`, compareArrays(got, flatten(gradW), GRAD_TOL));
+        });
+      }
+      if (entry.triplets_formed_from_pairs) {
+        guard(`${what} triplets_formed_from_pairs`, () => {
+          const want = indicesOf(entry.triplets_formed_from_pairs);
+          if (want === undefined) return skip(`${what} triplets_formed_from_pairs`, "unknown form");
+          check(`${what} triplets_formed_from_pairs`, sameIndices(toTriplets(indices, labels), want));
+        });
+      }
+      (loss as { dispose?: () => void }).dispose?.();
+    }
+  }
+
+  const acc = checkAccuracy(json, file);
+  r.passed += acc.passed;
+  r.failed += acc.failed;
+  r.skipped += acc.skipped;
+  r.lines.push(...acc.lines);
+  return r;
+}
+
+/**
+ * Loads every `*.json` file of `dir` (the reference vectors of pytorch-metric-learning
+ * 2.8.1, see their README) and checks, on the current tfjs backend: every distance matrix
+ * (`matrix()` in float32: 1e-6 + 1e-5 relative; `matrixArray()` in float64: 1e-7), every
+ * miner output (exact index multisets, compared in canonical order), every loss value
+ * (1e-6 + 1e-5 relative), its gradient with respect to the embeddings and, for ArcFace and
+ * ProxyAnchor, with respect to W or the proxies (1e-4 + 1e-4 relative), and the triplets
+ * formed from pairs. Entries that cannot be mapped to a metriclab component count as
+ * SKIPPED with a line naming them, never as passed; so does the `accuracy` section until
+ * {@linkcode checkAccuracy} is wired to lib/eval. A file that cannot be parsed is one failure.
+ *
+ * @param dir The folder of reference files.
+ * @returns Counts, the files read, and one line per failed or skipped check.
+ * @throws {TypeError} When `dir` is not a readable folder or holds no JSON file.
+ *
+ * @example
+ * ```ts ignore
+ * import { runConformance } from "./run_conformance.ts";
+ * const r = await runConformance("../shared/vectors/pml");
+ * console.log(`${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped`);
+ * ```
+ */
+export async function runConformance(dir: string): Promise<ConformanceResult> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && e.name.endsWith(".json")) names.push(e.name);
+    }
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "no such folder"
+      : e instanceof Error
+      ? e.message
+      : String(e);
+    throw new TypeError(`Cannot run conformance on "${dir}": ${why}`);
+  }
+  if (names.length === 0) {
+    throw new TypeError(`Cannot run conformance on "${dir}": no .json reference files found`);
+  }
+  names.sort();
+  const result: ConformanceResult = { passed: 0, failed: 0, skipped: 0, lines: [], files: names };
+  for (const name of names) {
+    let json: Obj;
+    try {
+      json = JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
+    } catch (e) {
+      result.failed++;
+      result.lines.push(`FAIL ${name}: cannot be read as JSON: ${e instanceof Error ? e.message : e}`);
+      continue;
+    }
+    const r = checkFile(json, name);
+    result.passed += r.passed;
+    result.failed += r.failed;
+    result.skipped += r.skipped;
+    result.lines.push(...r.lines);
+  }
+  return result;
+}

@@ -1,0 +1,234 @@
+/**
+ * The configuration of one experiment (one run): what `deno task train` flags and each
+ * cell of a sweep resolve to, validated at the edge, and the run id derived from it.
+ *
+ * @module
+ */
+import type { ComponentConfig, Json } from "../types.ts";
+import { closestName } from "../_suggest.ts";
+
+/** Loss names the `--loss` flag accepts (the registry has them all). */
+export const LOSS_CHOICES = [
+  "contrastive",
+  "triplet",
+  "multi-similarity",
+  "nt-xent",
+  "arcface",
+  "proxy-anchor",
+] as const;
+
+/** Miner names the `--miner` flag accepts; `semihard`, `hard`, `easy` and `all` are triplet-margin miners. */
+export const MINER_CHOICES = [
+  "none",
+  "batch-hard",
+  "semihard",
+  "hard",
+  "easy",
+  "all",
+  "pair-margin",
+  "batch-easy-hard",
+  "multi-similarity",
+  "distance-weighted",
+] as const;
+
+/** A fully resolved experiment. Every field is written to the run's `config.json`. */
+export interface ExperimentConfig {
+  /** `synthetic`, `fashion-mnist`, or a path to a class-folder dataset or a folder of IDX files. */
+  data: string;
+  /** Images per class of the synthetic dataset. */
+  syntheticPerClass: number;
+  /** Classes with fewer images are dropped (with a warning). */
+  minPerClass: number;
+  /** Take at most this many training / test samples of an IDX dataset (0: all). */
+  limit: number;
+  /** Fraction of each class held out for testing (ignored when the data comes split). */
+  testFraction: number;
+  /** Seed of the split, the batches and the initial weights. */
+  seed: number;
+  /** Embedding dimension. */
+  dim: number;
+  /** Network architecture (`auto` picks by input size). */
+  architecture: "auto" | "conv64" | "conv28";
+  loss: ComponentConfig;
+  miner: ComponentConfig;
+  epochs: number;
+  batchSize: number;
+  samplesPerClass: number;
+  learningRate: number;
+  /** The k of the k-NN classifier (several at once). */
+  ks: number[];
+}
+
+/** The defaults of every field but `data`. */
+export const DEFAULT_CONFIG: Omit<ExperimentConfig, "data"> = {
+  syntheticPerClass: 40,
+  minPerClass: 1,
+  limit: 0,
+  testFraction: 0.2,
+  seed: 0,
+  dim: 32,
+  architecture: "auto",
+  loss: { name: "triplet" },
+  miner: { name: "none" },
+  epochs: 10,
+  batchSize: 64,
+  samplesPerClass: 4,
+  learningRate: 1e-3,
+  ks: [1, 5],
+};
+
+function check(ok: boolean, flag: string, value: unknown, rule: string): void {
+  if (!ok) throw new RangeError(`Invalid --${flag} ${JSON.stringify(value)}: ${rule}`);
+}
+
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+
+/**
+ * Turns a loss name and its hyper-parameters into a loss config.
+ *
+ * @param name A name from {@linkcode LOSS_CHOICES}.
+ * @param params Hyper-parameters (margin, posMargin, negMargin, temperature, ...).
+ * @returns The config for the loss registry.
+ * @throws {RangeError} On an unknown name, suggesting the closest.
+ *
+ * @example
+ * ```ts
+ * import { lossConfig } from "./config.ts";
+ * if (lossConfig("triplet", { margin: 0.1 }).margin !== 0.1) throw new Error("lost margin");
+ * ```
+ */
+export function lossConfig(name: string, params: Record<string, Json | undefined> = {}): ComponentConfig {
+  if (!(LOSS_CHOICES as readonly string[]).includes(name)) {
+    throw new RangeError(
+      `Unknown loss "${name}": did you mean "${closestName(name, LOSS_CHOICES)}"? (one of ${
+        LOSS_CHOICES.join(", ")
+      })`,
+    );
+  }
+  return clean({ name, ...params });
+}
+
+/**
+ * Turns a miner name and its hyper-parameters into a miner config.
+ *
+ * @param name A name from {@linkcode MINER_CHOICES}.
+ * @param params Hyper-parameters (`margin` is the miner margin).
+ * @returns The config for the miner registry (`{ name: "none" }` for no mining).
+ * @throws {RangeError} On an unknown name, suggesting the closest.
+ *
+ * @example
+ * ```ts
+ * import { minerConfig } from "./config.ts";
+ * if (minerConfig("semihard").type !== "semihard") throw new Error("not a triplet-margin miner");
+ * ```
+ */
+export function minerConfig(name: string, params: Record<string, Json | undefined> = {}): ComponentConfig {
+  if (!(MINER_CHOICES as readonly string[]).includes(name)) {
+    throw new RangeError(
+      `Unknown miner "${name}": did you mean "${closestName(name, MINER_CHOICES)}"? (one of ${
+        MINER_CHOICES.join(", ")
+      })`,
+    );
+  }
+  if (["semihard", "hard", "easy", "all"].includes(name)) {
+    return clean({ name: "triplet-margin", type: name, margin: 0.2, ...params });
+  }
+  return clean({ name, ...params });
+}
+
+function clean(c: Record<string, Json | undefined>): ComponentConfig {
+  const out: ComponentConfig = { name: String(c.name) };
+  for (const [k, v] of Object.entries(c)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/**
+ * Fills defaults and validates every field; the message names the flag and the value.
+ *
+ * @param partial At least `data`.
+ * @returns The resolved config.
+ * @throws {RangeError} On an out-of-range or missing value.
+ *
+ * @example
+ * ```ts
+ * import { resolveConfig } from "./config.ts";
+ * const c = resolveConfig({ data: "synthetic", dim: 16 });
+ * if (c.epochs !== 10) throw new Error("no default");
+ * ```
+ */
+export function resolveConfig(partial: Partial<ExperimentConfig> & { data: string }): ExperimentConfig {
+  const c: ExperimentConfig = { ...DEFAULT_CONFIG, ...partial };
+  check(typeof c.data === "string" && c.data.length > 0, "data", c.data, "a dataset name or path is required");
+  check(isInt(c.dim) && c.dim >= 1, "dim", c.dim, "must be a positive integer");
+  check(isInt(c.epochs) && c.epochs >= 0, "epochs", c.epochs, "must be a non-negative integer");
+  check(isInt(c.seed), "seed", c.seed, "must be an integer");
+  check(
+    typeof c.testFraction === "number" && c.testFraction > 0 && c.testFraction < 1,
+    "test-fraction",
+    c.testFraction,
+    "must be between 0 and 1 (exclusive)",
+  );
+  check(isInt(c.batchSize) && c.batchSize >= 2, "batch-size", c.batchSize, "must be an integer >= 2");
+  check(
+    isInt(c.samplesPerClass) && c.samplesPerClass >= 1 && c.batchSize % c.samplesPerClass === 0 &&
+      c.batchSize >= 2 * c.samplesPerClass,
+    "m",
+    c.samplesPerClass,
+    `must divide --batch-size ${c.batchSize} at least twice`,
+  );
+  check(
+    typeof c.learningRate === "number" && c.learningRate > 0 && Number.isFinite(c.learningRate),
+    "lr",
+    c.learningRate,
+    "must be a positive number",
+  );
+  check(
+    Array.isArray(c.ks) && c.ks.length > 0 && c.ks.every((k) => isInt(k) && k >= 1),
+    "k",
+    c.ks,
+    "must be positive integers",
+  );
+  check(isInt(c.minPerClass) && c.minPerClass >= 1, "min-per-class", c.minPerClass, "must be a positive integer");
+  check(isInt(c.syntheticPerClass) && c.syntheticPerClass >= 2, "per-class", c.syntheticPerClass, "must be an integer >= 2");
+  check(isInt(c.limit) && c.limit >= 0, "limit", c.limit, "must be a non-negative integer");
+  check(["auto", "conv64", "conv28"].includes(c.architecture), "architecture", c.architecture, "must be auto, conv64 or conv28");
+  return c;
+}
+
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a < b ? -1 : 1);
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * A readable, deterministic run id: the main choices, then a hash of the whole config,
+ * so that the same config always maps to the same folder (a sweep skips it when done).
+ *
+ * @param config A resolved config.
+ * @returns For example `synthetic-triplet-semihard-d32-s0-1a2b3c4d`.
+ *
+ * @example
+ * ```ts
+ * import { resolveConfig, runId } from "./config.ts";
+ * const c = resolveConfig({ data: "synthetic" });
+ * if (runId(c) !== runId({ ...c })) throw new Error("not deterministic");
+ * ```
+ */
+export function runId(config: ExperimentConfig): string {
+  const dataName = config.data.replace(/\/+$/, "").split("/").pop()!.replace(/[^A-Za-z0-9._-]/g, "_");
+  const miner = config.miner.name === "triplet-margin" ? String(config.miner.type) : config.miner.name;
+  return `${dataName}-${config.loss.name}-${miner}-d${config.dim}-s${config.seed}-${fnv1a(canonical(config))}`;
+}

@@ -1,0 +1,174 @@
+/**
+ * Evaluating an embedding: test samples classified by k-NN (Euclidean) against all
+ * training samples, plus retrieval metrics; and recomputing them from a run folder.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { knnAccuracy } from "../eval/classification.ts";
+import { retrievalMetrics } from "../eval/retrieval.ts";
+import { readFloat32, RUN_FILES, writeJsonAtomic } from "../run/run_folder.ts";
+import type { Json } from "../types.ts";
+
+/** Embeddings of both sides of a split, with labels. */
+export interface SplitEmbeddings {
+  dim: number;
+  train: Float32Array;
+  trainLabels: Int32Array;
+  test: Float32Array;
+  testLabels: Int32Array;
+  classNames: string[];
+}
+
+/** The headline test figures, as stored in `summary.json` under `test`. */
+export interface TestMetrics {
+  /** k-NN accuracy keyed by k (`{"1": 0.93, "5": 0.94}`). */
+  knnAccuracy: Record<string, number>;
+  precisionAt1: number;
+  rPrecision: number;
+  meanAveragePrecisionAtR: number;
+  meanAveragePrecision: number;
+  meanReciprocalRank: number;
+}
+
+/** What {@linkcode evaluateEmbeddings} returns. */
+export interface EvaluationResult {
+  test: TestMetrics;
+  /** Per-k details for `evaluation.json`: per-class accuracy and the confusion matrix. */
+  details: Record<string, Json>;
+}
+
+/**
+ * Classifies the test embeddings by k-NN against the training embeddings (Euclidean,
+ * majority vote, a tied vote goes to the smallest label) and computes retrieval metrics
+ * (test queries against the training set, R = the class's training count).
+ *
+ * @param e Train and test embeddings with labels.
+ * @param ks The k values. @default [1, 5]
+ * @returns Headline metrics and details.
+ * @throws {RangeError} When a k exceeds the training set.
+ *
+ * @example
+ * ```ts
+ * import { evaluateEmbeddings } from "./evaluate_run.ts";
+ * const r = evaluateEmbeddings({ dim: 1, train: new Float32Array([0, 1, 10, 11]),
+ *   trainLabels: new Int32Array([0, 0, 1, 1]), test: new Float32Array([0.5, 10.5]),
+ *   testLabels: new Int32Array([0, 1]), classNames: ["a", "b"] }, [1]);
+ * if (r.test.knnAccuracy["1"] !== 1) throw new Error("wrong");
+ * ```
+ */
+export function evaluateEmbeddings(e: SplitEmbeddings, ks: number[] = [1, 5]): EvaluationResult {
+  const train = { data: e.train, rows: e.trainLabels.length, dim: e.dim };
+  const test = { data: e.test, rows: e.testLabels.length, dim: e.dim };
+  const tooBig = ks.find((k) => k > train.rows);
+  if (tooBig !== undefined) {
+    throw new RangeError(`Invalid k ${tooBig}: the training set has only ${train.rows} samples`);
+  }
+  const acc = knnAccuracy(test, e.testLabels, train, e.trainLabels, {
+    ks,
+    numClasses: e.classNames.length,
+  });
+  const retrieval = retrievalMetrics(test, e.testLabels, train, e.trainLabels, { k: "max-bin-count" });
+  const knn: Record<string, number> = {};
+  const perK: Record<string, Json> = {};
+  for (const r of acc.results) {
+    knn[String(r.k)] = r.accuracy;
+    perK[String(r.k)] = {
+      accuracy: r.accuracy,
+      numVoteTies: r.numVoteTies,
+      perClassAccuracy: r.perClassAccuracy,
+      confusion: r.confusion,
+    };
+  }
+  return {
+    test: {
+      knnAccuracy: knn,
+      precisionAt1: retrieval.precisionAt1,
+      rPrecision: retrieval.rPrecision,
+      meanAveragePrecisionAtR: retrieval.meanAveragePrecisionAtR,
+      meanAveragePrecision: retrieval.meanAveragePrecision,
+      meanReciprocalRank: retrieval.meanReciprocalRank,
+    },
+    details: {
+      classNames: e.classNames,
+      testCountPerClass: countPerClass(e.testLabels, e.classNames.length),
+      knn: perK,
+      retrieval: { ...retrieval } as unknown as Json,
+    },
+  };
+}
+
+function countPerClass(labels: Int32Array, n: number): number[] {
+  const counts = new Array<number>(n).fill(0);
+  for (const l of labels) counts[l]++;
+  return counts;
+}
+
+/**
+ * Reads a run folder's saved embeddings.
+ *
+ * @param dir The run folder.
+ * @returns The embeddings and labels.
+ * @throws {Error} When files are missing or inconsistent (one line naming the file).
+ *
+ * @example
+ * ```ts
+ * import { readRunEmbeddings } from "./evaluate_run.ts";
+ * await readRunEmbeddings("/nonexistent").then(() => { throw new Error("no error"); }, () => {});
+ * ```
+ */
+export async function readRunEmbeddings(dir: string): Promise<SplitEmbeddings> {
+  const metaPath = join(dir, RUN_FILES.embeddingsMeta);
+  let meta: { dim: number; trainLabels: number[]; testLabels: number[]; classNames: string[] };
+  try {
+    meta = JSON.parse(await Deno.readTextFile(metaPath));
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "not found" : "not valid JSON";
+    throw new Error(`Cannot read run "${dir}": ${metaPath} ${why}`);
+  }
+  const train = await readFloat32(join(dir, RUN_FILES.trainEmbeddings));
+  const test = await readFloat32(join(dir, RUN_FILES.testEmbeddings));
+  if (train.length !== meta.trainLabels.length * meta.dim || test.length !== meta.testLabels.length * meta.dim) {
+    throw new Error(`Cannot read run "${dir}": embedding files do not match ${metaPath}`);
+  }
+  return {
+    dim: meta.dim,
+    train,
+    trainLabels: Int32Array.from(meta.trainLabels),
+    test,
+    testLabels: Int32Array.from(meta.testLabels),
+    classNames: meta.classNames,
+  };
+}
+
+/**
+ * Recomputes a run's metrics from its saved embeddings and rewrites `evaluation.json`
+ * and the `test` part of `summary.json`.
+ *
+ * @param dir The run folder.
+ * @param ks The k values; default: the run's own.
+ * @returns The recomputed metrics.
+ *
+ * @example
+ * ```ts
+ * import { evaluateRunFolder } from "./evaluate_run.ts";
+ * await evaluateRunFolder("/nonexistent").then(() => { throw new Error("no error"); }, () => {});
+ * ```
+ */
+export async function evaluateRunFolder(dir: string, ks?: number[]): Promise<EvaluationResult> {
+  const embeddings = await readRunEmbeddings(dir);
+  const summaryPath = join(dir, RUN_FILES.summary);
+  let summary: Record<string, Json> = {};
+  try {
+    summary = JSON.parse(await Deno.readTextFile(summaryPath));
+  } catch {
+    // An unfinished run has no summary yet: evaluation still works from the embeddings.
+  }
+  const useKs = ks ?? ((summary.ks as number[] | undefined) ?? [1, 5]);
+  const result = evaluateEmbeddings(embeddings, useKs);
+  await writeJsonAtomic(join(dir, RUN_FILES.evaluation), result.details);
+  if (Object.keys(summary).length) {
+    await writeJsonAtomic(summaryPath, { ...summary, ks: useKs, test: result.test as unknown as Json });
+  }
+  return result;
+}

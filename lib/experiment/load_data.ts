@@ -1,0 +1,61 @@
+/**
+ * Resolving the `--data` argument to a dataset: `synthetic`, `fashion-mnist`, a folder of
+ * IDX files, or a folder of class folders.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { loadFolderDataset } from "../data/folder_dataset.ts";
+import { FASHION_MNIST_DIR, loadIdxDataset } from "../data/idx.ts";
+import { generateSynthetic } from "../data/synthetic.ts";
+import type { ImageDataset } from "../types.ts";
+import type { ExperimentConfig } from "./config.ts";
+
+async function hasIdxFiles(dir: string): Promise<boolean> {
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && /^train-images-idx3-ubyte(\.gz)?$/.test(entry.name)) return true;
+    }
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+/**
+ * Loads the dataset a config names.
+ *
+ * @param config The resolved config (`data`, `syntheticPerClass`, `minPerClass`, `limit`, `seed`).
+ * @returns The dataset, its warnings included.
+ * @throws {Error} When the path does not exist or holds no usable images (one-line message).
+ *
+ * @example
+ * ```ts
+ * import { loadData } from "./load_data.ts";
+ * import { resolveConfig } from "./config.ts";
+ * const data = await loadData(resolveConfig({ data: "synthetic", syntheticPerClass: 2 }));
+ * if (data.classNames.length < 30) throw new Error("too few classes");
+ * ```
+ */
+export async function loadData(
+  config: Pick<ExperimentConfig, "data" | "syntheticPerClass" | "minPerClass" | "limit" | "seed">,
+): Promise<ImageDataset> {
+  if (config.data === "synthetic") {
+    // The synthetic images depend on their own seed (0), not on the run's: every seed of a
+    // sweep sees the same dataset, and only the split, batches and weights vary.
+    return generateSynthetic({ perClass: config.syntheticPerClass, seed: 0 });
+  }
+  const limit = config.limit > 0 ? { train: config.limit, test: config.limit } : undefined;
+  if (config.data === "fashion-mnist") {
+    try {
+      await Deno.stat(join(FASHION_MNIST_DIR, "train-labels-idx1-ubyte.gz"));
+    } catch {
+      throw new Error(
+        `Cannot read dataset "fashion-mnist": ${FASHION_MNIST_DIR} not found (apt-get install dataset-fashion-mnist)`,
+      );
+    }
+    return await loadIdxDataset(FASHION_MNIST_DIR, { limit });
+  }
+  if (await hasIdxFiles(config.data)) return await loadIdxDataset(config.data, { limit });
+  return await loadFolderDataset(config.data, { minPerClass: config.minPerClass });
+}

@@ -1,0 +1,135 @@
+/**
+ * Sweeps: a grid of experiments (data x losses x miners x dims x seeds) from one JSON
+ * object, run one after another, finished runs skipped.
+ *
+ * ```json
+ * { "data": "synthetic", "losses": ["contrastive", {"name": "triplet", "margin": 0.1}],
+ *   "miners": ["none", "batch-hard"], "dims": [32], "seeds": [0, 1, 2], "epochs": 10 }
+ * ```
+ *
+ * @module
+ */
+import type { ComponentConfig, Json } from "../types.ts";
+import { closestName } from "../_suggest.ts";
+import {
+  DEFAULT_CONFIG,
+  type ExperimentConfig,
+  lossConfig,
+  minerConfig,
+  resolveConfig,
+} from "./config.ts";
+
+/** The grid keys of a sweep file; every other allowed key is a fixed {@linkcode ExperimentConfig} field. */
+export const SWEEP_GRID_KEYS = ["data", "losses", "miners", "dims", "seeds"] as const;
+
+/** Keys a sweep file may have besides the grid: `out` and the fixed experiment fields. */
+export const SWEEP_OTHER_KEYS = [
+  "out",
+  "description",
+  ...Object.keys(DEFAULT_CONFIG).filter((k) => !["loss", "miner", "dim", "seed"].includes(k)),
+];
+
+function asList(value: Json | undefined): Json[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function component(
+  value: Json,
+  make: (name: string, params: Record<string, Json>) => ComponentConfig,
+  what: string,
+): ComponentConfig {
+  if (typeof value === "string") return make(value, {});
+  if (value && typeof value === "object" && !Array.isArray(value) && typeof value.name === "string") {
+    const { name, ...params } = value;
+    return make(name, params as Record<string, Json>);
+  }
+  throw new TypeError(`Invalid sweep: each of "${what}" must be a name or an object with a "name", got ${JSON.stringify(value)}`);
+}
+
+/**
+ * Expands a sweep object into resolved experiment configs, validating every key.
+ *
+ * @param sweep The parsed sweep file.
+ * @param overrides Values that replace the file's (e.g. `{ data: "/path" }` from `--data`).
+ * @returns One config per grid cell, in order data, loss, miner, dim, seed.
+ * @throws {RangeError} On an unknown key (with the closest valid one) or an invalid value.
+ *
+ * @example
+ * ```ts
+ * import { expandSweep } from "./sweep.ts";
+ * const cells = expandSweep({ data: "synthetic", losses: ["contrastive", "triplet"], miners: ["none", "batch-hard"] });
+ * if (cells.length !== 4) throw new Error("wrong grid");
+ * ```
+ */
+export function expandSweep(
+  sweep: Record<string, Json>,
+  overrides: Record<string, Json> = {},
+): ExperimentConfig[] {
+  if (!sweep || typeof sweep !== "object" || Array.isArray(sweep)) {
+    throw new TypeError("Invalid sweep: the file must hold one JSON object");
+  }
+  const s: Record<string, Json> = { ...sweep, ...overrides };
+  const allowed = [...SWEEP_GRID_KEYS, ...SWEEP_OTHER_KEYS];
+  for (const key of Object.keys(s)) {
+    if (!allowed.includes(key)) {
+      throw new RangeError(`Unknown sweep key "${key}": did you mean "${closestName(key, allowed)}"?`);
+    }
+  }
+  const data = asList(s.data);
+  if (data.length === 0) throw new RangeError(`Invalid sweep: "data" is missing (or give --data)`);
+  const losses = asList(s.losses ?? "triplet").map((v) => component(v, lossConfig, "losses"));
+  const miners = asList(s.miners ?? "none").map((v) => component(v, minerConfig, "miners"));
+  const dims = asList(s.dims ?? DEFAULT_CONFIG.dim);
+  const seeds = asList(s.seeds ?? DEFAULT_CONFIG.seed);
+  const fixed: Record<string, Json> = {};
+  for (const key of SWEEP_OTHER_KEYS) if (key in s && key !== "out" && key !== "description") fixed[key] = s[key];
+  const cells: ExperimentConfig[] = [];
+  for (const d of data) {
+    if (typeof d !== "string") throw new TypeError(`Invalid sweep: "data" entries must be strings, got ${JSON.stringify(d)}`);
+    for (const loss of losses) {
+      for (const miner of miners) {
+        for (const dim of dims) {
+          for (const seed of seeds) {
+            cells.push(
+              resolveConfig({ ...(fixed as Partial<ExperimentConfig>), data: d, loss, miner, dim: dim as number, seed: seed as number }),
+            );
+          }
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+/**
+ * Parses sweep-file text, reporting malformed JSON with its line and column.
+ *
+ * @param text The file contents.
+ * @param name The file name, for messages.
+ * @returns The parsed object.
+ * @throws {SyntaxError} `Cannot read sweep "f.json": invalid JSON at line 3, column 5 (...)`.
+ *
+ * @example
+ * ```ts
+ * import { parseSweepText } from "./sweep.ts";
+ * try { parseSweepText('{\n "a": }', "x.json"); throw new Error("parsed"); }
+ * catch (e) { if (!(e instanceof SyntaxError) || !/line 2/.test(e.message)) throw e; }
+ * ```
+ */
+export function parseSweepText(text: string, name: string): Record<string, Json> {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const pos = /position (\d+)/.exec(message);
+    let where = "";
+    if (pos) {
+      const before = text.slice(0, Number(pos[1]));
+      const line = before.split("\n").length;
+      const column = Number(pos[1]) - before.lastIndexOf("\n");
+      where = ` at line ${line}, column ${column}`;
+    }
+    throw new SyntaxError(`Cannot read sweep "${name}": invalid JSON${where} (${message.split("\n")[0]})`);
+  }
+}

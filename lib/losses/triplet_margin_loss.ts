@@ -1,0 +1,91 @@
+/**
+ * The triplet margin loss, PML's `TripletMarginLoss`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { ComponentConfig, Distance, IndicesTuple, MetricLoss, Reducer } from "../types.ts";
+import { lpDistance } from "../distances/lp_distance.ts";
+import { avgNonZeroReducer } from "../reducers/avg_non_zero_reducer.ts";
+import { toTriplets } from "../miners/tuples.ts";
+import {
+  checkIndices,
+  checkInputs,
+  checkNumber,
+  checkParts,
+  gatherPairs,
+  nested,
+  zeroLoss,
+} from "./_common.ts";
+
+/** Options of {@linkcode tripletMarginLoss}. */
+export interface TripletMarginLossOptions {
+  /**
+   * The required gap between the negative and the positive distance.
+   * @default {0.05}
+   */
+  margin?: number;
+  /**
+   * How to measure closeness.
+   * @default {lpDistance()}
+   */
+  distance?: Distance;
+  /**
+   * Reduces the per-triplet terms.
+   * @default {avgNonZeroReducer()}
+   */
+  reducer?: Reducer;
+}
+
+/**
+ * The triplet margin loss (Weinberger & Saul 2009; Schroff et al. 2015, "FaceNet"), PML's
+ * `TripletMarginLoss(triplets_per_anchor="all")`: `reduce(relu(d_ap - d_an + margin))`
+ * (similarity: `relu(s_an - s_ap + margin)`), AvgNonZero by default. Without `indices`,
+ * every triplet of the batch; pairs (a1, p, a2, n) give every (a1[i], p[i], n[j]) with
+ * a1[i] == a2[j]. No triplet gives 0 with an all-zero gradient.
+ *
+ * @param options Margin, distance and reducer.
+ * @returns The loss.
+ * @throws {RangeError} For a negative or non-finite margin.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { tripletMarginLoss } from "./triplet_margin_loss.ts";
+ * import { lpDistance } from "../distances/lp_distance.ts";
+ * const loss = tripletMarginLoss({ margin: 1, distance: lpDistance({ normalize: false }) });
+ * const v = loss.compute(tf.tensor2d([[0], [1], [1.5]]), new Int32Array([0, 0, 1]));
+ * // (0,1,2): 1 - 1.5 + 1 = 0.5; (1,0,2): 1 - 0.5 + 1 = 1.5; mean 1
+ * if (Math.abs(v.dataSync()[0] - 1) > 1e-6) throw new Error(String(v.dataSync()));
+ * ```
+ */
+export function tripletMarginLoss(options: TripletMarginLossOptions = {}): MetricLoss {
+  const margin = options.margin ?? 0.05;
+  const distance = options.distance ?? lpDistance();
+  const reducer = options.reducer ?? avgNonZeroReducer();
+  checkNumber("tripletMarginLoss", "margin", margin);
+  checkParts("tripletMarginLoss", distance, reducer);
+  return {
+    config(): ComponentConfig {
+      return {
+        name: "triplet",
+        margin,
+        distance: nested(distance.config()),
+        reducer: nested(reducer.config()),
+      };
+    },
+    compute(embeddings: tf.Tensor2D, labels: Int32Array, indices?: IndicesTuple): tf.Scalar {
+      checkInputs("tripletMarginLoss", embeddings, labels);
+      checkIndices("tripletMarginLoss", indices, labels.length);
+      const t = toTriplets(indices, labels);
+      if (t.anchors.length === 0) return zeroLoss(embeddings);
+      return tf.tidy(() => {
+        const mat = distance.matrix(embeddings);
+        const ap = gatherPairs(mat, t.anchors, t.positives);
+        const an = gatherPairs(mat, t.anchors, t.negatives);
+        const gap = distance.isInverted ? tf.sub(an, ap) : tf.sub(ap, an);
+        return reducer.reduce(tf.relu(tf.add(gap, margin)) as tf.Tensor1D);
+      });
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Positive pairs that are too far and negative pairs that are too close, PML's
+ * `PairMarginMiner`.
+ *
+ * @module
+ */
+import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
+import { lpDistance } from "../distances/lp_distance.ts";
+import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
+
+/** Options of {@linkcode pairMarginMiner}. */
+export interface PairMarginMinerOptions {
+  /**
+   * Keep positive pairs with d > posMargin (similarity: s < posMargin).
+   * @default {0.2}
+   */
+  posMargin?: number;
+  /**
+   * Keep negative pairs with d < negMargin (similarity: s > negMargin).
+   * @default {0.8}
+   */
+  negMargin?: number;
+  /**
+   * How to measure closeness.
+   * @default {lpDistance()}
+   */
+  distance?: Distance;
+}
+
+/**
+ * Keeps the ordered positive pairs farther than `posMargin` and the ordered negative pairs
+ * closer than `negMargin` (both strict; reversed for a similarity), PML's
+ * `PairMarginMiner`.
+ *
+ * @param options Margins and distance.
+ * @returns The miner (pairs, row-major).
+ * @throws {RangeError} For a negative or non-finite margin.
+ *
+ * @example
+ * ```ts
+ * import { pairMarginMiner } from "./pair_margin_miner.ts";
+ * import { lpDistance } from "../distances/lp_distance.ts";
+ * const m = pairMarginMiner({ posMargin: 0.5, negMargin: 2, distance: lpDistance({ normalize: false }) });
+ * const t = m.mine({ data: new Float64Array([0, 1, 1.5]), rows: 3, dim: 1 }, new Int32Array([0, 0, 1]));
+ * if (t.kind !== "pairs" || t.posAnchors.length !== 2 || t.negAnchors.length !== 4) throw new Error();
+ * ```
+ */
+export function pairMarginMiner(options: PairMarginMinerOptions = {}): Miner {
+  const posMargin = options.posMargin ?? 0.2;
+  const negMargin = options.negMargin ?? 0.8;
+  const distance = options.distance ?? lpDistance();
+  checkNumber("pairMarginMiner", "posMargin", posMargin);
+  checkNumber("pairMarginMiner", "negMargin", negMargin);
+  checkDistance("pairMarginMiner", distance);
+  return {
+    config(): ComponentConfig {
+      return { name: "pair-margin", posMargin, negMargin, distance: distance.config() as Json };
+    },
+    mine(embeddings: EmbeddingMatrix, labels: Int32Array) {
+      checkBatch("pairMarginMiner", embeddings, labels);
+      const n = embeddings.rows;
+      const mat = distance.matrixArray(embeddings);
+      const inv = distance.isInverted;
+      const pa: number[] = [], pp: number[] = [], na: number[] = [], nn: number[] = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          if (j === i) continue;
+          const d = mat[i * n + j];
+          if (labels[j] === labels[i]) {
+            if (inv ? d < posMargin : d > posMargin) {
+              pa.push(i);
+              pp.push(j);
+            }
+          } else if (inv ? d > negMargin : d < negMargin) {
+            na.push(i);
+            nn.push(j);
+          }
+        }
+      }
+      return {
+        kind: "pairs",
+        posAnchors: Int32Array.from(pa),
+        positives: Int32Array.from(pp),
+        negAnchors: Int32Array.from(na),
+        negatives: Int32Array.from(nn),
+      };
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Triplets selected by how far they are from a margin, PML's `TripletMarginMiner`.
+ *
+ * @module
+ */
+import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
+import { lpDistance } from "../distances/lp_distance.ts";
+import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
+
+/** The kinds of triplet {@linkcode tripletMarginMiner} keeps. */
+export type TripletType = "all" | "hard" | "semihard" | "easy";
+
+/** The valid values of `type`. */
+const TYPES: readonly TripletType[] = ["all", "hard", "semihard", "easy"];
+
+/** Options of {@linkcode tripletMarginMiner}. */
+export interface TripletMarginMinerOptions {
+  /**
+   * The margin against which `tm = d_an - d_ap` (similarity: `s_ap - s_an`) is compared.
+   * @default {0.2}
+   */
+  margin?: number;
+  /**
+   * `"all"`: tm <= margin; `"hard"`: tm <= margin and tm <= 0; `"semihard"`:
+   * 0 < tm <= margin; `"easy"`: tm > margin.
+   * @default {"all"}
+   */
+  type?: TripletType;
+  /**
+   * How to measure closeness.
+   * @default {lpDistance()}
+   */
+  distance?: Distance;
+}
+
+/**
+ * Keeps the triplets (a, p, n) of the batch whose margin `tm = d_an - d_ap` (for a
+ * similarity `s_ap - s_an`) falls in the chosen band (PML's `TripletMarginMiner`, as in
+ * Schroff et al. 2015, "FaceNet").
+ *
+ * @param options Margin, type and distance.
+ * @returns The miner (triplets, in lexicographic order).
+ * @throws {RangeError} For a negative margin or an unknown type.
+ *
+ * @example
+ * ```ts
+ * import { tripletMarginMiner } from "./triplet_margin_miner.ts";
+ * import { lpDistance } from "../distances/lp_distance.ts";
+ * const m = tripletMarginMiner({ type: "hard", distance: lpDistance({ normalize: false }) });
+ * const t = m.mine({ data: new Float64Array([0, 2, 1, 5]), rows: 4, dim: 1 }, new Int32Array([0, 0, 1, 1]));
+ * if (t.kind !== "triplets" || t.anchors.length !== 2) throw new Error(String(t.kind));
+ * ```
+ */
+export function tripletMarginMiner(options: TripletMarginMinerOptions = {}): Miner {
+  const margin = options.margin ?? 0.2;
+  const type = options.type ?? "all";
+  const distance = options.distance ?? lpDistance();
+  checkNumber("tripletMarginMiner", "margin", margin);
+  if (!TYPES.includes(type)) {
+    throw new RangeError(
+      `Cannot create tripletMarginMiner: type must be one of ${TYPES.join(", ")}, got "${type}"`,
+    );
+  }
+  checkDistance("tripletMarginMiner", distance);
+  const keep = (tm: number): boolean => {
+    switch (type) {
+      case "easy":
+        return tm > margin;
+      case "hard":
+        return tm <= margin && tm <= 0;
+      case "semihard":
+        return tm <= margin && tm > 0;
+      default:
+        return tm <= margin;
+    }
+  };
+  return {
+    config(): ComponentConfig {
+      return { name: "triplet-margin", margin, type, distance: distance.config() as Json };
+    },
+    mine(embeddings: EmbeddingMatrix, labels: Int32Array) {
+      checkBatch("tripletMarginMiner", embeddings, labels);
+      const n = embeddings.rows;
+      const mat = distance.matrixArray(embeddings);
+      const a: number[] = [], p: number[] = [], ng: number[] = [];
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          if (j === i || labels[j] !== labels[i]) continue;
+          const ap = mat[i * n + j];
+          for (let k = 0; k < n; k++) {
+            if (labels[k] === labels[i]) continue;
+            const an = mat[i * n + k];
+            const tm = distance.isInverted ? ap - an : an - ap;
+            if (!keep(tm)) continue;
+            a.push(i);
+            p.push(j);
+            ng.push(k);
+          }
+        }
+      }
+      return {
+        kind: "triplets",
+        anchors: Int32Array.from(a),
+        positives: Int32Array.from(p),
+        negatives: Int32Array.from(ng),
+      };
+    },
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The run folder: everything one training run leaves behind, written so that a reader
+ * never sees half a file.
+ *
+ * ```
+ * runs/<id>/
+ *   config.json        fully resolved configuration (written first)
+ *   split.json         train and test sample indices (and files, for folder datasets)
+ *   metrics.jsonl      one JSON object per line, appended as training goes
+ *   model/model.json   network manifest;  model/weights.bin  float32 little-endian
+ *   embeddings/meta.json, embeddings/train.f32, embeddings/test.f32
+ *   evaluation.json    k-NN accuracy per k and class, confusion matrices, retrieval metrics
+ *   summary.json       the headline figures; written last: its presence marks a finished run
+ * ```
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import type { Json } from "../types.ts";
+
+/** Names of the files in a run folder. */
+export const RUN_FILES = {
+  config: "config.json",
+  split: "split.json",
+  metrics: "metrics.jsonl",
+  modelManifest: "model/model.json",
+  modelWeights: "model/weights.bin",
+  embeddingsMeta: "embeddings/meta.json",
+  trainEmbeddings: "embeddings/train.f32",
+  testEmbeddings: "embeddings/test.f32",
+  evaluation: "evaluation.json",
+  summary: "summary.json",
+} as const;
+
+/**
+ * Writes a file atomically: a temporary file in the same folder, then a rename.
+ *
+ * @param path Destination.
+ * @param data Text or bytes.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a/b.txt`, "hello");
+ * if (await Deno.readTextFile(`${dir}/a/b.txt`) !== "hello") throw new Error("not written");
+ * ```
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    await Deno.remove(tmp).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Writes JSON atomically, pretty-printed.
+ *
+ * @param path Destination.
+ * @param value Any JSON value.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { writeJsonAtomic } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeJsonAtomic(`${dir}/x.json`, { a: 1 });
+ * ```
+ */
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeFileAtomic(path, JSON.stringify(value, null, 2) + "\n");
+}
+
+/**
+ * Appends one record as a line of JSON (metrics.jsonl is only ever appended to).
+ *
+ * @param path The JSONL file.
+ * @param record One JSON object.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { appendJsonLine } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await appendJsonLine(`${dir}/m.jsonl`, { epoch: 1 });
+ * ```
+ */
+export async function appendJsonLine(path: string, record: Record<string, Json>): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  await Deno.writeTextFile(path, JSON.stringify(record) + "\n", { append: true });
+}
+
+/**
+ * Reads a JSONL file; a truncated or malformed last line (an interrupted append) is
+ * skipped with a warning, any other malformed line is an error.
+ *
+ * @param path The JSONL file.
+ * @returns The records and warnings.
+ * @throws {SyntaxError} On a malformed line before the last one.
+ *
+ * @example
+ * ```ts
+ * import { appendJsonLine, readJsonLines } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await appendJsonLine(`${dir}/m.jsonl`, { epoch: 1 });
+ * const { records } = await readJsonLines(`${dir}/m.jsonl`);
+ * if (records.length !== 1) throw new Error("lost a line");
+ * ```
+ */
+export async function readJsonLines(
+  path: string,
+): Promise<{ records: Record<string, Json>[]; warnings: string[] }> {
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  const records: Record<string, Json>[] = [];
+  const warnings: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (!line) continue;
+    try {
+      records.push(JSON.parse(line));
+    } catch {
+      const isLast = lines.slice(i + 1).every((l) => !l.trim());
+      if (!isLast) throw new SyntaxError(`Cannot read "${path}": line ${i + 1} is not valid JSON`);
+      warnings.push(`Skipped the truncated last line ${i + 1} of "${path}"`);
+    }
+  }
+  return { records, warnings };
+}
+
+/**
+ * Writes float32 values little-endian (the layout of NumPy's `<f4` and of tfjs weights).
+ *
+ * @param path Destination.
+ * @param values The floats.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { readFloat32, writeFloat32 } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFloat32(`${dir}/x.f32`, new Float32Array([1, 2]));
+ * if ((await readFloat32(`${dir}/x.f32`))[1] !== 2) throw new Error("bad round trip");
+ * ```
+ */
+export function writeFloat32(path: string, values: Float32Array): Promise<void> {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  return writeFileAtomic(path, bytes);
+}
+
+/**
+ * Reads little-endian float32 values written by {@linkcode writeFloat32}.
+ *
+ * @param path The file.
+ * @returns The floats.
+ * @throws {SyntaxError} When the size is not a multiple of 4.
+ *
+ * @example
+ * ```ts
+ * import { readFloat32, writeFloat32 } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFloat32(`${dir}/x.f32`, new Float32Array([3]));
+ * if ((await readFloat32(`${dir}/x.f32`))[0] !== 3) throw new Error("bad round trip");
+ * ```
+ */
+export async function readFloat32(path: string): Promise<Float32Array> {
+  const bytes = await Deno.readFile(path);
+  if (bytes.length % 4 !== 0) {
+    throw new SyntaxError(`Cannot read "${path}": ${bytes.length} bytes is not a whole number of float32`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const out = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  return out;
+}
+
+/**
+ * Whether `dir` holds a finished run (its `summary.json` exists).
+ *
+ * @param dir A run folder.
+ * @returns True when finished.
+ *
+ * @example
+ * ```ts
+ * import { isFinishedRun } from "./run_folder.ts";
+ * if (await isFinishedRun("/nonexistent")) throw new Error("wrong");
+ * ```
+ */
+export async function isFinishedRun(dir: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(join(dir, RUN_FILES.summary))).isFile;
+  } catch {
+    return false;
+  }
+}

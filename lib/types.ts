@@ -1,0 +1,136 @@
+/**
+ * The shared contracts of metriclab: datasets, distances, reducers, miners and losses.
+ *
+ * Only types live here. Every area of `lib/` depends on this file and on nothing else
+ * of its siblings' internals.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+
+/** A plain JSON value, as written to `config.json` and `metrics.jsonl`. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** What every configurable component returns from `config()`: its registry name and options. */
+export interface ComponentConfig {
+  /** Registry name, kebab-case (`"triplet-margin"`, `"batch-hard"`, `"lp"`). */
+  name: string;
+  [option: string]: Json | undefined;
+}
+
+/** One class of a class hierarchy (TT100K's `class, top, family, value, meaning`). */
+export interface ClassInfo {
+  /** The class name as used for folders and labels (`"pl40"`). */
+  class: string;
+  /** Top category (`"prohibitory"`, `"mandatory"`, `"warning"`). */
+  top: string;
+  /** Family inside the top category (`"speed-limit"`, `"pictogram"`). */
+  family: string;
+  /** Value carried by the sign, if any (`"40"`). */
+  value?: string;
+  /** Human-readable meaning. */
+  meaning?: string;
+}
+
+/**
+ * An in-memory image dataset. Images are kept as bytes (0..255), NHWC, so that
+ * 24,000 images of 64x64x3 take 295 MB rather than 1.2 GB; batches are converted
+ * to float on the fly.
+ */
+export interface ImageDataset {
+  /** Where the data came from (`"synthetic"`, a folder path, `"fashion-mnist"`). */
+  source: string;
+  /** N*H*W*C bytes, sample-major, then rows, columns, channels. */
+  images: Uint8Array;
+  /** N class indices into `classNames`. */
+  labels: Int32Array;
+  /** Class names, indexed by label. */
+  classNames: string[];
+  height: number;
+  width: number;
+  /** 1 (grey) or 3 (RGB). */
+  channels: number;
+  /** Source file of each sample, when the data came from files. */
+  files?: string[];
+  /** A split that comes with the data (IDX train/test files, `root/{train,test}` folders). */
+  predefinedSplit?: Split;
+  /** The class hierarchy, when known (the synthetic generator always exports one). */
+  hierarchy?: ClassInfo[];
+  /** Things the loader skipped or changed, for the caller to print. */
+  warnings: string[];
+}
+
+/** Indices of the train and test samples of a dataset. */
+export interface Split {
+  train: Int32Array;
+  test: Int32Array;
+}
+
+/** Pairs mined from a batch: positive pairs (a, p) and negative pairs (a, n), independent lists. */
+export interface PairIndices {
+  kind: "pairs";
+  posAnchors: Int32Array;
+  positives: Int32Array;
+  negAnchors: Int32Array;
+  negatives: Int32Array;
+}
+
+/** Triplets mined from a batch: (anchors[i], positives[i], negatives[i]). */
+export interface TripletIndices {
+  kind: "triplets";
+  anchors: Int32Array;
+  positives: Int32Array;
+  negatives: Int32Array;
+}
+
+/** What a miner returns and a loss accepts, as PML's `indices_tuple`. */
+export type IndicesTuple = PairIndices | TripletIndices;
+
+/** A plain matrix of embeddings: `rows` x `dim`, row-major. */
+export interface EmbeddingMatrix {
+  data: Float32Array | Float64Array;
+  rows: number;
+  dim: number;
+}
+
+/**
+ * A distance or similarity between embeddings (PML's `BaseDistance`).
+ * A similarity has `isInverted: true`: bigger means closer, and every margin flips.
+ */
+export interface Distance {
+  readonly isInverted: boolean;
+  /** Whether embeddings are L2-normalised before measuring. */
+  readonly normalize: boolean;
+  config(): ComponentConfig;
+  /** Differentiable N x M matrix between the rows of `a` and of `b` (default `a`). Caller disposes. */
+  matrix(a: tf.Tensor2D, b?: tf.Tensor2D): tf.Tensor2D;
+  /** The same matrix on plain arrays in float64, for miners and evaluation. */
+  matrixArray(a: EmbeddingMatrix, b?: EmbeddingMatrix): Float64Array;
+  /** PML's `margin(x, y)`: `x - y` for a distance, `y - x` for a similarity. */
+  margin(x: number, y: number): number;
+}
+
+/** Reduces a vector of per-tuple loss terms to a scalar (PML's reducers). */
+export interface Reducer {
+  config(): ComponentConfig;
+  /** Differentiable reduction; a vector of length 0 gives 0. Caller disposes. */
+  reduce(terms: tf.Tensor1D): tf.Scalar;
+}
+
+/** Chooses informative pairs or triplets from a batch; works on plain arrays. */
+export interface Miner {
+  config(): ComponentConfig;
+  mine(embeddings: EmbeddingMatrix, labels: Int32Array): IndicesTuple;
+}
+
+/** A metric-learning loss: a differentiable scalar from embeddings, labels and optional tuples. */
+export interface MetricLoss {
+  config(): ComponentConfig;
+  /**
+   * The loss of a batch. `indices` of `undefined` means all pairs or triplets.
+   * Caller disposes the result. Must be called inside a gradient scope to train.
+   */
+  compute(embeddings: tf.Tensor2D, labels: Int32Array, indices?: IndicesTuple): tf.Scalar;
+  /** Trainable weights the loss owns (ArcFace class weights, ProxyAnchor proxies). */
+  trainableVariables?(): tf.Variable[];
+}

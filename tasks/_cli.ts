@@ -1,0 +1,124 @@
+/**
+ * What every task shares: argument parsing, one-line user errors, progress with an ETA.
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** Exit codes of every task. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** An error the user can fix: printed as one line, without a stack trace. */
+export class UsageError extends Error {}
+
+/**
+ * Parses `Deno.args` (a leading `--` from `deno task x -- ...` is dropped).
+ *
+ * @param options `parseArgs` option specs.
+ * @param args The arguments. @default Deno.args
+ * @returns The values and positionals.
+ * @throws {UsageError} On an unknown flag or a missing value.
+ */
+export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
+  options: T,
+  args: string[] = Deno.args,
+) {
+  const list = args[0] === "--" ? args.slice(1) : args;
+  try {
+    return parseArgs({ args: list, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Parses a numeric flag, naming the flag when it is not a number.
+ *
+ * @param flag The flag name, for the message.
+ * @param value The raw value (undefined: use the default).
+ * @param fallback The default.
+ * @returns The number.
+ * @throws {UsageError} When the value is not a finite number.
+ */
+export function numberFlag(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) {
+    throw new UsageError(`Invalid --${flag} "${value}": not a number`);
+  }
+  return n;
+}
+
+/**
+ * Runs a task's main function: user errors and bad input print one line and exit
+ * non-zero; anything else prints its stack (a bug) and exits 1.
+ *
+ * @param main The task body.
+ */
+export async function runTask(main: () => Promise<number | void>): Promise<void> {
+  try {
+    Deno.exit((await main()) ?? EXIT.ok);
+  } catch (error) {
+    if (
+      error instanceof UsageError || error instanceof RangeError || error instanceof TypeError ||
+      error instanceof SyntaxError || error instanceof Deno.errors.NotFound ||
+      (error instanceof Error && /^Cannot /.test(error.message))
+    ) {
+      console.error(`error: ${error.message.split("\n")[0]}`);
+      Deno.exit(error instanceof UsageError ? EXIT.usage : EXIT.failed);
+    }
+    throw error;
+  }
+}
+
+/** Whether standard error is a terminal (progress bars) or a log (plain lines). */
+const isTty = Deno.stderr.isTerminal();
+
+function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return "?";
+  if (s < 60) return `${s.toFixed(0)}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+}
+
+/**
+ * A progress reporter with an ETA: a redrawn bar on a terminal, a plain line every 10%
+ * otherwise (CI logs get no control codes). Writes to standard error.
+ *
+ * @param label What is progressing.
+ * @param quiet Print nothing.
+ * @returns `update(done, total)` and `done()`.
+ */
+export function progress(label: string, quiet = false) {
+  const started = performance.now();
+  let lastDecile = -1;
+  let lastDraw = 0;
+  const encoder = new TextEncoder();
+  return {
+    update(done: number, total: number) {
+      if (quiet || total <= 0) return;
+      const elapsed = (performance.now() - started) / 1000;
+      const eta = done > 0 ? (elapsed / done) * (total - done) : NaN;
+      const pct = Math.floor((100 * done) / total);
+      if (isTty) {
+        const now = performance.now();
+        if (now - lastDraw < 100 && done < total) return;
+        lastDraw = now;
+        const width = 24;
+        const fill = Math.round((width * done) / total);
+        const bar = "#".repeat(fill) + "-".repeat(width - fill);
+        Deno.stderr.writeSync(
+          encoder.encode(`\r${label} [${bar}] ${pct}% ${done}/${total} ETA ${formatSeconds(eta)}   `),
+        );
+      } else {
+        const decile = Math.floor(pct / 10);
+        if (decile === lastDecile) return;
+        lastDecile = decile;
+        console.error(`${label}: ${pct}% (${done}/${total}), ETA ${formatSeconds(eta)}`);
+      }
+    },
+    done() {
+      if (!quiet && isTty) Deno.stderr.writeSync(encoder.encode("\n"));
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The experiment flags shared by `train` and `demo`, and how records are printed.
+ *
+ * @module
+ */
+import { lossConfig, minerConfig, type ExperimentConfig } from "../lib/experiment/config.ts";
+import type { Json } from "../lib/types.ts";
+import { numberFlag, UsageError } from "./_cli.ts";
+
+/** `parseArgs` specs of the experiment flags. */
+export const EXPERIMENT_FLAGS = {
+  data: { type: "string" },
+  loss: { type: "string", default: "triplet" },
+  miner: { type: "string", default: "none" },
+  dim: { type: "string" },
+  epochs: { type: "string" },
+  seed: { type: "string" },
+  "test-fraction": { type: "string" },
+  "batch-size": { type: "string" },
+  m: { type: "string" },
+  lr: { type: "string" },
+  k: { type: "string" },
+  margin: { type: "string" },
+  "pos-margin": { type: "string" },
+  "neg-margin": { type: "string" },
+  temperature: { type: "string" },
+  "miner-margin": { type: "string" },
+  "miner-pos-margin": { type: "string" },
+  "miner-neg-margin": { type: "string" },
+  epsilon: { type: "string" },
+  "min-per-class": { type: "string" },
+  "per-class": { type: "string" },
+  limit: { type: "string" },
+  architecture: { type: "string" },
+} as const;
+
+/** Help text of the experiment flags. */
+export const EXPERIMENT_HELP = `Options:
+  --data PATH|synthetic|fashion-mnist
+                         class folders (root/<class>/*.png|jpg, or root/{train,test}/<class>/*),
+                         a folder of IDX files, or a built-in dataset (required)
+  --loss NAME            contrastive|triplet|multi-similarity|nt-xent|arcface|proxy-anchor (default triplet)
+  --margin X             triplet margin (PML default 0.05)
+  --pos-margin X         contrastive positive margin (default 0)
+  --neg-margin X         contrastive negative margin (default 1)
+  --temperature X        nt-xent temperature (default 0.07)
+  --miner NAME           none|batch-hard|semihard|hard|easy|all|pair-margin|batch-easy-hard|
+                         multi-similarity|distance-weighted (default none)
+  --miner-margin X       triplet-margin miner margin (default 0.2)
+  --miner-pos-margin X   pair-margin miner positive margin (default 0.2)
+  --miner-neg-margin X   pair-margin miner negative margin (default 0.8)
+  --epsilon X            multi-similarity miner epsilon (default 0.1)
+  --dim N                embedding dimension (default 32)
+  --epochs N             epochs (default 10)
+  --seed N               seed of split, batches and weights (default 0)
+  --test-fraction X      held-out fraction per class (default 0.2)
+  --batch-size N         images per batch (default 64)
+  --m N                  samples per class in a batch (default 4)
+  --lr X                 Adam learning rate (default 0.001)
+  --k LIST               k of the k-NN classifier, comma-separated (default 1,5)
+  --min-per-class N      drop classes with fewer images (default 1; the course uses 20)
+  --per-class N          images per class of the synthetic dataset (default 40)
+  --limit N              first N train and N test samples of an IDX dataset (default all)
+  --architecture NAME    auto|conv64|conv28 (default auto: by input size)`;
+
+type FlagValues = { [K in keyof typeof EXPERIMENT_FLAGS]?: string };
+
+/**
+ * Builds a partial experiment config from parsed flags.
+ *
+ * @param v Parsed flag values.
+ * @returns A partial config for `resolveConfig`.
+ * @throws {UsageError} When `--data` is missing or a number is not a number.
+ */
+export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { data: string } {
+  if (!v.data) throw new UsageError("Missing --data: give a folder path, synthetic or fashion-mnist");
+  const num = (flag: keyof FlagValues) => (v[flag] === undefined ? undefined : numberFlag(flag, v[flag], 0));
+  const out: Partial<ExperimentConfig> & { data: string } = {
+    data: v.data,
+    loss: lossConfig(v.loss ?? "triplet", {
+      margin: num("margin"),
+      posMargin: num("pos-margin"),
+      negMargin: num("neg-margin"),
+      temperature: num("temperature"),
+    }),
+    miner: minerConfig(v.miner ?? "none", {
+      margin: num("miner-margin"),
+      posMargin: num("miner-pos-margin"),
+      negMargin: num("miner-neg-margin"),
+      epsilon: num("epsilon"),
+    }),
+  };
+  const numeric: [keyof FlagValues, keyof ExperimentConfig][] = [
+    ["dim", "dim"],
+    ["epochs", "epochs"],
+    ["seed", "seed"],
+    ["test-fraction", "testFraction"],
+    ["batch-size", "batchSize"],
+    ["m", "samplesPerClass"],
+    ["lr", "learningRate"],
+    ["min-per-class", "minPerClass"],
+    ["per-class", "syntheticPerClass"],
+    ["limit", "limit"],
+  ];
+  for (const [flag, key] of numeric) {
+    const n = num(flag);
+    if (n !== undefined) (out as Record<string, unknown>)[key] = n;
+  }
+  if (v.k !== undefined) out.ks = v.k.split(",").map((s) => numberFlag("k", s, 0));
+  if (v.architecture !== undefined) out.architecture = v.architecture as ExperimentConfig["architecture"];
+  return out;
+}
+
+function fmt(v: Json): string {
+  return typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : JSON.stringify(v);
+}
+
+/**
+ * Prints a metrics record as one line on standard error.
+ *
+ * @param record A record from the training loop.
+ */
+export function printRecord(record: Record<string, Json>): void {
+  const { type, ...rest } = record;
+  const parts = Object.entries(rest).map(([k, v]) => `${k}=${fmt(v)}`);
+  console.error(`\r${type}: ${parts.join(" ")}`);
+}

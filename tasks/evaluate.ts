@@ -1,0 +1,40 @@
+/**
+ * `deno task evaluate --run <dir>`: recompute a run's metrics from its saved embeddings.
+ *
+ * @module
+ */
+import { evaluateRunFolder } from "../lib/experiment/evaluate_run.ts";
+import { numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
+
+const HELP = `Usage: deno task evaluate --run <dir> [--k 1,5] [--json]
+
+Recomputes k-NN accuracy (test against train, Euclidean) and retrieval metrics from the
+run's saved embeddings; rewrites evaluation.json and the test figures of summary.json.
+
+Options:
+  --run DIR     the run folder (required)
+  --k LIST      k values, comma-separated (default: the run's)
+  --json        print the metrics as JSON
+  -h, --help    this help
+
+Exit codes: 0 done, 1 failed (missing or corrupt run files), 2 bad usage.`;
+
+await runTask(async () => {
+  const { values } = parseFlags({
+    run: { type: "string" },
+    k: { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (values.help) return void console.log(HELP);
+  if (!values.run) throw new UsageError("Missing --run: give a run folder");
+  const ks = values.k?.split(",").map((s) => numberFlag("k", s, 0));
+  const result = await evaluateRunFolder(values.run, ks);
+  if (values.json) return void console.log(JSON.stringify(result.test, null, 2));
+  for (const [k, acc] of Object.entries(result.test.knnAccuracy)) {
+    console.log(`k-NN accuracy (k=${k}): ${(100 * acc).toFixed(2)}%`);
+  }
+  console.log(`precision@1: ${(100 * result.test.precisionAt1).toFixed(2)}%`);
+  console.log(`R-precision: ${(100 * result.test.rPrecision).toFixed(2)}%`);
+  console.log(`MAP@R: ${(100 * result.test.meanAveragePrecisionAtR).toFixed(2)}%`);
+});
