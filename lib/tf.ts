@@ -9,4 +9,9 @@
  * @module
  */
 import "@tensorflow/tfjs";
+import { env } from "@tensorflow/tfjs-core";
 export * from "@tensorflow/tfjs-core";
+
+// PROD silences tfjs's console banners ("looks like you are running TensorFlow.js in
+// Node.js"): metriclab chooses and reports its backend itself, and lib/ never prints.
+env().set("PROD", true);

@@ -78,7 +78,9 @@ function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
   if (s < 60) return `${s.toFixed(0)}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
+  return m < 60
+    ? `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
 /**
@@ -108,7 +110,9 @@ export function progress(label: string, quiet = false) {
         const fill = Math.round((width * done) / total);
         const bar = "#".repeat(fill) + "-".repeat(width - fill);
         Deno.stderr.writeSync(
-          encoder.encode(`\r${label} [${bar}] ${pct}% ${done}/${total} ETA ${formatSeconds(eta)}   `),
+          encoder.encode(
+            `\r${label} [${bar}] ${pct}% ${done}/${total} ETA ${formatSeconds(eta)}   `,
+          ),
         );
       } else {
         const decile = Math.floor(pct / 10);

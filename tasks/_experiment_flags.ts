@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { lossConfig, minerConfig, type ExperimentConfig } from "../lib/experiment/config.ts";
+import { type ExperimentConfig, lossConfig, minerConfig } from "../lib/experiment/config.ts";
 import type { Json } from "../lib/types.ts";
 import { numberFlag, UsageError } from "./_cli.ts";
 
@@ -73,8 +73,12 @@ type FlagValues = { [K in keyof typeof EXPERIMENT_FLAGS]?: string };
  * @throws {UsageError} When `--data` is missing or a number is not a number.
  */
 export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { data: string } {
-  if (!v.data) throw new UsageError("Missing --data: give a folder path, synthetic or fashion-mnist");
-  const num = (flag: keyof FlagValues) => (v[flag] === undefined ? undefined : numberFlag(flag, v[flag], 0));
+  if (!v.data) {
+    throw new UsageError("Missing --data: give a folder path, synthetic or fashion-mnist");
+  }
+  const num = (
+    flag: keyof FlagValues,
+  ) => (v[flag] === undefined ? undefined : numberFlag(flag, v[flag], 0));
   const out: Partial<ExperimentConfig> & { data: string } = {
     data: v.data,
     loss: lossConfig(v.loss ?? "triplet", {
@@ -107,12 +111,16 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
     if (n !== undefined) (out as Record<string, unknown>)[key] = n;
   }
   if (v.k !== undefined) out.ks = v.k.split(",").map((s) => numberFlag("k", s, 0));
-  if (v.architecture !== undefined) out.architecture = v.architecture as ExperimentConfig["architecture"];
+  if (v.architecture !== undefined) {
+    out.architecture = v.architecture as ExperimentConfig["architecture"];
+  }
   return out;
 }
 
 function fmt(v: Json): string {
-  return typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toPrecision(4)) : JSON.stringify(v);
+  return typeof v === "number"
+    ? (Number.isInteger(v) ? String(v) : v.toPrecision(4))
+    : JSON.stringify(v);
 }
 
 /**

@@ -33,8 +33,15 @@ export async function runCells(
   const results: { dir: string; summary: Record<string, Json> }[] = [];
   const started = performance.now();
   for (const [i, config] of cells.entries()) {
-    const key = JSON.stringify([config.data, config.syntheticPerClass, config.minPerClass, config.limit]);
-    const label = `[${i + 1}/${cells.length}] ${config.loss.name} + ${config.miner.type ?? config.miner.name} d${config.dim} s${config.seed}`;
+    const key = JSON.stringify([
+      config.data,
+      config.syntheticPerClass,
+      config.minPerClass,
+      config.limit,
+    ]);
+    const label = `[${i + 1}/${cells.length}] ${config.loss.name} + ${
+      config.miner.type ?? config.miner.name
+    } d${config.dim} s${config.seed}`;
     if (!datasets.has(key) && !(await isFinishedRun(join(out, runId(config))))) {
       datasets.set(key, await loadData(config));
     }
@@ -52,7 +59,11 @@ export async function runCells(
     if (!quiet) {
       const elapsed = (performance.now() - started) / 1000;
       const eta = (elapsed / (i + 1)) * (cells.length - i - 1);
-      console.error(`${label}: ${result.skipped ? "already finished" : "done"} -> ${result.dir} (sweep ETA ${eta.toFixed(0)}s)`);
+      console.error(
+        `${label}: ${result.skipped ? "already finished" : "done"} -> ${result.dir} (sweep ETA ${
+          eta.toFixed(0)
+        }s)`,
+      );
       for (const w of result.warnings) console.error(`warning: ${w}`);
     }
     results.push({ dir: result.dir, summary: result.summary });

@@ -14,9 +14,23 @@ const pct = (v: Json | undefined) => (typeof v === "number" ? (100 * v).toFixed(
  * @returns The table, one line per run, with a header.
  */
 export function comparisonTable(summaries: Record<string, Json>[]): string {
-  const ks = [...new Set(summaries.flatMap((s) => Object.keys((s.test as Record<string, Json>)?.knnAccuracy ?? {})))]
+  const ks = [
+    ...new Set(
+      summaries.flatMap((s) => Object.keys((s.test as Record<string, Json>)?.knnAccuracy ?? {})),
+    ),
+  ]
     .sort((a, b) => Number(a) - Number(b));
-  const header = ["data", "loss", "miner", "dim", "seed", ...ks.map((k) => `acc@${k}`), "P@1", "MAP@R", "train s"];
+  const header = [
+    "data",
+    "loss",
+    "miner",
+    "dim",
+    "seed",
+    ...ks.map((k) => `acc@${k}`),
+    "P@1",
+    "MAP@R",
+    "train s",
+  ];
   const rows = summaries.map((s) => {
     const test = (s.test ?? {}) as Record<string, Json>;
     const knn = (test.knnAccuracy ?? {}) as Record<string, Json>;
@@ -33,6 +47,7 @@ export function comparisonTable(summaries: Record<string, Json>[]): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }

@@ -11,7 +11,8 @@ import { numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
 import { runCells } from "./_sweep_runner.ts";
 import { comparisonTable } from "./_table.ts";
 
-const HELP = `Usage: deno task sweep --config <file.json> [--data PATH] [--out runs] [--backend auto]
+const HELP =
+  `Usage: deno task sweep --config <file.json> [--data PATH] [--out runs] [--backend auto]
 
 Runs every cell of the grid data x losses x miners x dims x seeds, one after another.
 A cell whose run folder already holds summary.json is skipped, so a stopped sweep
@@ -60,9 +61,15 @@ await runTask(async () => {
   if (values.epochs) overrides.epochs = numberFlag("epochs", values.epochs, 0);
   const cells = expandSweep(sweep, overrides);
   const out = values.out ?? (typeof sweep.out === "string" ? sweep.out : "runs");
-  const backend = await selectBackend(values.backend, { threads: numberFlag("threads", values.threads, 1) });
+  const backend = await selectBackend(values.backend, {
+    threads: numberFlag("threads", values.threads, 1),
+  });
   if (!values.quiet) console.error(`${backend.reason}; ${cells.length} runs into ${out}/`);
   for (const w of backend.warnings) console.error(`warning: ${w}`);
   const results = await runCells(cells, out, backend, values.quiet);
-  console.log(values.json ? JSON.stringify(results.map((r) => r.summary), null, 2) : comparisonTable(results.map((r) => r.summary)));
+  console.log(
+    values.json
+      ? JSON.stringify(results.map((r) => r.summary), null, 2)
+      : comparisonTable(results.map((r) => r.summary)),
+  );
 });

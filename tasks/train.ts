@@ -7,7 +7,12 @@
 import { selectBackend } from "../lib/backend/select_backend.ts";
 import { resolveConfig } from "../lib/experiment/config.ts";
 import { runExperiment } from "../lib/experiment/run_experiment.ts";
-import { configFromFlags, EXPERIMENT_FLAGS, EXPERIMENT_HELP, printRecord } from "./_experiment_flags.ts";
+import {
+  configFromFlags,
+  EXPERIMENT_FLAGS,
+  EXPERIMENT_HELP,
+  printRecord,
+} from "./_experiment_flags.ts";
 import { parseFlags, progress, runTask } from "./_cli.ts";
 
 const HELP = `Usage: deno task train --data <path|synthetic|fashion-mnist> [options]

@@ -10,8 +10,12 @@
  */
 import * as tf from "../tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-backend-wasm";
+import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { installFastGradients } from "./fast_gradients.ts";
+import { initThreadedWasm } from "./wasm_threads.ts";
+
+// Kept to re-register a fresh wasm backend when the threaded start fails half-way.
+const wasmFactory = tf.findBackendFactory("wasm")!;
 
 /** The backend names the `--backend` flag accepts. */
 export const BACKEND_NAMES = ["auto", "tensorflow", "wasm", "webgpu", "cpu"] as const;
@@ -22,8 +26,8 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 /** Options of {@linkcode selectBackend}. */
 export interface SelectBackendOptions {
   /**
-   * Threads for the wasm backend. More than 1 is opt-in: tfjs-wasm's pthreads need
-   * workers that Deno does not start; when that fails the backend runs on one thread
+   * Threads for the wasm backend. More than 1 is opt-in (see `wasm_threads.ts`: it
+   * depends on tfjs-wasm 4.22's loader); when it fails the backend runs on one thread
    * and a warning says so.
    * @default 1
    */
@@ -56,7 +60,10 @@ async function tryTensorflow(): Promise<string | null> {
     return null;
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    return `@tensorflow/tfjs-node is not usable here (${message.slice(0, 160)})`;
+    if (/native addon|tfjs_binding/.test(message)) {
+      return "@tensorflow/tfjs-node is installed without its native libtensorflow binding";
+    }
+    return `@tensorflow/tfjs-node is not usable here (${message.slice(0, 120)})`;
   }
 }
 
@@ -75,15 +82,27 @@ async function tryWebgpu(): Promise<string | null> {
 }
 
 async function setWasm(threads: number, warnings: string[]): Promise<number> {
+  let used = 1;
   if (threads > 1) {
-    warnings.push(
-      `--threads ${threads}: multithreaded wasm is not available under Deno (tfjs-wasm starts its pthread workers from blob: URLs that Deno's worker_threads rejects); running on 1 thread`,
-    );
+    try {
+      await initThreadedWasm(threads);
+      used = getThreadsCount();
+    } catch (error) {
+      const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      warnings.push(
+        `--threads ${threads}: multithreaded wasm failed to start (${why}); running on 1 thread`,
+      );
+      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+      tf.removeBackend("wasm");
+      tf.registerBackend("wasm", wasmFactory, 2);
+    }
   }
-  if (!(await tf.setBackend("wasm"))) throw new Error("Cannot start the wasm backend");
-  await tf.ready();
+  if (tf.getBackend() !== "wasm") {
+    if (!(await tf.setBackend("wasm"))) throw new Error("Cannot start the wasm backend");
+    await tf.ready();
+  }
   warnings.push(...installFastGradients("wasm").warnings);
-  return 1;
+  return used;
 }
 
 /**
@@ -116,13 +135,23 @@ export async function selectBackend(
     throw new RangeError(`Invalid --threads ${threads}: must be a positive integer`);
   }
   const warnings: string[] = [];
-  const versions: Record<string, string> = { "tfjs-core": tf.version_core, deno: Deno.version.deno };
+  const versions: Record<string, string> = {
+    "tfjs-core": tf.version_core,
+    deno: Deno.version.deno,
+  };
   const name = requested as BackendName;
   const done = (
     used: BackendInfo["name"],
     reason: string,
     usedThreads = 1,
-  ): BackendInfo => ({ requested: name, name: used, reason, threads: usedThreads, versions, warnings });
+  ): BackendInfo => ({
+    requested: name,
+    name: used,
+    reason,
+    threads: usedThreads,
+    versions,
+    warnings,
+  });
 
   if (name === "tensorflow" || name === "auto") {
     const failure = await tryTensorflow();

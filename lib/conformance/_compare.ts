@@ -40,7 +40,9 @@ export function compareArrays(
   }
   if (worst < 0) return undefined;
   return `element ${worst}: got ${got[worst]}, expected ${want[worst]} ` +
-    `(|diff| ${Math.abs(got[worst] - want[worst]).toExponential(2)} > ${tol.atol} + ${tol.rtol}*|expected|)`;
+    `(|diff| ${
+      Math.abs(got[worst] - want[worst]).toExponential(2)
+    } > ${tol.atol} + ${tol.rtol}*|expected|)`;
 }
 
 /** Flattens a nested JSON array of numbers (row-major). */

@@ -1,44 +1,39 @@
 /**
- * The `accuracy` section of the reference vectors: k-NN classification, retrieval metrics
- * and clustering scores.
+ * The `accuracy` section of the reference vectors: k-NN neighbour order, AccuracyCalculator
+ * metrics, sklearn k-NN classification and NMI/AMI, each checked through lib/eval.
  *
  * @module
  */
 import type { CheckCounts } from "./_counts.ts";
+import { checkAccuracySection } from "./_accuracy_checks.ts";
 
 /**
  * Checks the `accuracy` section of one reference file.
  *
- * NOT WIRED YET: lib/eval/ (k-NN classification, precision@1, R-precision, MAP@R, MAP, MRR,
- * NMI, AMI) is being written in parallel. Until it is connected here, every entry of the
- * section (each `calculator` configuration, each `knn_classification` k, `clustering`)
- * counts as one SKIPPED check with a line naming it; none counts as passed.
- *
  * @param json The parsed reference file.
  * @param file The file name, for the lines.
- * @returns The counts and one line per skipped entry.
+ * @returns The counts and one line per failed check.
  *
  * @example
  * ```ts
  * import { checkAccuracy } from "./check_accuracy.ts";
- * const r = checkAccuracy({ accuracy: { calculator: { "cosine__k_5": {} } } }, "x.json");
- * if (r.skipped !== 1 || r.passed !== 0) throw new Error();
+ * const r = checkAccuracy({}, "x.json");
+ * if (r.passed + r.failed + r.skipped !== 0) throw new Error("no section, no checks");
  * ```
  */
 export function checkAccuracy(json: Record<string, unknown>, file: string): CheckCounts {
   const result: CheckCounts = { passed: 0, failed: 0, skipped: 0, lines: [] };
-  const acc = json.accuracy as Record<string, unknown> | undefined;
+  const acc = json.accuracy;
   if (acc === undefined || acc === null || typeof acc !== "object") return result;
-  const skip = (what: string) => {
-    result.skipped++;
-    result.lines.push(`SKIP ${file}: accuracy.${what}: accuracy checks are not wired to lib/eval yet`);
-  };
-  for (const section of ["calculator", "knn_classification"]) {
-    const entries = acc[section];
-    if (entries && typeof entries === "object") {
-      for (const key of Object.keys(entries)) skip(`${section}.${key}`);
+  for (const check of checkAccuracySection(acc)) {
+    if (check.ok) {
+      result.passed++;
+    } else {
+      result.failed++;
+      result.lines.push(
+        `FAIL ${file}: accuracy.${check.name}${check.detail ? `: ${check.detail}` : ""}`,
+      );
     }
   }
-  if (acc.clustering !== undefined) skip("clustering");
   return result;
 }

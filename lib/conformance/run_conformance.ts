@@ -3,14 +3,14 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { Distance, EmbeddingMatrix, IndicesTuple, MetricLoss, Miner } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
 import { dotProductSimilarity } from "../distances/dot_product_similarity.ts";
 import { batchHardMiner } from "../miners/batch_hard_miner.ts";
 import { batchEasyHardMiner } from "../miners/batch_easy_hard_miner.ts";
-import { type TripletType, tripletMarginMiner } from "../miners/triplet_margin_miner.ts";
+import { tripletMarginMiner, type TripletType } from "../miners/triplet_margin_miner.ts";
 import { pairMarginMiner } from "../miners/pair_margin_miner.ts";
 import { multiSimilarityMiner } from "../miners/multi_similarity_miner.ts";
 import { canonicalIndices, toTriplets } from "../miners/tuples.ts";
@@ -151,7 +151,12 @@ function indicesOf(value: unknown): IndicesTuple | undefined {
   const i32 = (v: unknown) => Int32Array.from(v as number[]);
   if (Array.isArray(value)) {
     if (value.length === 3) {
-      return { kind: "triplets", anchors: i32(value[0]), positives: i32(value[1]), negatives: i32(value[2]) };
+      return {
+        kind: "triplets",
+        anchors: i32(value[0]),
+        positives: i32(value[1]),
+        negatives: i32(value[2]),
+      };
     }
     if (value.length === 4) {
       return {
@@ -167,7 +172,12 @@ function indicesOf(value: unknown): IndicesTuple | undefined {
   if (!value || typeof value !== "object") return undefined;
   const o = value as Obj;
   if (Array.isArray(o.anchors) && Array.isArray(o.positives) && Array.isArray(o.negatives)) {
-    return { kind: "triplets", anchors: i32(o.anchors), positives: i32(o.positives), negatives: i32(o.negatives) };
+    return {
+      kind: "triplets",
+      anchors: i32(o.anchors),
+      positives: i32(o.positives),
+      negatives: i32(o.negatives),
+    };
   }
   if (Array.isArray(o.pos_anchors) && Array.isArray(o.neg_anchors)) {
     return {
@@ -215,7 +225,8 @@ function checkFile(json: Obj, file: string): CheckCounts {
     r.skipped++;
     r.lines.push(`SKIP ${file}: ${what}: ${why}`);
   };
-  const check = (what: string, problem: string | undefined) => problem ? fail(what, problem) : pass();
+  const check = (what: string, problem: string | undefined) =>
+    problem ? fail(what, problem) : pass();
   const guard = (what: string, fn: () => void) => {
     try {
       fn();
@@ -250,7 +261,10 @@ function checkFile(json: Obj, file: string): CheckCounts {
       check(`${what} matrix()`, compareArrays(got, want, DISTANCE_TENSOR_TOL));
     });
     guard(`${what} matrixArray()`, () => {
-      check(`${what} matrixArray()`, compareArrays(distance.matrixArray(matrix), want, DISTANCE_ARRAY_TOL));
+      check(
+        `${what} matrixArray()`,
+        compareArrays(distance.matrixArray(matrix), want, DISTANCE_ARRAY_TOL),
+      );
     });
   }
 
@@ -294,9 +308,14 @@ function checkFile(json: Obj, file: string): CheckCounts {
       if (entry.grad_embeddings) {
         guard(`${what} grad_embeddings`, () => {
           const got = tf.tidy(() =>
-            tf.grad((x: tf.Tensor) => loss.compute(x as tf.Tensor2D, labels, indices))(tf.tensor2d(rows)).dataSync()
+            tf.grad((x: tf.Tensor) => loss.compute(x as tf.Tensor2D, labels, indices))(
+              tf.tensor2d(rows),
+            ).dataSync()
           );
-          check(`${what} grad_embeddings`, compareArrays(got, flatten(entry.grad_embeddings), GRAD_TOL));
+          check(
+            `${what} grad_embeddings`,
+            compareArrays(got, flatten(entry.grad_embeddings), GRAD_TOL),
+          );
         });
       }
       const gradW = entry.grad_W ?? entry.grad_proxies;
@@ -304,9 +323,14 @@ function checkFile(json: Obj, file: string): CheckCounts {
         const key = entry.grad_W ? "grad_W" : "grad_proxies";
         guard(`${what} ${key}`, () => {
           const vars = loss.trainableVariables?.() ?? [];
-          if (vars.length !== 1) return fail(`${what} ${key}`, `the loss has ${vars.length} variables, expected 1`);
+          if (vars.length !== 1) {
+            return fail(`${what} ${key}`, `the loss has ${vars.length} variables, expected 1`);
+          }
           const got = tf.tidy(() => {
-            const { grads } = tf.variableGrads(() => loss.compute(tf.tensor2d(rows), labels, indices), vars);
+            const { grads } = tf.variableGrads(
+              () => loss.compute(tf.tensor2d(rows), labels, indices),
+              vars,
+            );
             return grads[vars[0].name].dataSync();
           });
           check(`${what} ${key}`, compareArrays(got, flatten(gradW), GRAD_TOL));
@@ -316,7 +340,10 @@ function checkFile(json: Obj, file: string): CheckCounts {
         guard(`${what} triplets_formed_from_pairs`, () => {
           const want = indicesOf(entry.triplets_formed_from_pairs);
           if (want === undefined) return skip(`${what} triplets_formed_from_pairs`, "unknown form");
-          check(`${what} triplets_formed_from_pairs`, sameIndices(toTriplets(indices, labels), want));
+          check(
+            `${what} triplets_formed_from_pairs`,
+            sameIndices(toTriplets(indices, labels), want),
+          );
         });
       }
       (loss as { dispose?: () => void }).dispose?.();
@@ -339,8 +366,9 @@ function checkFile(json: Obj, file: string): CheckCounts {
  * (1e-6 + 1e-5 relative), its gradient with respect to the embeddings and, for ArcFace and
  * ProxyAnchor, with respect to W or the proxies (1e-4 + 1e-4 relative), and the triplets
  * formed from pairs. Entries that cannot be mapped to a metriclab component count as
- * SKIPPED with a line naming them, never as passed; so does the `accuracy` section until
- * {@linkcode checkAccuracy} is wired to lib/eval. A file that cannot be parsed is one failure.
+ * SKIPPED with a line naming them, never as passed. The `accuracy` section goes through
+ * lib/eval (k-NN order, AccuracyCalculator metrics, k-NN classification, NMI and AMI).
+ * A file that cannot be parsed is one failure.
  *
  * @param dir The folder of reference files.
  * @returns Counts, the files read, and one line per failed or skipped check.
@@ -378,7 +406,9 @@ export async function runConformance(dir: string): Promise<ConformanceResult> {
       json = JSON.parse(await Deno.readTextFile(`${dir}/${name}`));
     } catch (e) {
       result.failed++;
-      result.lines.push(`FAIL ${name}: cannot be read as JSON: ${e instanceof Error ? e.message : e}`);
+      result.lines.push(
+        `FAIL ${name}: cannot be read as JSON: ${e instanceof Error ? e.message : e}`,
+      );
       continue;
     }
     const r = checkFile(json, name);

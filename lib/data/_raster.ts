@@ -124,8 +124,14 @@ export function insetTriangle(p: number[], d: number): number[] {
   const ix = (a * ax + b * bx + c * cx) / per, iy = (a * ay + b * by + c * cy) / per;
   const area = Math.abs((bx - ax) * (cy - ay) - (cx - ax) * (by - ay)) / 2;
   const k = (area / (per / 2) - d) / (area / (per / 2));
-  return [ix + (ax - ix) * k, iy + (ay - iy) * k, ix + (bx - ix) * k, iy + (by - iy) * k,
-    ix + (cx - ix) * k, iy + (cy - iy) * k];
+  return [
+    ix + (ax - ix) * k,
+    iy + (ay - iy) * k,
+    ix + (bx - ix) * k,
+    iy + (by - iy) * k,
+    ix + (cx - ix) * k,
+    iy + (cy - iy) * k,
+  ];
 }
 
 /** Mirrors a shape left-right (x -> -x). */
@@ -388,7 +394,11 @@ function pick(rng: Rng, palette: number[][], jitter: number): number[] {
 
 const SKY = [[150, 185, 225], [200, 215, 230], [120, 160, 210], [225, 228, 232], [170, 190, 200]];
 const FOLIAGE = [[60, 95, 45], [35, 60, 30], [90, 120, 60], [70, 80, 50], [110, 130, 80]];
-const BUILDING = [[170, 150, 130], [140, 130, 125], [200, 190, 175], [110, 100, 95], [180, 170, 160]];
+const BUILDING = [[170, 150, 130], [140, 130, 125], [200, 190, 175], [110, 100, 95], [
+  180,
+  170,
+  160,
+]];
 const ROAD = [[95, 95, 100], [130, 130, 128], [70, 72, 75], [160, 158, 150]];
 
 /**
@@ -506,9 +516,11 @@ export function quantize(img: Float32Array, out: Uint8Array, e: Exposure, rng: R
   // Noise from an inline xorshift32 seeded by `rng`: Box-Muller per pixel would cost more
   // than drawing the sign. Luminance noise is triangular (sum of two uniforms, unit
   // variance); colour noise is uniform and weaker, like a camera sensor's.
-  let s = (rng.int(0xfffffffe) + 1) >>> 0;
+  let s = rng.int(0x7ffffffe) + 1;
   const lumScale = (e.noise * Math.sqrt(6)) / 4294967296;
   const chromaScale = (e.noise * 0.35 * Math.sqrt(12)) / 4294967296;
+  const kr = k * cr, kg = k * cg, kb = k * cb;
+  const br = (shift - 128 * k) * cr, bg = (shift - 128 * k) * cg, bb = (shift - 128 * k) * cb;
   for (let i = 0; i < img.length; i += 3) {
     s ^= s << 13;
     s ^= s >>> 17;
@@ -518,13 +530,21 @@ export function quantize(img: Float32Array, out: Uint8Array, e: Exposure, rng: R
     s ^= s >>> 17;
     s ^= s << 5;
     const lum = (u1 + (s >>> 0) - 4294967296) * lumScale;
-    for (let c = 0; c < 3; c++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      const m = c === 0 ? cr : c === 1 ? cg : cb;
-      const v = ((img[i + c] - 128) * k + shift) * m + lum + ((s >>> 0) - 2147483648) * chromaScale;
-      out[i + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
-    }
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const r = img[i] * kr + br + lum + s * chromaScale;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const g = img[i + 1] * kg + bg + lum + s * chromaScale;
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const b = img[i + 2] * kb + bb + lum + s * chromaScale;
+    // Uint8ClampedArray-style rounding by hand: out is a plain Uint8Array
+    out[i] = r <= 0 ? 0 : r >= 255 ? 255 : (r + 0.5) | 0;
+    out[i + 1] = g <= 0 ? 0 : g >= 255 ? 255 : (g + 0.5) | 0;
+    out[i + 2] = b <= 0 ? 0 : b >= 255 ? 255 : (b + 0.5) | 0;
   }
 }

@@ -32,7 +32,13 @@ import {
   strokes,
 } from "./_raster.ts";
 
-function info(cls: string, top: string, family: string, meaning: string, value?: string): ClassInfo {
+function info(
+  cls: string,
+  top: string,
+  family: string,
+  meaning: string,
+  value?: string,
+): ClassInfo {
   return value === undefined ? { class: cls, top, family, meaning } : {
     class: cls,
     top,
@@ -57,9 +63,7 @@ const SPEEDS = ["20", "30", "40", "50", "60", "70", "80", "100", "120"];
  * ```
  */
 export const SYNTHETIC_HIERARCHY: ClassInfo[] = [
-  ...SPEEDS.map((v) =>
-    info(`pl${v}`, "prohibitory", "speed-limit", `Speed limit ${v} km/h`, v)
-  ),
+  ...SPEEDS.map((v) => info(`pl${v}`, "prohibitory", "speed-limit", `Speed limit ${v} km/h`, v)),
   info("pm20", "prohibitory", "weight-limit", "Weight limit 20 t", "20"),
   info("pm30", "prohibitory", "weight-limit", "Weight limit 30 t", "30"),
   info("ph4", "prohibitory", "height-limit", "Height limit 4 m", "4"),
@@ -114,7 +118,11 @@ const SLASH = strokes([[-0.6, -0.6, 0.6, 0.6]], 0.15, false);
 
 /** White disc, content, then the red ring (and extra red shapes) on top. */
 function prohibitory(content: Layer[], red: Shape[] = []): Layer[] {
-  return [layer(WHITE, [circle(0, 0, 1)]), ...content, layer(RED, [ring(0, 0, 0.89, 0.22), ...red])];
+  return [
+    layer(WHITE, [circle(0, 0, 1)]),
+    ...content,
+    layer(RED, [ring(0, 0, 0.89, 0.22), ...red]),
+  ];
 }
 
 function mandatory(content: Layer[]): Layer[] {
@@ -163,26 +171,52 @@ function horn(): Shape[] {
     bottom.unshift(x, y);
   }
   return [
-    polygon([-0.6, -0.09, -0.45, -0.09, -0.4, -0.06, ...top, ...bottom, -0.4, 0.06, -0.45, 0.09, -0.6, 0.09], 0.02),
-    polygon(regular(12, 0.34, 0, 0.4, 0).map((v, i) => (i % 2 === 0 ? 0.4 + (v - 0.4) * 0.25 : v)), 0.01),
+    polygon([
+      -0.6,
+      -0.09,
+      -0.45,
+      -0.09,
+      -0.4,
+      -0.06,
+      ...top,
+      ...bottom,
+      -0.4,
+      0.06,
+      -0.45,
+      0.09,
+      -0.6,
+      0.09,
+    ], 0.02),
+    polygon(
+      regular(12, 0.34, 0, 0.4, 0).map((v, i) => (i % 2 === 0 ? 0.4 + (v - 0.4) * 0.25 : v)),
+      0.01,
+    ),
   ];
 }
 
 function designs(): Map<string, Layer[]> {
   const d = new Map<string, Layer[]>();
-  for (const v of SPEEDS) d.set(`pl${v}`, prohibitory([text([{ text: v, scale: 1 }], BLACK, 0.86, 1.22)]));
+  for (const v of SPEEDS) {
+    d.set(`pl${v}`, prohibitory([text([{ text: v, scale: 1 }], BLACK, 0.86, 1.22)]));
+  }
   for (const v of ["20", "30"]) {
-    d.set(`pm${v}`, prohibitory([text([{ text: v, scale: 1 }, { text: "t", scale: 0.55 }], BLACK, 0.8, 1.3)]));
+    d.set(
+      `pm${v}`,
+      prohibitory([text([{ text: v, scale: 1 }, { text: "t", scale: 0.55 }], BLACK, 0.8, 1.3)]),
+    );
   }
   const heightMarks = [
     polygon([-0.3, -0.86, 0.3, -0.86, 0, -0.5], 0.01),
     polygon([-0.3, 0.86, 0.3, 0.86, 0, 0.5], 0.01),
   ];
   for (const v of ["4", "4.5"]) {
-    d.set(`ph${v}`, prohibitory([
-      layer(BLACK, heightMarks),
-      text([{ text: v, scale: 1 }, { text: "m", scale: 0.5 }], BLACK, 0.66, 1.25),
-    ]));
+    d.set(
+      `ph${v}`,
+      prohibitory([
+        layer(BLACK, heightMarks),
+        text([{ text: v, scale: 1 }, { text: "m", scale: 0.5 }], BLACK, 0.74, 1.25),
+      ]),
+    );
   }
   const hatch: Polyline[] = [];
   for (let o = -0.36; o <= 0.37; o += 0.18) {
@@ -198,7 +232,10 @@ function designs(): Map<string, Layer[]> {
   d.set("p11", prohibitory([layer(BLACK, horn())], [SLASH]));
   d.set("p19", prohibitory([layer(BLACK, turnRight(0.85))], [SLASH]));
   d.set("p23", prohibitory([layer(BLACK, turnRight(0.85).map(mirror))], [SLASH]));
-  d.set("pne", [layer(RED, [circle(0, 0, 1)]), layer(WHITE, [polygon([-0.66, -0.15, 0.66, -0.15, 0.66, 0.15, -0.66, 0.15], 0.02)])]);
+  d.set("pne", [
+    layer(RED, [circle(0, 0, 1)]),
+    layer(WHITE, [polygon([-0.66, -0.15, 0.66, -0.15, 0.66, 0.15, -0.66, 0.15], 0.02)]),
+  ]);
   const noPark = (lines: Polyline[]) => [
     layer(RED, [circle(0, 0, 1)]),
     layer(BLUE, [circle(0, 0, 0.78)]),
@@ -225,35 +262,50 @@ function designs(): Map<string, Layer[]> {
     layer(RED, [polygon(regular(8, apothem - 0.1, 22.5), 0.02)]),
     text([{ text: "STOP", scale: 1 }], WHITE, 0.5, 1.45),
   ]);
-  for (const v of ["50", "60", "80"]) d.set(`il${v}`, mandatory([text([{ text: v, scale: 1 }], WHITE, 0.86, 1.25)]));
+  for (const v of ["50", "60", "80"]) {
+    d.set(`il${v}`, mandatory([text([{ text: v, scale: 1 }], WHITE, 0.86, 1.25)]));
+  }
   d.set("i10", mandatory([layer(WHITE, turnRight(1))]));
   d.set("i12", mandatory([layer(WHITE, turnRight(1).map(mirror))]));
   d.set("i13", mandatory([layer(WHITE, arrow([0, 0.66, 0, -0.16], [0, -0.66], 0.24, 0.3))]));
-  d.set("i5", mandatory([layer(WHITE, arrow([-0.46, -0.46, 0.08, 0.08], [0.48, 0.48], 0.24, 0.3))]));
-  d.set("i2", mandatory([layer(WHITE, [
-    ring(-0.38, 0.2, 0.25, 0.08),
-    ring(0.38, 0.2, 0.25, 0.08),
-    strokes([
-      [-0.38, 0.2, -0.04, 0.2, 0.2, -0.14, 0.38, 0.2],
-      [-0.04, 0.2, -0.16, -0.16],
-      [-0.15, -0.13, 0.2, -0.13],
-      [0.2, -0.14, 0.13, -0.28, 0.24, -0.3],
-    ], 0.075, false),
-    polygon([-0.28, -0.2, -0.04, -0.2, -0.06, -0.15, -0.26, -0.15], 0.02),
-  ])]));
-  d.set("i4", mandatory([
-    layer(WHITE, [
-      polygon([-0.6, -0.05, 0.6, -0.05, 0.6, 0.3, -0.6, 0.3], 0.04),
-      polygon([-0.46, -0.05, -0.33, -0.4, 0.33, -0.4, 0.46, -0.05], 0.03),
-      polygon([-0.54, 0.3, -0.34, 0.3, -0.34, 0.46, -0.54, 0.46], 0.02),
-      polygon([0.34, 0.3, 0.54, 0.3, 0.54, 0.46, 0.34, 0.46], 0.02),
+  d.set(
+    "i5",
+    mandatory([layer(WHITE, arrow([-0.46, -0.46, 0.08, 0.08], [0.48, 0.48], 0.24, 0.3))]),
+  );
+  d.set(
+    "i2",
+    mandatory([layer(WHITE, [
+      ring(-0.38, 0.2, 0.25, 0.08),
+      ring(0.38, 0.2, 0.25, 0.08),
+      strokes(
+        [
+          [-0.38, 0.2, -0.04, 0.2, 0.2, -0.14, 0.38, 0.2],
+          [-0.04, 0.2, -0.16, -0.16],
+          [-0.15, -0.13, 0.2, -0.13],
+          [0.2, -0.14, 0.13, -0.28, 0.24, -0.3],
+        ],
+        0.075,
+        false,
+      ),
+      polygon([-0.28, -0.2, -0.04, -0.2, -0.06, -0.15, -0.26, -0.15], 0.02),
+    ])]),
+  );
+  d.set(
+    "i4",
+    mandatory([
+      layer(WHITE, [
+        polygon([-0.6, -0.05, 0.6, -0.05, 0.6, 0.3, -0.6, 0.3], 0.04),
+        polygon([-0.46, -0.05, -0.33, -0.4, 0.33, -0.4, 0.46, -0.05], 0.03),
+        polygon([-0.54, 0.3, -0.34, 0.3, -0.34, 0.46, -0.54, 0.46], 0.02),
+        polygon([0.34, 0.3, 0.54, 0.3, 0.54, 0.46, 0.34, 0.46], 0.02),
+      ]),
+      layer(BLUE, [
+        polygon([-0.36, -0.1, -0.27, -0.33, 0.27, -0.33, 0.36, -0.1], 0.01),
+        circle(-0.42, 0.12, 0.08),
+        circle(0.42, 0.12, 0.08),
+      ]),
     ]),
-    layer(BLUE, [
-      polygon([-0.36, -0.1, -0.27, -0.33, 0.27, -0.33, 0.36, -0.1], 0.01),
-      circle(-0.42, 0.12, 0.08),
-      circle(0.42, 0.12, 0.08),
-    ]),
-  ]));
+  );
   const w = 0.15;
   // The yellow field leaves |x| <= (y + 0.87) / 1.74 - 0.25 and y <= 0.65 for the ink.
   d.set("w13", warning([strokes([[0, -0.18, 0, 0.53], [-0.29, 0.28, 0.29, 0.28]], w)]));
@@ -263,21 +315,35 @@ function designs(): Map<string, Layer[]> {
   d.set("w59", warning([mirror(merge)]));
   // the pedestrian is drawn at 0.9 scale, 0.07 lower, to clear the black border
   const walker = (l: Polyline) => l.map((v, i) => (i % 2 === 0 ? 0.9 * v : 0.9 * v + 0.07));
-  d.set("w57", warning([
-    circle(0.054, -0.128, 0.08),
-    strokes([[0.03, -0.09, -0.02, 0.22]].map(walker), 0.11, false),
-    strokes([
-      [-0.02, 0.22, -0.14, 0.4, -0.2, 0.56],
-      [-0.02, 0.22, 0.1, 0.37, 0.15, 0.55],
-      [0.02, -0.04, -0.16, 0.12],
-      [0.02, -0.04, 0.15, 0.12],
-    ].map(walker), 0.08, false),
-    strokes([[-0.4, 0.58, -0.26, 0.58], [-0.1, 0.58, 0.04, 0.58], [0.2, 0.58, 0.34, 0.58]].map(walker), 0.04, false),
-  ]));
-  d.set("w63", warning([
-    polygon([-0.07, -0.18, 0.07, -0.18, 0.032, 0.33, -0.032, 0.33], 0.025),
-    circle(0, 0.5, 0.08),
-  ]));
+  d.set(
+    "w57",
+    warning([
+      circle(0.054, -0.128, 0.08),
+      strokes([[0.03, -0.09, -0.02, 0.22]].map(walker), 0.11, false),
+      strokes(
+        [
+          [-0.02, 0.22, -0.14, 0.4, -0.2, 0.56],
+          [-0.02, 0.22, 0.1, 0.37, 0.15, 0.55],
+          [0.02, -0.04, -0.16, 0.12],
+          [0.02, -0.04, 0.15, 0.12],
+        ].map(walker),
+        0.08,
+        false,
+      ),
+      strokes(
+        [[-0.4, 0.58, -0.26, 0.58], [-0.1, 0.58, 0.04, 0.58], [0.2, 0.58, 0.34, 0.58]].map(walker),
+        0.04,
+        false,
+      ),
+    ]),
+  );
+  d.set(
+    "w63",
+    warning([
+      polygon([-0.07, -0.18, 0.07, -0.18, 0.032, 0.33, -0.032, 0.33], 0.025),
+      circle(0, 0.5, 0.08),
+    ]),
+  );
   return d;
 }
 
@@ -309,6 +375,13 @@ export interface SyntheticOptions {
    * @default {all classes, in hierarchy order}
    */
   classes?: string[];
+  /**
+   * Draws every sign centred and upright on plain grey, with no background, lighting,
+   * blur or noise (all images of a class are then equal): class prototypes for figures
+   * and tests.
+   * @default {false}
+   */
+  clean?: boolean;
 }
 
 function editDistance(a: string, b: string): number {
@@ -339,8 +412,10 @@ function imageSeed(seed: number, name: string, index: number): number {
 
 function checkOptions(options: SyntheticOptions): Required<SyntheticOptions> {
   const what = "Cannot generate synthetic dataset";
-  const { seed = 0, perClass = 40, size = 64 } = options;
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`${what}: seed must be an integer, got ${seed}`);
+  const { seed = 0, perClass = 40, size = 64, clean = false } = options;
+  if (!Number.isSafeInteger(seed)) {
+    throw new RangeError(`${what}: seed must be an integer, got ${seed}`);
+  }
   if (!Number.isInteger(perClass) || perClass < 1) {
     throw new RangeError(`${what}: perClass must be an integer >= 1, got ${perClass}`);
   }
@@ -355,15 +430,16 @@ function checkOptions(options: SyntheticOptions): Required<SyntheticOptions> {
   const seen = new Set<string>();
   for (const name of classes) {
     if (!valid.includes(name)) {
+      const lower = String(name).toLowerCase();
       const closest = valid.reduce((best, v) =>
-        editDistance(String(name), v) < editDistance(String(name), best) ? v : best
+        editDistance(lower, v) < editDistance(lower, best) ? v : best
       );
       throw new RangeError(`${what}: unknown class "${name}"; did you mean "${closest}"?`);
     }
     if (seen.has(name)) throw new RangeError(`${what}: class "${name}" is listed twice`);
     seen.add(name);
   }
-  return { seed, perClass, size, classes: [...classes] };
+  return { seed, perClass, size, classes: [...classes], clean: clean === true };
 }
 
 const ROAD_GREYS = [[95, 95, 100], [130, 130, 128], [70, 72, 75], [160, 158, 150]];
@@ -376,14 +452,31 @@ function luminance(c: number[]): number {
   return 0.3 * c[0] + 0.59 * c[1] + 0.11 * c[2];
 }
 
+/** Renders the bare sign: centred, upright, 90% of the crop, on plain grey. */
+function renderClean(layers: Layer[], size: number, out: Uint8Array): void {
+  const img = new Float32Array(size * size * 3).fill(128);
+  const radius = size * 0.45;
+  paintSign(img, size, layers, {
+    inverse: invert3(Float64Array.from([radius, 0, size / 2, 0, radius, size / 2, 0, 0, 1])),
+    pixel: 1 / radius,
+    colors: Float32Array.from(PALETTE.flat()),
+    weight: 1,
+    gx: 0,
+    gy: 0,
+    bound: 1.1,
+  });
+  for (let i = 0; i < img.length; i++) out[i] = Math.round(img[i]);
+}
+
 /** Renders one image of `layers` into `out` (size * size * 3 bytes). */
 function renderImage(layers: Layer[], size: number, rngSeed: number, out: Uint8Array): void {
   const rng = createRng(rngSeed);
   const img = new Float32Array(size * size * 3);
   paintBackground(img, size, rng);
 
-  // Sign placement: fills 60-96% of the crop, mostly centred, sometimes off-centre.
-  const radius = (size / 2) * rng.uniform(0.6, 0.96);
+  // Sign placement: fills 60-96% of the crop (mostly the upper end, like TT100K's tight
+  // crops), mostly centred, sometimes off-centre.
+  const radius = (size / 2) * (0.6 + 0.36 * Math.sqrt(rng.next()));
   const spread = rng.next() < 0.1 ? 0.1 : 0.035;
   const offset = () => Math.max(-0.2, Math.min(0.2, rng.normal() * spread)) * size;
   const cx = size / 2 + offset(), cy = size / 2 + offset();
@@ -447,7 +540,17 @@ function renderImage(layers: Layer[], size: number, rngSeed: number, out: Uint8A
     const angle = rng.uniform(0, 2 * Math.PI), r = radius * rng.uniform(0.25, 0.45);
     const dist = radius * rng.uniform(0.75, 1.05);
     const leaf = [rng.uniform(30, 90), rng.uniform(60, 120), rng.uniform(25, 60)];
-    paintBlob(img, size, cx + Math.cos(angle) * dist, cy + Math.sin(angle) * dist, r, r * rng.uniform(0.6, 1.2), leaf, 1, 1.5);
+    paintBlob(
+      img,
+      size,
+      cx + Math.cos(angle) * dist,
+      cy + Math.sin(angle) * dist,
+      r,
+      r * rng.uniform(0.6, 1.2),
+      leaf,
+      1,
+      1.5,
+    );
   } else if (occlusion < 0.1) {
     const w = size * rng.uniform(0.05, 0.1), x = cx + radius * rng.uniform(-0.9, 0.9);
     const grey = rng.uniform(60, 150);
@@ -469,7 +572,7 @@ function renderImage(layers: Layer[], size: number, rngSeed: number, out: Uint8A
  * shear and perspective, fading, lighting, blur (0-1.2 px), noise and occasional
  * occlusion. No download, no tfjs; about 5,000 images of 64x64 per second on one core.
  *
- * @param options Seed, images per class, image size and class subset.
+ * @param options Seed, images per class, image size, class subset and `clean` prototypes.
  * @returns An RGB dataset (`channels: 3`, NHWC bytes), `perClass` images per class in class
  * order, with `source: "synthetic"` and its `hierarchy`.
  * @throws {RangeError} When `perClass` or `size` is out of range, `seed` is not an integer,
@@ -484,7 +587,7 @@ function renderImage(layers: Layer[], size: number, rngSeed: number, out: Uint8A
  * ```
  */
 export function generateSynthetic(options: SyntheticOptions = {}): ImageDataset {
-  const { seed, perClass, size, classes } = checkOptions(options);
+  const { seed, perClass, size, classes, clean } = checkOptions(options);
   designCache ??= designs();
   const pixels = size * size * 3;
   const n = classes.length * perClass;
@@ -495,7 +598,9 @@ export function generateSynthetic(options: SyntheticOptions = {}): ImageDataset 
     for (let i = 0; i < perClass; i++) {
       const k = c * perClass + i;
       labels[k] = c;
-      renderImage(layers, size, imageSeed(seed, classes[c], i), images.subarray(k * pixels, (k + 1) * pixels));
+      const out = images.subarray(k * pixels, (k + 1) * pixels);
+      if (clean) renderClean(layers, size, out);
+      else renderImage(layers, size, imageSeed(seed, classes[c], i), out);
     }
   }
   const byName = new Map(SYNTHETIC_HIERARCHY.map((h) => [h.class, h]));

@@ -4,10 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-// tfjs-core alone registers no gradient functions; the union package registers all of
-// them on the same engine. Without this import tf.grad fails on the first op.
-import "@tensorflow/tfjs";
+import * as tf from "../tf.ts";
 import type { EmbeddingMatrix } from "../types.ts";
 
 /** The floor of the norm in `x / max(||x||, eps)` (PML, torch.nn.functional.normalize). */
@@ -62,7 +59,9 @@ export function checkPair(action: string, a: EmbeddingMatrix, b: EmbeddingMatrix
 /** Throws a TypeError unless both tensors are 2-D with the same width. */
 export function checkTensors(action: string, a: tf.Tensor, b: tf.Tensor): void {
   if (a.rank !== 2 || b.rank !== 2) {
-    throw new TypeError(`Cannot ${action}: expected 2-D tensors, got ranks ${a.rank} and ${b.rank}`);
+    throw new TypeError(
+      `Cannot ${action}: expected 2-D tensors, got ranks ${a.rank} and ${b.rank}`,
+    );
   }
   if (a.shape[1] !== b.shape[1]) {
     throw new TypeError(

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { ComponentConfig, Distance, EmbeddingMatrix } from "../types.ts";
 import { checkTensors, dotRows, l2NormalizeRows } from "./_common.ts";
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { ComponentConfig, Distance, EmbeddingMatrix } from "../types.ts";
 import { checkPair, checkTensors, l2NormalizeRows, rowsAsFloat64, safeSqrt } from "./_common.ts";
 

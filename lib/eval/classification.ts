@@ -6,7 +6,7 @@
  * @module
  */
 import type { EmbeddingMatrix } from "../types.ts";
-import { knnSearch, type KnnMetric, type KnnResult } from "./knn.ts";
+import { type KnnMetric, type KnnResult, knnSearch } from "./knn.ts";
 import { checkLabels, checkMatrix } from "./_validate.ts";
 
 /** Predictions of a k-NN vote. */
@@ -151,6 +151,7 @@ export interface KnnAccuracyOptions {
 
 /** k-NN classification scores at one k. */
 export interface KnnAccuracyAtK {
+  /** Neighbours that voted. */
   k: number;
   /** Fraction of queries predicted right. Queries whose class is absent from the reference count as wrong. */
   accuracy: number;
@@ -171,6 +172,7 @@ export interface KnnAccuracyAtK {
 
 /** What {@linkcode knnAccuracy} returns. */
 export interface KnnAccuracyResult {
+  /** Size of the confusion matrix and of `perClassAccuracy`. */
   numClasses: number;
   /** One entry per k, in the order of `options.ks`. */
   results: KnnAccuracyAtK[];
@@ -220,7 +222,9 @@ export function knnAccuracy(
     throw new TypeError(`${action}: ks must be a non-empty array, got ${JSON.stringify(ks)}`);
   }
   for (const k of ks) {
-    if (!Number.isInteger(k) || k < 1) throw new RangeError(`Invalid k ${k}: expected an integer >= 1`);
+    if (!Number.isInteger(k) || k < 1) {
+      throw new RangeError(`Invalid k ${k}: expected an integer >= 1`);
+    }
   }
   const maxK = Math.max(...ks);
 
@@ -252,7 +256,10 @@ export function knnAccuracy(
   for (let i = 0; i < query.rows; i++) classCounts[queryLabels[i]]++;
   const results = ks.map((k): KnnAccuracyAtK => {
     const vote = knnVote(neighbors, referenceLabels, k);
-    const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
+    const confusion = Array.from(
+      { length: numClasses },
+      () => new Array<number>(numClasses).fill(0),
+    );
     let correct = 0;
     for (let i = 0; i < query.rows; i++) {
       confusion[queryLabels[i]][vote.predictions[i]]++;

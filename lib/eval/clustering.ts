@@ -231,6 +231,8 @@ export interface KMeansResult {
   inertia: number;
   /** Lloyd iterations of the kept run. */
   iterations: number;
+  /** E.g. fewer distinct clusters than k, when the data has fewer than k distinct rows. */
+  warnings: string[];
 }
 
 /**
@@ -242,7 +244,7 @@ export interface KMeansResult {
  * @param data Rows to cluster.
  * @param k Number of clusters, an integer in [1, rows].
  * @param options Seed, restarts, iteration cap and tolerance.
- * @returns Labels, centres, inertia and iterations.
+ * @returns Labels, centres, inertia, iterations and warnings.
  * @throws {TypeError} When `data` is malformed.
  * @throws {RangeError} When `k`, `nInit` or `maxIter` is out of range.
  *
@@ -254,7 +256,11 @@ export interface KMeansResult {
  * if (labels[0] !== labels[2] || labels[0] === labels[3]) throw new Error("wrong clusters");
  * ```
  */
-export function kMeans(data: EmbeddingMatrix, k: number, options: KMeansOptions = {}): KMeansResult {
+export function kMeans(
+  data: EmbeddingMatrix,
+  k: number,
+  options: KMeansOptions = {},
+): KMeansResult {
   const action = "Cannot run k-means";
   checkMatrix(data, action, "data");
   if (!Number.isInteger(k) || k < 1 || k > data.rows) {
@@ -281,6 +287,12 @@ export function kMeans(data: EmbeddingMatrix, k: number, options: KMeansOptions 
     const result = lloyd(x, rows, dim, k, centers, maxIter, threshold);
     if (best === undefined || result.inertia < best.inertia) best = result;
   }
+  const distinct = new Set(best!.labels).size;
+  if (distinct < k) {
+    best!.warnings.push(
+      `k-means found ${distinct} distinct clusters for k=${k}: the data has too few distinct rows`,
+    );
+  }
   return best!;
 }
 
@@ -297,7 +309,13 @@ function meanVariance(x: Float64Array, rows: number, dim: number): number {
   return total / dim;
 }
 
-function squaredDistance(a: Float64Array, aOff: number, b: Float64Array, bOff: number, dim: number) {
+function squaredDistance(
+  a: Float64Array,
+  aOff: number,
+  b: Float64Array,
+  bOff: number,
+  dim: number,
+) {
   let s = 0;
   for (let j = 0; j < dim; j++) {
     const d = a[aOff + j] - b[bOff + j];
@@ -424,7 +442,7 @@ function lloyd(
   }
   // Final assignment so that labels and inertia match the returned centres.
   const inertia = assign(x, rows, dim, k, centers, labels, dist);
-  return { labels, centers: { data: centers, rows: k, dim }, inertia, iterations };
+  return { labels, centers: { data: centers, rows: k, dim }, inertia, iterations, warnings: [] };
 }
 
 /** Options of {@linkcode clusteringMetrics}. */

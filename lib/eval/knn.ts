@@ -188,7 +188,11 @@ function squaredDistances(
     // Partial sums of non-negative terms never decrease in floating point: once all
     // four reach the bound, none of these rows can enter the top k.
     if (sa >= bound && sb >= bound && sc >= bound && sd >= bound) {
-      out[i] = out[i + 1] = out[i + 2] = out[i + 3] = bound;
+      out[i] =
+        out[i + 1] =
+        out[i + 2] =
+        out[i + 3] =
+          bound;
       continue;
     }
     for (; j < dim; j++) {

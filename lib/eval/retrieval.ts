@@ -5,7 +5,7 @@
  * @module
  */
 import type { EmbeddingMatrix } from "../types.ts";
-import { knnSearch, type KnnMetric, type KnnResult } from "./knn.ts";
+import { type KnnMetric, type KnnResult, knnSearch } from "./knn.ts";
 import { checkLabels, checkMatrix } from "./_validate.ts";
 
 /** Options of {@linkcode retrievalMetrics}. */
@@ -131,7 +131,9 @@ export function retrievalMetrics(
   const warnings: string[] = [];
   if (numLoneQueries === query.rows) {
     warnings.push(
-      `No retrieval metrics: none of the ${query.rows} query labels occurs in the reference set; all metrics are 0`,
+      query.rows === 0
+        ? "No retrieval metrics: the query set is empty; all metrics are 0"
+        : `No retrieval metrics: none of the ${query.rows} query labels occurs in the reference set; all metrics are 0`,
     );
     return {
       precisionAt1: 0,

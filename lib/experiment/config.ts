@@ -97,7 +97,10 @@ const isInt = (v: unknown): v is number => Number.isInteger(v);
  * if (lossConfig("triplet", { margin: 0.1 }).margin !== 0.1) throw new Error("lost margin");
  * ```
  */
-export function lossConfig(name: string, params: Record<string, Json | undefined> = {}): ComponentConfig {
+export function lossConfig(
+  name: string,
+  params: Record<string, Json | undefined> = {},
+): ComponentConfig {
   if (!(LOSS_CHOICES as readonly string[]).includes(name)) {
     throw new RangeError(
       `Unknown loss "${name}": did you mean "${closestName(name, LOSS_CHOICES)}"? (one of ${
@@ -122,7 +125,10 @@ export function lossConfig(name: string, params: Record<string, Json | undefined
  * if (minerConfig("semihard").type !== "semihard") throw new Error("not a triplet-margin miner");
  * ```
  */
-export function minerConfig(name: string, params: Record<string, Json | undefined> = {}): ComponentConfig {
+export function minerConfig(
+  name: string,
+  params: Record<string, Json | undefined> = {},
+): ComponentConfig {
   if (!(MINER_CHOICES as readonly string[]).includes(name)) {
     throw new RangeError(
       `Unknown miner "${name}": did you mean "${closestName(name, MINER_CHOICES)}"? (one of ${
@@ -156,9 +162,16 @@ function clean(c: Record<string, Json | undefined>): ComponentConfig {
  * if (c.epochs !== 10) throw new Error("no default");
  * ```
  */
-export function resolveConfig(partial: Partial<ExperimentConfig> & { data: string }): ExperimentConfig {
+export function resolveConfig(
+  partial: Partial<ExperimentConfig> & { data: string },
+): ExperimentConfig {
   const c: ExperimentConfig = { ...DEFAULT_CONFIG, ...partial };
-  check(typeof c.data === "string" && c.data.length > 0, "data", c.data, "a dataset name or path is required");
+  check(
+    typeof c.data === "string" && c.data.length > 0,
+    "data",
+    c.data,
+    "a dataset name or path is required",
+  );
   check(isInt(c.dim) && c.dim >= 1, "dim", c.dim, "must be a positive integer");
   check(isInt(c.epochs) && c.epochs >= 0, "epochs", c.epochs, "must be a non-negative integer");
   check(isInt(c.seed), "seed", c.seed, "must be an integer");
@@ -168,7 +181,12 @@ export function resolveConfig(partial: Partial<ExperimentConfig> & { data: strin
     c.testFraction,
     "must be between 0 and 1 (exclusive)",
   );
-  check(isInt(c.batchSize) && c.batchSize >= 2, "batch-size", c.batchSize, "must be an integer >= 2");
+  check(
+    isInt(c.batchSize) && c.batchSize >= 2,
+    "batch-size",
+    c.batchSize,
+    "must be an integer >= 2",
+  );
   check(
     isInt(c.samplesPerClass) && c.samplesPerClass >= 1 && c.batchSize % c.samplesPerClass === 0 &&
       c.batchSize >= 2 * c.samplesPerClass,
@@ -188,10 +206,25 @@ export function resolveConfig(partial: Partial<ExperimentConfig> & { data: strin
     c.ks,
     "must be positive integers",
   );
-  check(isInt(c.minPerClass) && c.minPerClass >= 1, "min-per-class", c.minPerClass, "must be a positive integer");
-  check(isInt(c.syntheticPerClass) && c.syntheticPerClass >= 2, "per-class", c.syntheticPerClass, "must be an integer >= 2");
+  check(
+    isInt(c.minPerClass) && c.minPerClass >= 1,
+    "min-per-class",
+    c.minPerClass,
+    "must be a positive integer",
+  );
+  check(
+    isInt(c.syntheticPerClass) && c.syntheticPerClass >= 2,
+    "per-class",
+    c.syntheticPerClass,
+    "must be an integer >= 2",
+  );
   check(isInt(c.limit) && c.limit >= 0, "limit", c.limit, "must be a non-negative integer");
-  check(["auto", "conv64", "conv28"].includes(c.architecture), "architecture", c.architecture, "must be auto, conv64 or conv28");
+  check(
+    ["auto", "conv64", "conv28"].includes(c.architecture),
+    "architecture",
+    c.architecture,
+    "must be auto, conv64 or conv28",
+  );
   return c;
 }
 
@@ -207,7 +240,9 @@ function fnv1a(text: string): string {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
   if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a < b ? -1 : 1);
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : 1
+    );
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
@@ -228,7 +263,14 @@ function canonical(value: unknown): string {
  * ```
  */
 export function runId(config: ExperimentConfig): string {
-  const dataName = config.data.replace(/\/+$/, "").split("/").pop()!.replace(/[^A-Za-z0-9._-]/g, "_");
-  const miner = config.miner.name === "triplet-margin" ? String(config.miner.type) : config.miner.name;
-  return `${dataName}-${config.loss.name}-${miner}-d${config.dim}-s${config.seed}-${fnv1a(canonical(config))}`;
+  const dataName = config.data.replace(/\/+$/, "").split("/").pop()!.replace(
+    /[^A-Za-z0-9._-]/g,
+    "_",
+  );
+  const miner = config.miner.name === "triplet-margin"
+    ? String(config.miner.type)
+    : config.miner.name;
+  return `${dataName}-${config.loss.name}-${miner}-d${config.dim}-s${config.seed}-${
+    fnv1a(canonical(config))
+  }`;
 }

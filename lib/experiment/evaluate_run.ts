@@ -68,7 +68,9 @@ export function evaluateEmbeddings(e: SplitEmbeddings, ks: number[] = [1, 5]): E
     ks,
     numClasses: e.classNames.length,
   });
-  const retrieval = retrievalMetrics(test, e.testLabels, train, e.trainLabels, { k: "max-bin-count" });
+  const retrieval = retrievalMetrics(test, e.testLabels, train, e.trainLabels, {
+    k: "max-bin-count",
+  });
   const knn: Record<string, number> = {};
   const perK: Record<string, Json> = {};
   for (const r of acc.results) {
@@ -128,7 +130,10 @@ export async function readRunEmbeddings(dir: string): Promise<SplitEmbeddings> {
   }
   const train = await readFloat32(join(dir, RUN_FILES.trainEmbeddings));
   const test = await readFloat32(join(dir, RUN_FILES.testEmbeddings));
-  if (train.length !== meta.trainLabels.length * meta.dim || test.length !== meta.testLabels.length * meta.dim) {
+  if (
+    train.length !== meta.trainLabels.length * meta.dim ||
+    test.length !== meta.testLabels.length * meta.dim
+  ) {
     throw new Error(`Cannot read run "${dir}": embedding files do not match ${metaPath}`);
   }
   return {
@@ -168,7 +173,11 @@ export async function evaluateRunFolder(dir: string, ks?: number[]): Promise<Eva
   const result = evaluateEmbeddings(embeddings, useKs);
   await writeJsonAtomic(join(dir, RUN_FILES.evaluation), result.details);
   if (Object.keys(summary).length) {
-    await writeJsonAtomic(summaryPath, { ...summary, ks: useKs, test: result.test as unknown as Json });
+    await writeJsonAtomic(summaryPath, {
+      ...summary,
+      ks: useKs,
+      test: result.test as unknown as Json,
+    });
   }
   return result;
 }

@@ -96,7 +96,9 @@ export async function runExperiment(
   );
   const tooBig = config.ks.find((k) => k > split.train.length);
   if (tooBig !== undefined) {
-    throw new RangeError(`Invalid --k ${tooBig}: the training set has only ${split.train.length} samples`);
+    throw new RangeError(
+      `Invalid --k ${tooBig}: the training set has only ${split.train.length} samples`,
+    );
   }
   const numClasses = dataset.classNames.length;
   const needsClasses = config.loss.name === "arcface" || config.loss.name === "proxy-anchor";
@@ -122,7 +124,11 @@ export async function runExperiment(
       loss: loss.config(),
       miner: miner?.config() ?? { name: "none" },
       model: net.config(),
-      backend: { name: options.backend.name, threads: options.backend.threads, reason: options.backend.reason },
+      backend: {
+        name: options.backend.name,
+        threads: options.backend.threads,
+        reason: options.backend.reason,
+      },
       versions: options.backend.versions,
       dataset: {
         source: dataset.source,
@@ -210,7 +216,9 @@ export async function runExperiment(
     await writeJsonAtomic(join(dir, RUN_FILES.evaluation), evaluation.details);
     const finalRecord: TrainRecord = {
       type: "final",
-      ...Object.fromEntries(Object.entries(evaluation.test.knnAccuracy).map(([k, v]) => [`testKnnAccuracy${k}`, v])),
+      ...Object.fromEntries(
+        Object.entries(evaluation.test.knnAccuracy).map(([k, v]) => [`testKnnAccuracy${k}`, v]),
+      ),
       precisionAt1: evaluation.test.precisionAt1,
       meanAveragePrecisionAtR: evaluation.test.meanAveragePrecisionAtR,
       evalSeconds,
@@ -221,7 +229,9 @@ export async function runExperiment(
       id: resolved.id,
       data: config.data,
       loss: config.loss.name,
-      miner: resolved.miner.name === "triplet-margin" ? String(resolved.miner.type) : resolved.miner.name,
+      miner: resolved.miner.name === "triplet-margin"
+        ? String(resolved.miner.type)
+        : resolved.miner.name,
       dim: config.dim,
       seed: config.seed,
       epochs: config.epochs,

@@ -40,11 +40,17 @@ function component(
   what: string,
 ): ComponentConfig {
   if (typeof value === "string") return make(value, {});
-  if (value && typeof value === "object" && !Array.isArray(value) && typeof value.name === "string") {
+  if (
+    value && typeof value === "object" && !Array.isArray(value) && typeof value.name === "string"
+  ) {
     const { name, ...params } = value;
     return make(name, params as Record<string, Json>);
   }
-  throw new TypeError(`Invalid sweep: each of "${what}" must be a name or an object with a "name", got ${JSON.stringify(value)}`);
+  throw new TypeError(
+    `Invalid sweep: each of "${what}" must be a name or an object with a "name", got ${
+      JSON.stringify(value)
+    }`,
+  );
 }
 
 /**
@@ -73,7 +79,9 @@ export function expandSweep(
   const allowed = [...SWEEP_GRID_KEYS, ...SWEEP_OTHER_KEYS];
   for (const key of Object.keys(s)) {
     if (!allowed.includes(key)) {
-      throw new RangeError(`Unknown sweep key "${key}": did you mean "${closestName(key, allowed)}"?`);
+      throw new RangeError(
+        `Unknown sweep key "${key}": did you mean "${closestName(key, allowed)}"?`,
+      );
     }
   }
   const data = asList(s.data);
@@ -83,16 +91,29 @@ export function expandSweep(
   const dims = asList(s.dims ?? DEFAULT_CONFIG.dim);
   const seeds = asList(s.seeds ?? DEFAULT_CONFIG.seed);
   const fixed: Record<string, Json> = {};
-  for (const key of SWEEP_OTHER_KEYS) if (key in s && key !== "out" && key !== "description") fixed[key] = s[key];
+  for (const key of SWEEP_OTHER_KEYS) {
+    if (key in s && key !== "out" && key !== "description") fixed[key] = s[key];
+  }
   const cells: ExperimentConfig[] = [];
   for (const d of data) {
-    if (typeof d !== "string") throw new TypeError(`Invalid sweep: "data" entries must be strings, got ${JSON.stringify(d)}`);
+    if (typeof d !== "string") {
+      throw new TypeError(
+        `Invalid sweep: "data" entries must be strings, got ${JSON.stringify(d)}`,
+      );
+    }
     for (const loss of losses) {
       for (const miner of miners) {
         for (const dim of dims) {
           for (const seed of seeds) {
             cells.push(
-              resolveConfig({ ...(fixed as Partial<ExperimentConfig>), data: d, loss, miner, dim: dim as number, seed: seed as number }),
+              resolveConfig({
+                ...(fixed as Partial<ExperimentConfig>),
+                data: d,
+                loss,
+                miner,
+                dim: dim as number,
+                seed: seed as number,
+              }),
             );
           }
         }
@@ -130,6 +151,8 @@ export function parseSweepText(text: string, name: string): Record<string, Json>
       const column = Number(pos[1]) - before.lastIndexOf("\n");
       where = ` at line ${line}, column ${column}`;
     }
-    throw new SyntaxError(`Cannot read sweep "${name}": invalid JSON${where} (${message.split("\n")[0]})`);
+    throw new SyntaxError(
+      `Cannot read sweep "${name}": invalid JSON${where} (${message.split("\n")[0]})`,
+    );
   }
 }

@@ -4,9 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-// Registers the gradient functions (see lib/distances/_common.ts).
-import "../distances/_common.ts";
+import * as tf from "../tf.ts";
 import type { ComponentConfig, Distance, IndicesTuple, Json, Reducer } from "../types.ts";
 
 /**
@@ -14,7 +12,8 @@ import type { ComponentConfig, Distance, IndicesTuple, Json, Reducer } from "../
  * embeddings, so tf.grad returns an all-zero gradient rather than failing.
  */
 export function zeroLoss(embeddings: tf.Tensor2D): tf.Scalar {
-  return tf.tidy(() => tf.mul(tf.sum(embeddings), 0) as tf.Scalar);
+  // + 0 turns the -0 of a negative sum into +0.
+  return tf.tidy(() => tf.add(tf.mul(tf.sum(embeddings), 0), 0) as tf.Scalar);
 }
 
 /** The values `mat[rows[i], cols[i]]`, by tf.gather on the flattened matrix (tf.gatherND has no gradient in tfjs 4.22). */
@@ -51,7 +50,10 @@ export function logOnePlusSumExp(x: tf.Tensor2D, mask: tf.Tensor2D, axis: 0 | 1)
   return tf.tidy(() => {
     const xm = tf.mul(x, mask);
     const shift = tf.maximum(tf.max(xm, axis, true), 0);
-    const s = tf.add(tf.sum(tf.mul(tf.exp(tf.sub(xm, shift)), mask), axis, true), tf.exp(tf.neg(shift)));
+    const s = tf.add(
+      tf.sum(tf.mul(tf.exp(tf.sub(xm, shift)), mask), axis, true),
+      tf.exp(tf.neg(shift)),
+    );
     return tf.reshape(tf.add(tf.log(s), shift), [-1]) as tf.Tensor1D;
   });
 }
@@ -59,7 +61,9 @@ export function logOnePlusSumExp(x: tf.Tensor2D, mask: tf.Tensor2D, axis: 0 | 1)
 /** Throws a TypeError unless `embeddings` is 2-D with one label per row. */
 export function checkInputs(name: string, embeddings: tf.Tensor, labels: Int32Array): void {
   if (embeddings.rank !== 2) {
-    throw new TypeError(`Cannot compute ${name}: embeddings must be 2-D, got rank ${embeddings.rank}`);
+    throw new TypeError(
+      `Cannot compute ${name}: embeddings must be 2-D, got rank ${embeddings.rank}`,
+    );
   }
   if (labels.length !== embeddings.shape[0]) {
     throw new TypeError(
@@ -74,7 +78,10 @@ export function checkIndices(name: string, indices: IndicesTuple | undefined, n:
   const lists = indices.kind === "pairs"
     ? [indices.posAnchors, indices.positives, indices.negAnchors, indices.negatives]
     : [indices.anchors, indices.positives, indices.negatives];
-  if (lists[0].length !== lists[1].length || lists[lists.length - 2].length !== lists[lists.length - 1].length) {
+  if (
+    lists[0].length !== lists[1].length ||
+    lists[lists.length - 2].length !== lists[lists.length - 1].length
+  ) {
     throw new TypeError(`Cannot compute ${name}: index lists of one tuple kind differ in length`);
   }
   for (const l of lists) {
@@ -121,7 +128,9 @@ export function nested(config: ComponentConfig): Json {
  * number of occurrences in all index lists divided by the largest such count (0 when absent).
  */
 export function minerWeights(indices: IndicesTuple | undefined, n: number): Float32Array {
-  const lists = indices === undefined ? [] : indices.kind === "pairs"
+  const lists = indices === undefined
+    ? []
+    : indices.kind === "pairs"
     ? [indices.posAnchors, indices.positives, indices.negAnchors, indices.negatives]
     : [indices.anchors, indices.positives, indices.negatives];
   if (lists.every((l) => l.length === 0)) return new Float32Array(n).fill(1);

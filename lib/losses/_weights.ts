@@ -4,7 +4,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import { createRng } from "../random.ts";
 
 /** A lazily created tf.Variable of a fixed shape. */

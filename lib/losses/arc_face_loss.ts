@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { ComponentConfig, IndicesTuple, MetricLoss } from "../types.ts";
 import { l2NormalizeRows } from "../distances/_common.ts";
 import {
@@ -85,7 +85,9 @@ export function arcFaceLoss(options: ArcFaceLossOptions): ArcFaceLoss {
   const scale = options.scale ?? 64;
   const seed = options.seed ?? 0;
   if (!Number.isInteger(numClasses) || numClasses < 1) {
-    throw new RangeError(`Cannot create arcFaceLoss: numClasses must be an integer >= 1, got ${numClasses}`);
+    throw new RangeError(
+      `Cannot create arcFaceLoss: numClasses must be an integer >= 1, got ${numClasses}`,
+    );
   }
   if (!Number.isInteger(embeddingSize) || embeddingSize < 1) {
     throw new RangeError(
@@ -93,11 +95,21 @@ export function arcFaceLoss(options: ArcFaceLossOptions): ArcFaceLoss {
     );
   }
   checkNumber("arcFaceLoss", "margin", margin);
-  if (margin >= 180) throw new RangeError(`Cannot create arcFaceLoss: margin must be < 180 degrees, got ${margin}`);
+  if (margin >= 180) {
+    throw new RangeError(`Cannot create arcFaceLoss: margin must be < 180 degrees, got ${margin}`);
+  }
   checkNumber("arcFaceLoss", "scale", scale, "positive");
-  if (!Number.isInteger(seed)) throw new RangeError(`Cannot create arcFaceLoss: seed must be an integer, got ${seed}`);
+  if (!Number.isInteger(seed)) {
+    throw new RangeError(`Cannot create arcFaceLoss: seed must be an integer, got ${seed}`);
+  }
   const m = margin * Math.PI / 180;
-  const w = lossWeights("set arcFaceLoss weights", [embeddingSize, numClasses], seed, 1, options.weights);
+  const w = lossWeights(
+    "set arcFaceLoss weights",
+    [embeddingSize, numClasses],
+    seed,
+    1,
+    options.weights,
+  );
   return {
     config(): ComponentConfig {
       return { name: "arcface", numClasses, embeddingSize, margin, scale, seed };
@@ -109,7 +121,9 @@ export function arcFaceLoss(options: ArcFaceLossOptions): ArcFaceLoss {
       checkInputs("arcFaceLoss", embeddings, labels);
       if (embeddings.shape[1] !== embeddingSize) {
         throw new TypeError(
-          `Cannot compute arcFaceLoss: embeddings have width ${embeddings.shape[1]}, expected ${embeddingSize}`,
+          `Cannot compute arcFaceLoss: embeddings have width ${
+            embeddings.shape[1]
+          }, expected ${embeddingSize}`,
         );
       }
       checkClassLabels("arcFaceLoss", labels, numClasses);
@@ -117,7 +131,12 @@ export function arcFaceLoss(options: ArcFaceLossOptions): ArcFaceLoss {
       const n = labels.length;
       const W = w.get();
       return tf.tidy(() => {
-        const cos = tf.matMul(l2NormalizeRows(embeddings), l2NormalizeRows(tf.transpose(W)), false, true);
+        const cos = tf.matMul(
+          l2NormalizeRows(embeddings),
+          l2NormalizeRows(tf.transpose(W)),
+          false,
+          true,
+        );
         const mask = tf.tensor2d(oneHot(labels, numClasses), [n, numClasses]);
         const target = tf.sum(tf.mul(cos, mask), 1);
         const angle = tf.acos(tf.clipByValue(target, -1 + 1e-7, 1 - 1e-7));
@@ -127,7 +146,10 @@ export function arcFaceLoss(options: ArcFaceLossOptions): ArcFaceLoss {
           tf.mul(ok, tf.cos(tf.add(angle, m))),
           tf.mul(tf.sub(1, ok), tf.sub(target, m * Math.sin(m))),
         );
-        const logits = tf.mul(tf.add(cos, tf.mul(mask, tf.expandDims(tf.sub(modified, target), 1))), scale);
+        const logits = tf.mul(
+          tf.add(cos, tf.mul(mask, tf.expandDims(tf.sub(modified, target), 1))),
+          scale,
+        );
         const ce = tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, mask), 1));
         const weights = tf.tensor1d(minerWeights(indices, n));
         return tf.mean(tf.mul(ce, weights)) as tf.Scalar;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { ComponentConfig, Distance, IndicesTuple, MetricLoss } from "../types.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
 import { toPairs } from "../miners/tuples.ts";
@@ -84,12 +84,21 @@ export function multiSimilarityLoss(options: MultiSimilarityLossOptions = {}): M
       const n = labels.length;
       return tf.tidy(() => {
         const mat = distance.matrix(embeddings);
-        const posMask = tf.tensor2d(pairMask(n, n, pairs.posAnchors, pairs.positives, true), [n, n]);
-        const negMask = tf.tensor2d(pairMask(n, n, pairs.negAnchors, pairs.negatives, true), [n, n]);
+        const posMask = tf.tensor2d(pairMask(n, n, pairs.posAnchors, pairs.positives, true), [
+          n,
+          n,
+        ]);
+        const negMask = tf.tensor2d(pairMask(n, n, pairs.negAnchors, pairs.negatives, true), [
+          n,
+          n,
+        ]);
         // PML: pos exponent margin(S, base), neg exponent margin(base, S).
         const posExp = distance.isInverted ? tf.sub(base, mat) : tf.sub(mat, base);
         const negExp = distance.isInverted ? tf.sub(mat, base) : tf.sub(base, mat);
-        const pos = tf.div(logOnePlusSumExp(tf.mul(posExp, alpha) as tf.Tensor2D, posMask, 1), alpha);
+        const pos = tf.div(
+          logOnePlusSumExp(tf.mul(posExp, alpha) as tf.Tensor2D, posMask, 1),
+          alpha,
+        );
         const neg = tf.div(logOnePlusSumExp(tf.mul(negExp, beta) as tf.Tensor2D, negMask, 1), beta);
         return tf.mean(tf.add(pos, neg)) as tf.Scalar;
       });

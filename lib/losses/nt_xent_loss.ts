@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { ComponentConfig, Distance, IndicesTuple, MetricLoss } from "../types.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
 import { toPairs } from "../miners/tuples.ts";

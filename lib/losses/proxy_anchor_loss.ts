@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { ComponentConfig, IndicesTuple, MetricLoss } from "../types.ts";
 import { l2NormalizeRows } from "../distances/_common.ts";
 import {
@@ -116,7 +116,9 @@ export function proxyAnchorLoss(options: ProxyAnchorLossOptions): ProxyAnchorLos
       checkInputs("proxyAnchorLoss", embeddings, labels);
       if (embeddings.shape[1] !== embeddingSize) {
         throw new TypeError(
-          `Cannot compute proxyAnchorLoss: embeddings have width ${embeddings.shape[1]}, expected ${embeddingSize}`,
+          `Cannot compute proxyAnchorLoss: embeddings have width ${
+            embeddings.shape[1]
+          }, expected ${embeddingSize}`,
         );
       }
       checkClassLabels("proxyAnchorLoss", labels, numClasses);

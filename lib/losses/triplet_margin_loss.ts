@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { ComponentConfig, Distance, IndicesTuple, MetricLoss, Reducer } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { avgNonZeroReducer } from "../reducers/avg_non_zero_reducer.ts";

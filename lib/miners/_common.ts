@@ -23,7 +23,9 @@ export function checkNumber(
 ): void {
   if (typeof value !== "number" || !Number.isFinite(value) || (nonNegative && value < 0)) {
     throw new RangeError(
-      `Cannot create ${factory}: ${key} must be a ${nonNegative ? "non-negative " : ""}finite number, got ${value}`,
+      `Cannot create ${factory}: ${key} must be a ${
+        nonNegative ? "non-negative " : ""
+      }finite number, got ${value}`,
     );
   }
 }

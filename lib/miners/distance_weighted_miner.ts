@@ -58,7 +58,9 @@ export function distanceWeightedMiner(options: DistanceWeightedMinerOptions = {}
   checkNumber("distanceWeightedMiner", "cutoff", cutoff);
   checkNumber("distanceWeightedMiner", "nonzeroLossCutoff", nonzeroLossCutoff);
   if (!Number.isInteger(seed)) {
-    throw new RangeError(`Cannot create distanceWeightedMiner: seed must be an integer, got ${seed}`);
+    throw new RangeError(
+      `Cannot create distanceWeightedMiner: seed must be an integer, got ${seed}`,
+    );
   }
   const rng = createRng(seed);
   const distance = lpDistance();

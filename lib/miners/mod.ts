@@ -12,7 +12,10 @@ export {
   type TripletType,
 } from "./triplet_margin_miner.ts";
 export { pairMarginMiner, type PairMarginMinerOptions } from "./pair_margin_miner.ts";
-export { multiSimilarityMiner, type MultiSimilarityMinerOptions } from "./multi_similarity_miner.ts";
+export {
+  multiSimilarityMiner,
+  type MultiSimilarityMinerOptions,
+} from "./multi_similarity_miner.ts";
 export {
   distanceWeightedMiner,
   type DistanceWeightedMinerOptions,

@@ -8,7 +8,7 @@ import { unknownNameError } from "../_suggest.ts";
 import { distanceFromConfig } from "../distances/registry.ts";
 import { batchHardMiner } from "./batch_hard_miner.ts";
 import { batchEasyHardMiner } from "./batch_easy_hard_miner.ts";
-import { type TripletType, tripletMarginMiner } from "./triplet_margin_miner.ts";
+import { tripletMarginMiner, type TripletType } from "./triplet_margin_miner.ts";
 import { pairMarginMiner } from "./pair_margin_miner.ts";
 import { multiSimilarityMiner } from "./multi_similarity_miner.ts";
 import { distanceWeightedMiner } from "./distance_weighted_miner.ts";

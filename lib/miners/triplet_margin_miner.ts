@@ -48,7 +48,7 @@ export interface TripletMarginMinerOptions {
  * import { lpDistance } from "../distances/lp_distance.ts";
  * const m = tripletMarginMiner({ type: "hard", distance: lpDistance({ normalize: false }) });
  * const t = m.mine({ data: new Float64Array([0, 2, 1, 5]), rows: 4, dim: 1 }, new Int32Array([0, 0, 1, 1]));
- * if (t.kind !== "triplets" || t.anchors.length !== 2) throw new Error(String(t.kind));
+ * if (t.kind !== "triplets" || t.anchors.length !== 5) throw new Error("triplets");
  * ```
  */
 export function tripletMarginMiner(options: TripletMarginMinerOptions = {}): Miner {

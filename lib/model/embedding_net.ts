@@ -119,7 +119,11 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
     const values = new Float32Array(layer.shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < values.length; i++) values[i] = rng.normal() * std;
     const kernel = tf.variable(tf.tensor(values, layer.shape), true, `${layer.name}/kernel`);
-    const bias = tf.variable(tf.zeros([layer.shape[layer.shape.length - 1]]), true, `${layer.name}/bias`);
+    const bias = tf.variable(
+      tf.zeros([layer.shape[layer.shape.length - 1]]),
+      true,
+      `${layer.name}/bias`,
+    );
     params.set(layer.name, { kernel, bias });
     variables.push(kernel, bias);
   }
@@ -130,7 +134,9 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
       for (const layer of layers) {
         const p = params.get(layer.name)!;
         if (layer.kind === "conv") {
-          y = tf.relu(tf.add(tf.conv2d(y as tf.Tensor4D, p.kernel as tf.Tensor4D, 1, "same"), p.bias));
+          y = tf.relu(
+            tf.add(tf.conv2d(y as tf.Tensor4D, p.kernel as tf.Tensor4D, 1, "same"), p.bias),
+          );
           if (layer.name !== "conv3") y = tf.maxPool(y as tf.Tensor4D, 2, 2, "valid");
           else y = tf.mean(y, [1, 2]);
           continue;

@@ -10,7 +10,12 @@ import { type Architecture, createEmbeddingNet, type EmbeddingNet } from "./embe
 /** The manifest written beside the weights. */
 export interface ModelManifest {
   format: "metriclab-embedding-net/1";
-  config: { architecture: Architecture; inputShape: [number, number, number]; dim: number; seed: number };
+  config: {
+    architecture: Architecture;
+    inputShape: [number, number, number];
+    dim: number;
+    seed: number;
+  };
   weights: { name: string; shape: number[] }[];
 }
 
@@ -31,7 +36,9 @@ export interface ModelManifest {
  * net.dispose(); copy.dispose();
  * ```
  */
-export function serializeModel(net: EmbeddingNet): { manifest: ModelManifest; weights: Float32Array } {
+export function serializeModel(
+  net: EmbeddingNet,
+): { manifest: ModelManifest; weights: Float32Array } {
   const config = net.config() as unknown as ModelManifest["config"];
   const total = net.variables.reduce((n, v) => n + v.size, 0);
   const weights = new Float32Array(total);

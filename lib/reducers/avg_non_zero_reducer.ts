@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "../tf.ts";
 import type { ComponentConfig, Reducer } from "../types.ts";
 import { meanInside } from "./threshold_reducer.ts";
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import * as tf from "../tf.ts";
 import type { ComponentConfig, Reducer } from "../types.ts";
 
 /** Options of {@linkcode thresholdReducer}. */
@@ -56,7 +56,9 @@ export function thresholdReducer(options: ThresholdReducerOptions = {}): Reducer
   const { low, high } = options;
   for (const [key, v] of [["low", low], ["high", high]] as const) {
     if (v !== undefined && !(typeof v === "number" && Number.isFinite(v))) {
-      throw new RangeError(`Cannot create thresholdReducer: ${key} must be a finite number, got ${v}`);
+      throw new RangeError(
+        `Cannot create thresholdReducer: ${key} must be a finite number, got ${v}`,
+      );
     }
   }
   if (low !== undefined && high !== undefined && low >= high) {

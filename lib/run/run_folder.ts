@@ -174,7 +174,9 @@ export function writeFloat32(path: string, values: Float32Array): Promise<void> 
 export async function readFloat32(path: string): Promise<Float32Array> {
   const bytes = await Deno.readFile(path);
   if (bytes.length % 4 !== 0) {
-    throw new SyntaxError(`Cannot read "${path}": ${bytes.length} bytes is not a whole number of float32`);
+    throw new SyntaxError(
+      `Cannot read "${path}": ${bytes.length} bytes is not a whole number of float32`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const out = new Float32Array(bytes.length / 4);

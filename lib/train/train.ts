@@ -113,23 +113,27 @@ export async function train(
         for (let i = 0; i < batch.length; i++) labels[i] = dataset.labels[batch[i]];
         const floats = toFloatBatch(dataset, batch, buffer).subarray(0, batch.length * h * w * c);
         let tuples = 0;
-        const lossTensor = tf.tidy(() => {
+        const lossTensor = tf.tidy((): tf.Scalar => {
           const x = tf.tensor4d(floats, [batch.length, h, w, c]);
-          return optimizer.minimize(() => {
-            const embeddings = net.apply(x);
-            let indices: IndicesTuple | undefined;
-            if (options.miner) {
-              indices = options.miner.mine(
-                { data: embeddings.dataSync() as Float32Array, rows: batch.length, dim: net.dim },
-                labels,
-              );
-              tuples = tupleCount(indices);
-            }
-            return options.loss.compute(embeddings, labels, indices);
-          }, true, [...net.variables, ...(options.loss.trainableVariables?.() ?? [])]);
+          return optimizer.minimize(
+            (): tf.Scalar => {
+              const embeddings = net.apply(x);
+              let indices: IndicesTuple | undefined;
+              if (options.miner) {
+                indices = options.miner.mine(
+                  { data: embeddings.dataSync() as Float32Array, rows: batch.length, dim: net.dim },
+                  labels,
+                );
+                tuples = tupleCount(indices);
+              }
+              return options.loss.compute(embeddings, labels, indices);
+            },
+            true,
+            [...net.variables, ...(options.loss.trainableVariables?.() ?? [])],
+          )!;
         });
-        const value = (await lossTensor!.data())[0];
-        lossTensor!.dispose();
+        const value = (await lossTensor.data())[0];
+        lossTensor.dispose();
         step++;
         if (!Number.isFinite(value)) {
           throw new RangeError(
@@ -151,7 +155,9 @@ export async function train(
         seconds,
         imagesPerSecond: (batches.length * batchSize) / seconds,
       };
-      if (options.miner) record.minedTuplesPerBatch = batches.length ? tupleSum / batches.length : 0;
+      if (options.miner) {
+        record.minedTuplesPerBatch = batches.length ? tupleSum / batches.length : 0;
+      }
       const extra = options.afterEpoch?.(epoch);
       emit(extra ? { ...record, ...extra } : record);
     }

@@ -60,7 +60,10 @@ for (const c of cases) {
     };
     const fast = await on("wasm", grads);
     const ref = await on("cpu", grads);
-    assert.ok(maxAbsDiff(fast, ref) < 1e-4 * Math.max(1, ...Array.from(ref, Math.abs)), `diff ${maxAbsDiff(fast, ref)}`);
+    assert.ok(
+      maxAbsDiff(fast, ref) < 1e-4 * Math.max(1, ...Array.from(ref, Math.abs)),
+      `diff ${maxAbsDiff(fast, ref)}`,
+    );
   });
 }
 

@@ -35,7 +35,10 @@ Deno.test("knnClassify() predicts by majority of the nearest reference rows", ()
   const query = line([0.2, 1.9, 9]);
   assert.deepEqual([...knnClassify(query, reference, labels).predictions], [0, 1, 1]);
   assert.deepEqual([...knnClassify(query, reference, labels, { k: 3 }).predictions], [0, 0, 1]);
-  assert.throws(() => knnClassify(query, reference, new Int32Array([0, 1])), /2 entries for 5 rows/);
+  assert.throws(
+    () => knnClassify(query, reference, new Int32Array([0, 1])),
+    /2 entries for 5 rows/,
+  );
 });
 
 Deno.test("knnAccuracy() reports accuracy, per-class accuracy and the confusion matrix", () => {
@@ -70,7 +73,10 @@ Deno.test("knnAccuracy() reuses a given search and agrees with a fresh one", () 
   const query = line([0.1, 2.2, 4.9]);
   const queryLabels = new Int32Array([0, 0, 1]);
   const neighbors = knnSearch(query, reference, 4);
-  const given = knnAccuracy(query, queryLabels, reference, referenceLabels, { ks: [2, 4], neighbors });
+  const given = knnAccuracy(query, queryLabels, reference, referenceLabels, {
+    ks: [2, 4],
+    neighbors,
+  });
   const fresh = knnAccuracy(query, queryLabels, reference, referenceLabels, { ks: [2, 4] });
   assert.deepEqual(given.results, fresh.results);
   // k=2 and k=4 on alternating labels always tie: the smallest label (0) wins.

@@ -10,8 +10,10 @@ function matrix(rows: number[][]): EmbeddingMatrix {
 function randomMatrix(rows: number, dim: number, seed: number, grid = 0): EmbeddingMatrix {
   const rng = createRng(seed);
   // With `grid`, values are rounded so that exact distance ties occur.
-  const data = Float64Array.from({ length: rows * dim }, () =>
-    grid > 0 ? Math.round(rng.normal() * grid) / grid : rng.normal());
+  const data = Float64Array.from(
+    { length: rows * dim },
+    () => grid > 0 ? Math.round(rng.normal() * grid) / grid : rng.normal(),
+  );
   return { data, rows, dim };
 }
 
@@ -29,7 +31,9 @@ function bruteForce(q: EmbeddingMatrix, r: EmbeddingMatrix, k: number, metric: s
       const b = unit(r, j);
       let s = 0;
       for (let d = 0; d < q.dim; d++) {
-        s += metric === "cosine" ? a[d] * b[d] : (q.data[i * q.dim + d] - r.data[j * r.dim + d]) ** 2;
+        s += metric === "cosine"
+          ? a[d] * b[d]
+          : (q.data[i * q.dim + d] - r.data[j * r.dim + d]) ** 2;
       }
       return { j, key: metric === "cosine" ? -s : s };
     });
@@ -40,7 +44,10 @@ function bruteForce(q: EmbeddingMatrix, r: EmbeddingMatrix, k: number, metric: s
 }
 
 function rowsOf(indices: Int32Array, k: number): number[][] {
-  return Array.from({ length: indices.length / k }, (_, i) => [...indices.subarray(i * k, i * k + k)]);
+  return Array.from(
+    { length: indices.length / k },
+    (_, i) => [...indices.subarray(i * k, i * k + k)],
+  );
 }
 
 Deno.test("knnSearch() finds hand-solved neighbours on a line", () => {
@@ -63,7 +70,11 @@ Deno.test("knnSearch() matches a brute-force sort, ties included", () => {
     const query = randomMatrix(70, 5, 2, 2);
     for (const k of [1, 7, 300]) {
       const { indices } = knnSearch(query, reference, k, { metric });
-      assert.deepEqual(rowsOf(indices, k), bruteForce(query, reference, k, metric), `${metric} k=${k}`);
+      assert.deepEqual(
+        rowsOf(indices, k),
+        bruteForce(query, reference, k, metric),
+        `${metric} k=${k}`,
+      );
     }
   }
 });

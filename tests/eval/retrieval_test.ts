@@ -87,7 +87,9 @@ Deno.test("retrievalMetrics() uses only the first columns of a given search", ()
     metric: "cosine",
     neighbors,
   });
-  const fresh = retrievalMetrics(query, queryLabels, reference, referenceLabels, { metric: "cosine" });
+  const fresh = retrievalMetrics(query, queryLabels, reference, referenceLabels, {
+    metric: "cosine",
+  });
   assert.deepEqual(given, fresh);
   assert.throws(
     () =>

@@ -6,15 +6,16 @@
  * @module
  */
 import type { EmbeddingMatrix } from "../types.ts";
-import { knnSearch, type KnnMetric } from "./knn.ts";
-import { knnAccuracy } from "./classification.ts";
-import { retrievalMetrics } from "./retrieval.ts";
-import { adjustedMutualInfo, normalizedMutualInfo } from "./clustering.ts";
+import { type KnnMetric, knnSearch } from "../eval/knn.ts";
+import { knnAccuracy } from "../eval/classification.ts";
+import { retrievalMetrics } from "../eval/retrieval.ts";
+import { adjustedMutualInfo, normalizedMutualInfo } from "../eval/clustering.ts";
 
 /** The outcome of one comparison. */
 export interface ConformanceCheck {
   /** What was compared, e.g. `"calculator.cosine__k_5: knn_indices"`. */
   name: string;
+  /** Whether the result matched within tolerance. */
   ok: boolean;
   /** Why it failed (first difference, or the error thrown). */
   detail?: string;
@@ -49,7 +50,7 @@ const METRIC_FIELDS = {
  *
  * @example
  * ```ts
- * import { checkAccuracySection } from "./_conformance.ts";
+ * import { checkAccuracySection } from "./_accuracy_checks.ts";
  * const checks = checkAccuracySection({ not: "an accuracy section" });
  * if (checks.length !== 1 || checks[0].ok) throw new Error("expected one failed check");
  * ```
@@ -128,7 +129,6 @@ function checkCalculator(section: Record<string, unknown>, data: Parsed, run: Ru
       });
     }
   }
-
 }
 
 function checkClassification(section: Record<string, unknown>, data: Parsed, run: Run): void {
@@ -155,12 +155,17 @@ function checkClassification(section: Record<string, unknown>, data: Parsed, run
       const k = at().k;
       const indices = new Int32Array(query.rows * k);
       for (let i = 0; i < query.rows; i++) {
-        for (let j = 0; j < k; j++) indices[i * k + j] = knn!.neighbors.indices[i * knn!.neighbors.k + j];
+        for (let j = 0; j < k; j++) {
+          indices[i * k + j] = knn!.neighbors.indices[i * knn!.neighbors.k + j];
+        }
       }
       return compareRows(indices, k, intRows(entry.neighbor_indices));
     });
     run(`${prefix}: predictions`, () => compareInts(at().predictions, ints(entry.predictions)));
-    run(`${prefix}: accuracy`, () => compareNumber(at().accuracy, entry.accuracy, METRIC_TOLERANCE));
+    run(
+      `${prefix}: accuracy`,
+      () => compareNumber(at().accuracy, entry.accuracy, METRIC_TOLERANCE),
+    );
     run(`${prefix}: vote_tie_per_query`, () => {
       const expected = booleans(entry.vote_tie_per_query);
       return compareInts(at().voteTies, expected.map((b) => (b ? 1 : 0)));
@@ -170,7 +175,6 @@ function checkClassification(section: Record<string, unknown>, data: Parsed, run
       return got === expected ? undefined : `got ${got}, expected ${expected}`;
     });
   });
-
 }
 
 function checkClustering(section: Record<string, unknown>, data: Parsed, run: Run): void {
@@ -180,15 +184,16 @@ function checkClustering(section: Record<string, unknown>, data: Parsed, run: Ru
   for (const [name, fn] of [["NMI", normalizedMutualInfo], ["AMI", adjustedMutualInfo]] as const) {
     for (const field of [name, `${name}_sklearn_direct`]) {
       if (!(field in clustering)) continue;
-      run(`clustering.${field}`, () =>
-        compareNumber(fn(queryLabels, clusterLabels), clustering[field], CLUSTER_TOLERANCE));
+      run(
+        `clustering.${field}`,
+        () => compareNumber(fn(queryLabels, clusterLabels), clustering[field], CLUSTER_TOLERANCE),
+      );
     }
   }
   run("clustering.num_clusters", () => {
     const got = new Set(queryLabels).size, expected = Number(clustering.num_clusters);
     return got === expected ? undefined : `got ${got}, expected ${expected}`;
   });
-
 }
 
 function checkSummary(section: Record<string, unknown>, data: Parsed, run: Run): void {
@@ -196,8 +201,12 @@ function checkSummary(section: Record<string, unknown>, data: Parsed, run: Run):
   run("summary: num_lone_queries, max_bin_count", () => {
     const m = retrievalMetrics(query, queryLabels, reference, referenceLabels);
     const lone = Number(section.num_lone_queries), bins = Number(section.max_bin_count);
-    if (m.numLoneQueries !== lone) return `num_lone_queries: got ${m.numLoneQueries}, expected ${lone}`;
-    if (m.numNeighborsUsed !== bins) return `max_bin_count: got ${m.numNeighborsUsed}, expected ${bins}`;
+    if (m.numLoneQueries !== lone) {
+      return `num_lone_queries: got ${m.numLoneQueries}, expected ${lone}`;
+    }
+    if (m.numNeighborsUsed !== bins) {
+      return `max_bin_count: got ${m.numNeighborsUsed}, expected ${bins}`;
+    }
     return undefined;
   });
   run("summary: reference_count_per_query_label", () => {
@@ -250,7 +259,9 @@ function matrix(value: unknown, name: string): EmbeddingMatrix {
   const dim = value[0].length;
   const data = new Float64Array(value.length * dim);
   value.forEach((row, i) => {
-    if (!Array.isArray(row) || row.length !== dim) throw new TypeError(`${name}[${i}] is not a row of ${dim}`);
+    if (!Array.isArray(row) || row.length !== dim) {
+      throw new TypeError(`${name}[${i}] is not a row of ${dim}`);
+    }
     row.forEach((v, j) => (data[i * dim + j] = Number(v)));
   });
   return { data, rows: value.length, dim };
@@ -290,7 +301,9 @@ function compareRows(got: Int32Array, k: number, expected: Int32Array[]): string
 }
 
 function compareInts(got: ArrayLike<number>, expected: ArrayLike<number>): string | undefined {
-  if (got.length !== expected.length) return `got ${got.length} values, expected ${expected.length}`;
+  if (got.length !== expected.length) {
+    return `got ${got.length} values, expected ${expected.length}`;
+  }
   for (let i = 0; i < got.length; i++) {
     if (got[i] !== expected[i]) return `at ${i}: got ${got[i]}, expected ${expected[i]}`;
   }
@@ -298,9 +311,13 @@ function compareInts(got: ArrayLike<number>, expected: ArrayLike<number>): strin
 }
 
 function compareNumber(got: number, expected: unknown, tolerance: number): string | undefined {
-  if (typeof expected !== "number") return `expected value ${JSON.stringify(expected)} is not a number`;
+  if (typeof expected !== "number") {
+    return `expected value ${JSON.stringify(expected)} is not a number`;
+  }
   const diff = Math.abs(got - expected);
-  return diff <= tolerance ? undefined : `got ${got}, expected ${expected} (|diff| ${diff} > ${tolerance})`;
+  return diff <= tolerance
+    ? undefined
+    : `got ${got}, expected ${expected} (|diff| ${diff} > ${tolerance})`;
 }
 
 function message(error: unknown): string {
