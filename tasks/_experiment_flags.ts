@@ -30,6 +30,7 @@ export const EXPERIMENT_FLAGS = {
   epsilon: { type: "string" },
   "min-per-class": { type: "string" },
   "per-class": { type: "string" },
+  "image-size": { type: "string" },
   limit: { type: "string" },
   architecture: { type: "string" },
 } as const;
@@ -60,6 +61,8 @@ export const EXPERIMENT_HELP = `Options:
   --k LIST               k of the k-NN classifier, comma-separated (default 1,5)
   --min-per-class N      drop classes with fewer images (default 1; the course uses 20)
   --per-class N          images per class of the synthetic dataset (default 40)
+  --image-size N         side of the square network input (default 0: 64 for folders and
+                         synthetic, 28 for IDX)
   --limit N              first N train and N test samples of an IDX dataset (default all)
   --architecture NAME    auto|conv64|conv28 (default auto: by input size)`;
 
@@ -104,6 +107,7 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
     ["lr", "learningRate"],
     ["min-per-class", "minPerClass"],
     ["per-class", "syntheticPerClass"],
+    ["image-size", "imageSize"],
     ["limit", "limit"],
   ];
   for (const [flag, key] of numeric) {

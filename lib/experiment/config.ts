@@ -37,6 +37,12 @@ export interface ExperimentConfig {
   data: string;
   /** Images per class of the synthetic dataset. */
   syntheticPerClass: number;
+  /**
+   * Side of the square images the network sees: 0 keeps the dataset's own (64 for folders
+   * and the synthetic signs, 28 for IDX files); folders are resized, the synthetic signs
+   * rendered at that size.
+   */
+  imageSize: number;
   /** Classes with fewer images are dropped (with a warning). */
   minPerClass: number;
   /** Take at most this many training / test samples of an IDX dataset (0: all). */
@@ -62,6 +68,7 @@ export interface ExperimentConfig {
 /** The defaults of every field but `data`. */
 export const DEFAULT_CONFIG: Omit<ExperimentConfig, "data"> = {
   syntheticPerClass: 40,
+  imageSize: 0,
   minPerClass: 1,
   limit: 0,
   testFraction: 0.2,
@@ -218,6 +225,7 @@ export function resolveConfig(
     c.syntheticPerClass,
     "must be an integer >= 2",
   );
+  check(isInt(c.imageSize) && (c.imageSize === 0 || c.imageSize >= 8), "image-size", c.imageSize, "must be 0 (the data's own) or an integer >= 8");
   check(isInt(c.limit) && c.limit >= 0, "limit", c.limit, "must be a non-negative integer");
   check(
     ["auto", "conv64", "conv28"].includes(c.architecture),

@@ -38,14 +38,19 @@ async function hasIdxFiles(dir: string): Promise<boolean> {
  * ```
  */
 export async function loadData(
-  config: Pick<ExperimentConfig, "data" | "syntheticPerClass" | "minPerClass" | "limit" | "seed">,
+  config: Pick<ExperimentConfig, "data" | "syntheticPerClass" | "imageSize" | "minPerClass" | "limit">,
 ): Promise<ImageDataset> {
   if (config.data === "synthetic") {
     // The synthetic images depend on their own seed (0), not on the run's: every seed of a
     // sweep sees the same dataset, and only the split, batches and weights vary.
-    return generateSynthetic({ perClass: config.syntheticPerClass, seed: 0 });
+    return generateSynthetic({ perClass: config.syntheticPerClass, seed: 0, size: config.imageSize || 64 });
   }
+  const size = config.imageSize || 64;
   const limit = config.limit > 0 ? { train: config.limit, test: config.limit } : undefined;
+  const idxDir = config.data === "fashion-mnist" ? FASHION_MNIST_DIR : config.data;
+  if ((config.data === "fashion-mnist" || await hasIdxFiles(idxDir)) && config.imageSize !== 0 && config.imageSize !== 28) {
+    throw new RangeError(`Invalid --image-size ${config.imageSize}: IDX datasets keep their 28x28 images`);
+  }
   if (config.data === "fashion-mnist") {
     try {
       await Deno.stat(join(FASHION_MNIST_DIR, "train-labels-idx1-ubyte.gz"));
@@ -57,5 +62,5 @@ export async function loadData(
     return await loadIdxDataset(FASHION_MNIST_DIR, { limit });
   }
   if (await hasIdxFiles(config.data)) return await loadIdxDataset(config.data, { limit });
-  return await loadFolderDataset(config.data, { minPerClass: config.minPerClass });
+  return await loadFolderDataset(config.data, { minPerClass: config.minPerClass, height: size, width: size });
 }

@@ -141,18 +141,89 @@ export function expandSweep(
 export function parseSweepText(text: string, name: string): Record<string, Json> {
   try {
     return JSON.parse(text);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const pos = /position (\d+)/.exec(message);
-    let where = "";
-    if (pos) {
-      const before = text.slice(0, Number(pos[1]));
-      const line = before.split("\n").length;
-      const column = Number(pos[1]) - before.lastIndexOf("\n");
-      where = ` at line ${line}, column ${column}`;
-    }
+  } catch {
+    const offset = jsonErrorOffset(text);
+    const found = offset < text.length ? `unexpected ${JSON.stringify(text[offset])}` : "unexpected end of file";
+    const before = text.slice(0, offset);
+    const line = before.split("\n").length;
+    const column = offset - before.lastIndexOf("\n");
     throw new SyntaxError(
-      `Cannot read sweep "${name}": invalid JSON${where} (${message.split("\n")[0]})`,
+      `Cannot read sweep "${name}": invalid JSON at line ${line}, column ${column} (${found})`,
     );
+  }
+}
+
+/**
+ * The offset of the first character where `text` stops being valid JSON (V8's messages
+ * give no position). A small recursive-descent scan; only called on text that failed.
+ */
+function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const space = () => {
+    while (i < text.length && " \t\r\n".includes(text[i])) i++;
+  };
+  const literal = (word: string) => {
+    for (const ch of word) if (text[i++] !== ch) (i--, fail());
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text[i] === "\\") i++;
+      else if (text.charCodeAt(i) < 0x20) fail();
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const value = (): void => {
+    space();
+    const ch = text[i];
+    if (ch === "{") {
+      i++;
+      space();
+      if (text[i] === "}") return void i++;
+      for (;;) {
+        space();
+        if (text[i] !== '"') fail();
+        string();
+        space();
+        if (text[i] !== ":") fail();
+        i++;
+        value();
+        space();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") return void i++;
+        else fail();
+      }
+    }
+    if (ch === "[") {
+      i++;
+      space();
+      if (text[i] === "]") return void i++;
+      for (;;) {
+        value();
+        space();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") return void i++;
+        else fail();
+      }
+    }
+    if (ch === '"') return string();
+    if (ch === "t") return literal("true");
+    if (ch === "f") return literal("false");
+    if (ch === "n") return literal("null");
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  try {
+    value();
+    space();
+    return i < text.length ? i : text.length;
+  } catch (at) {
+    return typeof at === "number" ? at : 0;
   }
 }

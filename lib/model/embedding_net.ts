@@ -37,8 +37,10 @@ export interface EmbeddingNet {
   config(): ComponentConfig;
   readonly inputShape: [number, number, number];
   readonly dim: number;
-  /** Trainable weights, in a fixed order, named `<layer>/<kernel|bias>`. */
+  /** Trainable weights, in a fixed order. */
   readonly variables: tf.Variable[];
+  /** Names of `variables`, `<layer>/<kernel|bias>` (tfjs variable names must be unique per process, these need not). */
+  readonly weightNames: string[];
   /** Embeds a float batch [B, H, W, C] with values in [0, 1]. Caller disposes. */
   apply(x: tf.Tensor4D): tf.Tensor2D;
   /** Frees the weights. */
@@ -112,20 +114,18 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
   const flat = Math.floor(h / 4) * Math.floor(w / 4) * 64;
   const layers = layersOf(architecture, c, flat, dim);
   const variables: tf.Variable[] = [];
+  const weightNames: string[] = [];
   const params = new Map<string, { kernel: tf.Variable; bias: tf.Variable }>();
   for (const layer of layers) {
     const fanIn = layer.shape.slice(0, -1).reduce((a, b) => a * b, 1);
     const std = Math.sqrt(2 / fanIn);
     const values = new Float32Array(layer.shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < values.length; i++) values[i] = rng.normal() * std;
-    const kernel = tf.variable(tf.tensor(values, layer.shape), true, `${layer.name}/kernel`);
-    const bias = tf.variable(
-      tf.zeros([layer.shape[layer.shape.length - 1]]),
-      true,
-      `${layer.name}/bias`,
-    );
+    const kernel = tf.variable(tf.tensor(values, layer.shape), true);
+    const bias = tf.variable(tf.zeros([layer.shape[layer.shape.length - 1]]), true);
     params.set(layer.name, { kernel, bias });
     variables.push(kernel, bias);
+    weightNames.push(`${layer.name}/kernel`, `${layer.name}/bias`);
   }
 
   const apply = (x: tf.Tensor4D): tf.Tensor2D =>
@@ -152,6 +152,7 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
     inputShape: [h, w, c],
     dim,
     variables,
+    weightNames,
     config: () => ({ name: "embedding-net", architecture, inputShape: [h, w, c], dim, seed }),
     apply,
     dispose: () => tf.dispose(variables),

@@ -56,7 +56,7 @@ export function serializeModel(
         dim: config.dim,
         seed: config.seed,
       },
-      weights: net.variables.map((v) => ({ name: v.name, shape: v.shape })),
+      weights: net.variables.map((v, i) => ({ name: net.weightNames[i], shape: v.shape })),
     },
     weights,
   };

@@ -1,0 +1,7 @@
+/**
+ * Choosing and preparing the tfjs backend.
+ *
+ * @module
+ */
+export * from "./fast_gradients.ts";
+export * from "./select_backend.ts";

@@ -1,0 +1,15 @@
+/**
+ * Datasets: class folders, IDX files and the synthetic traffic signs; image decoding and
+ * resizing; the per-class split; class-balanced batches; class hierarchies.
+ *
+ * @module
+ */
+export * from "./batch.ts";
+export * from "./folder_dataset.ts";
+export * from "./hierarchy.ts";
+export * from "./idx.ts";
+export * from "./image_decode.ts";
+export * from "./resize.ts";
+export * from "./sampler.ts";
+export * from "./split.ts";
+export * from "./synthetic.ts";

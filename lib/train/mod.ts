@@ -1,0 +1,6 @@
+/**
+ * The training loop.
+ *
+ * @module
+ */
+export * from "./train.ts";
