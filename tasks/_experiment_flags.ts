@@ -33,6 +33,7 @@ export const EXPERIMENT_FLAGS = {
   "image-size": { type: "string" },
   limit: { type: "string" },
   architecture: { type: "string" },
+  strict: { type: "boolean" },
 } as const;
 
 /** Help text of the experiment flags. */
@@ -64,9 +65,12 @@ export const EXPERIMENT_HELP = `Options:
   --image-size N         side of the square network input (default 0: 64 for folders and
                          synthetic, 28 for IDX)
   --limit N              first N train and N test samples of an IDX dataset (default all)
-  --architecture NAME    auto|conv64|conv28 (default auto: by input size)`;
+  --architecture NAME    auto|conv64|conv28 (default auto: by input size)
+  --strict               stop at the first corrupt image (default: skip it with a warning)`;
 
-type FlagValues = { [K in keyof typeof EXPERIMENT_FLAGS]?: string };
+type FlagValues = { [K in Exclude<keyof typeof EXPERIMENT_FLAGS, "strict">]?: string } & {
+  strict?: boolean;
+};
 
 /**
  * Builds a partial experiment config from parsed flags.
@@ -79,9 +83,10 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
   if (!v.data) {
     throw new UsageError("Missing --data: give a folder path, synthetic or fashion-mnist");
   }
-  const num = (
-    flag: keyof FlagValues,
-  ) => (v[flag] === undefined ? undefined : numberFlag(flag, v[flag], 0));
+  const num = (flag: Exclude<keyof FlagValues, "strict">) => {
+    const raw = v[flag];
+    return raw === undefined ? undefined : numberFlag(flag, raw, 0);
+  };
   const out: Partial<ExperimentConfig> & { data: string } = {
     data: v.data,
     loss: lossConfig(v.loss ?? "triplet", {
@@ -97,7 +102,7 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
       epsilon: num("epsilon"),
     }),
   };
-  const numeric: [keyof FlagValues, keyof ExperimentConfig][] = [
+  const numeric: [Exclude<keyof FlagValues, "strict">, keyof ExperimentConfig][] = [
     ["dim", "dim"],
     ["epochs", "epochs"],
     ["seed", "seed"],
@@ -115,6 +120,7 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
     if (n !== undefined) (out as Record<string, unknown>)[key] = n;
   }
   if (v.k !== undefined) out.ks = v.k.split(",").map((s) => numberFlag("k", s, 0));
+  if (v.strict) out.strict = true;
   if (v.architecture !== undefined) {
     out.architecture = v.architecture as ExperimentConfig["architecture"];
   }

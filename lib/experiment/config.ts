@@ -45,6 +45,8 @@ export interface ExperimentConfig {
   imageSize: number;
   /** Classes with fewer images are dropped (with a warning). */
   minPerClass: number;
+  /** Fail on the first corrupt image instead of skipping it with a warning. */
+  strict: boolean;
   /** Take at most this many training / test samples of an IDX dataset (0: all). */
   limit: number;
   /** Fraction of each class held out for testing (ignored when the data comes split). */
@@ -70,6 +72,7 @@ export const DEFAULT_CONFIG: Omit<ExperimentConfig, "data"> = {
   syntheticPerClass: 40,
   imageSize: 0,
   minPerClass: 1,
+  strict: false,
   limit: 0,
   testFraction: 0.2,
   seed: 0,

@@ -38,7 +38,8 @@ async function hasIdxFiles(dir: string): Promise<boolean> {
  * ```
  */
 export async function loadData(
-  config: Pick<ExperimentConfig, "data" | "syntheticPerClass" | "imageSize" | "minPerClass" | "limit">,
+  config: Pick<ExperimentConfig, "data" | "syntheticPerClass" | "imageSize" | "minPerClass" | "limit" | "strict"
+  >,
 ): Promise<ImageDataset> {
   if (config.data === "synthetic") {
     // The synthetic images depend on their own seed (0), not on the run's: every seed of a
@@ -62,5 +63,10 @@ export async function loadData(
     return await loadIdxDataset(FASHION_MNIST_DIR, { limit });
   }
   if (await hasIdxFiles(config.data)) return await loadIdxDataset(config.data, { limit });
-  return await loadFolderDataset(config.data, { minPerClass: config.minPerClass, height: size, width: size });
+  return await loadFolderDataset(config.data, {
+    minPerClass: config.minPerClass,
+    strict: config.strict,
+    height: size,
+    width: size,
+  });
 }

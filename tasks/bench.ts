@@ -1,0 +1,104 @@
+/**
+ * `deno task bench`: training and inference throughput of the two reference networks for
+ * each backend and thread count (each in its own process: a wasm backend's thread count
+ * is fixed once it starts), k-NN and decoding times; prints a table, writes bench.json.
+ *
+ * @module
+ */
+import { selectBackend } from "../lib/backend/select_backend.ts";
+import { measureThroughput, type Throughput } from "../lib/bench/throughput.ts";
+import { runBenchExtras } from "../lib/bench/extras.ts";
+import { writeJsonAtomic } from "../lib/run/run_folder.ts";
+import { numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
+
+const HELP = `Usage: deno task bench [--quick] [--backends wasm,cpu] [--threads 1,2] [--out bench.json]
+
+A benchmark, not a test: training and inference images/s (median of several steps after
+warm-up) of conv64 (64x64x3, batch 64) and conv28 (28x28x1, batch 128) for each backend
+and thread count, k-NN evaluation time (5,000 queries x 20,000 references, d=32),
+decoding time of the tt100k-mini PNGs when present, and peak memory.
+
+Options:
+  --quick          fewer steps, fewer sizes
+  --backends LIST  backends to measure (default wasm; cpu is the slow reference)
+  --threads LIST   wasm thread counts (default 1,2)
+  --out FILE       where to write the JSON (default bench.json)
+  -h, --help       this help`;
+
+type Row = Throughput & { key: string; peakMemoryMiB: number };
+
+/** Peak resident memory of this process (VmHWM on Linux; current RSS elsewhere). */
+function peakMemoryMiB(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync("/proc/self/status"));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // Not Linux.
+  }
+  return Deno.memoryUsage().rss / 2 ** 20;
+}
+
+async function child(architecture: "conv64" | "conv28", backend: string, threads: number, quick: boolean) {
+  const info = await selectBackend(backend, { threads });
+  const t = await measureThroughput(architecture, quick ? { warmup: 1, steps: 3 } : {});
+  console.log(JSON.stringify({ ...t, key: `${info.name}-${info.threads}t`, peakMemoryMiB: peakMemoryMiB() }));
+}
+
+async function measureInChild(args: string[]): Promise<Row> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(import.meta.url).pathname, "--child", ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) throw new Error(`Cannot benchmark ${args.join(" ")}: the child process failed`);
+  return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+}
+
+await runTask(async () => {
+  const { values, positionals } = parseFlags({
+    quick: { type: "boolean", default: false },
+    backends: { type: "string", default: "wasm" },
+    threads: { type: "string", default: "1,2" },
+    out: { type: "string", default: "bench.json" },
+    child: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (values.help) return void console.log(HELP);
+  if (values.child) {
+    const [arch, backend, threads] = positionals;
+    return void await child(arch as "conv64" | "conv28", backend, Number(threads), values.quick);
+  }
+  const threadCounts = values.threads.split(",").map((t) => numberFlag("threads", t, 1));
+  const backends = values.backends.split(",").filter(Boolean);
+  if (!backends.length) throw new UsageError("Invalid --backends: give at least one");
+  const networks: Record<string, Record<string, Throughput>> = { conv64: {}, conv28: {} };
+  let peak = 0;
+  for (const backend of backends) {
+    for (const threads of backend === "wasm" ? threadCounts : [1]) {
+      for (const arch of ["conv64", "conv28"] as const) {
+        const row = await measureInChild([arch, backend, String(threads), ...(values.quick ? ["--quick"] : [])]);
+        peak = Math.max(peak, row.peakMemoryMiB);
+        networks[arch][row.key] = { trainImagesPerSecond: row.trainImagesPerSecond, inferImagesPerSecond: row.inferImagesPerSecond };
+        console.error(`${arch} ${row.key}: train ${row.trainImagesPerSecond.toFixed(1)} img/s, infer ${row.inferImagesPerSecond.toFixed(1)} img/s`);
+      }
+    }
+  }
+  const extras = await runBenchExtras({ quick: values.quick });
+  const result = { networks, ...extras, peakMemoryMiB: Math.max(peak, peakMemoryMiB()) };
+  await writeJsonAtomic(values.out, result);
+  console.log(formatTable(result.networks));
+  console.log(`k-NN (5,000 x 20,000, d=32): ${extras.knnSeconds.toFixed(2)} s`);
+  if (extras.decodeSeconds !== null) console.log(`decode tt100k-mini: ${extras.decodeSeconds.toFixed(2)} s`);
+  console.log(`peak memory: ${result.peakMemoryMiB.toFixed(0)} MiB`);
+  console.log(`wrote ${values.out}`);
+});
+
+function formatTable(networks: Record<string, Record<string, Throughput>>): string {
+  const lines = ["network  backend    train img/s  infer img/s"];
+  for (const [arch, rows] of Object.entries(networks)) {
+    for (const [key, t] of Object.entries(rows)) {
+      lines.push(`${arch.padEnd(8)} ${key.padEnd(10)} ${t.trainImagesPerSecond.toFixed(1).padStart(11)}  ${t.inferImagesPerSecond.toFixed(1).padStart(11)}`);
+    }
+  }
+  return lines.join("\n");
+}
