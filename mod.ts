@@ -37,3 +37,4 @@ export * from "./lib/eval/mod.ts";
 export * from "./lib/run/mod.ts";
 export * from "./lib/experiment/mod.ts";
 export * from "./lib/conformance/mod.ts";
+export * from "./lib/bench/mod.ts";

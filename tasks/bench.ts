@@ -11,7 +11,8 @@ import { runBenchExtras } from "../lib/bench/extras.ts";
 import { writeJsonAtomic } from "../lib/run/run_folder.ts";
 import { numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
 
-const HELP = `Usage: deno task bench [--quick] [--backends wasm,cpu] [--threads 1,2] [--out bench.json]
+const HELP =
+  `Usage: deno task bench [--quick] [--backends wasm,cpu] [--threads 1,2] [--out bench.json]
 
 A benchmark, not a test: training and inference images/s (median of several steps after
 warm-up) of conv64 (64x64x3, batch 64) and conv28 (28x28x1, batch 128) for each backend
@@ -38,10 +39,17 @@ function peakMemoryMiB(): number {
   return Deno.memoryUsage().rss / 2 ** 20;
 }
 
-async function child(architecture: "conv64" | "conv28", backend: string, threads: number, quick: boolean) {
+async function child(
+  architecture: "conv64" | "conv28",
+  backend: string,
+  threads: number,
+  quick: boolean,
+) {
   const info = await selectBackend(backend, { threads });
   const t = await measureThroughput(architecture, quick ? { warmup: 1, steps: 3 } : {});
-  console.log(JSON.stringify({ ...t, key: `${info.name}-${info.threads}t`, peakMemoryMiB: peakMemoryMiB() }));
+  console.log(
+    JSON.stringify({ ...t, key: `${info.name}-${info.threads}t`, peakMemoryMiB: peakMemoryMiB() }),
+  );
 }
 
 async function measureInChild(args: string[]): Promise<Row> {
@@ -76,10 +84,22 @@ await runTask(async () => {
   for (const backend of backends) {
     for (const threads of backend === "wasm" ? threadCounts : [1]) {
       for (const arch of ["conv64", "conv28"] as const) {
-        const row = await measureInChild([arch, backend, String(threads), ...(values.quick ? ["--quick"] : [])]);
+        const row = await measureInChild([
+          arch,
+          backend,
+          String(threads),
+          ...(values.quick ? ["--quick"] : []),
+        ]);
         peak = Math.max(peak, row.peakMemoryMiB);
-        networks[arch][row.key] = { trainImagesPerSecond: row.trainImagesPerSecond, inferImagesPerSecond: row.inferImagesPerSecond };
-        console.error(`${arch} ${row.key}: train ${row.trainImagesPerSecond.toFixed(1)} img/s, infer ${row.inferImagesPerSecond.toFixed(1)} img/s`);
+        networks[arch][row.key] = {
+          trainImagesPerSecond: row.trainImagesPerSecond,
+          inferImagesPerSecond: row.inferImagesPerSecond,
+        };
+        console.error(
+          `${arch} ${row.key}: train ${row.trainImagesPerSecond.toFixed(1)} img/s, infer ${
+            row.inferImagesPerSecond.toFixed(1)
+          } img/s`,
+        );
       }
     }
   }
@@ -88,7 +108,9 @@ await runTask(async () => {
   await writeJsonAtomic(values.out, result);
   console.log(formatTable(result.networks));
   console.log(`k-NN (5,000 x 20,000, d=32): ${extras.knnSeconds.toFixed(2)} s`);
-  if (extras.decodeSeconds !== null) console.log(`decode tt100k-mini: ${extras.decodeSeconds.toFixed(2)} s`);
+  if (extras.decodeSeconds !== null) {
+    console.log(`decode tt100k-mini: ${extras.decodeSeconds.toFixed(2)} s`);
+  }
   console.log(`peak memory: ${result.peakMemoryMiB.toFixed(0)} MiB`);
   console.log(`wrote ${values.out}`);
 });
@@ -97,7 +119,11 @@ function formatTable(networks: Record<string, Record<string, Throughput>>): stri
   const lines = ["network  backend    train img/s  infer img/s"];
   for (const [arch, rows] of Object.entries(networks)) {
     for (const [key, t] of Object.entries(rows)) {
-      lines.push(`${arch.padEnd(8)} ${key.padEnd(10)} ${t.trainImagesPerSecond.toFixed(1).padStart(11)}  ${t.inferImagesPerSecond.toFixed(1).padStart(11)}`);
+      lines.push(
+        `${arch.padEnd(8)} ${key.padEnd(10)} ${t.trainImagesPerSecond.toFixed(1).padStart(11)}  ${
+          t.inferImagesPerSecond.toFixed(1).padStart(11)
+        }`,
+      );
     }
   }
   return lines.join("\n");

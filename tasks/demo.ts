@@ -1,6 +1,6 @@
 /**
  * `deno task demo`: the main job on the built-in default. Sweeps {contrastive, triplet} x
- * {no mining, batch-hard mining} on the synthetic traffic signs and prints a comparison.
+ * {no mining, semihard mining} on the synthetic traffic signs and prints a comparison.
  *
  * @module
  */
@@ -18,7 +18,7 @@ import { comparisonTable } from "./_table.ts";
 export const DEMO_SWEEP = {
   data: "synthetic",
   losses: ["contrastive", "triplet"],
-  miners: ["none", "batch-hard"],
+  miners: ["none", "semihard"],
   dims: [32],
   seeds: [0],
   imageSize: 32,
@@ -28,7 +28,7 @@ export const DEMO_SWEEP = {
 
 const HELP = `Usage: deno task demo [--out runs] [--epochs 8] [--threads 2] [--quiet]
 
-Trains {contrastive, triplet} x {no mining, batch-hard mining} embeddings (d=32) on the
+Trains {contrastive, triplet} x {no mining, semihard mining} embeddings (d=32) on the
 built-in synthetic traffic signs (37 classes in a 3-level hierarchy, rendered at 32x32),
 classifies the test split by k-NN against the training split, and prints a comparison
 table. Finished runs are reused, so a second demo is instant.
@@ -51,12 +51,21 @@ await runTask(async () => {
     help: { type: "boolean", short: "h", default: false },
   });
   if (values.help) return void console.log(HELP);
-  const cells = expandSweep({ ...DEMO_SWEEP, epochs: numberFlag("epochs", values.epochs, DEMO_SWEEP.epochs) });
-  const backend = await selectBackend(values.backend, { threads: numberFlag("threads", values.threads, 2) });
+  const cells = expandSweep({
+    ...DEMO_SWEEP,
+    epochs: numberFlag("epochs", values.epochs, DEMO_SWEEP.epochs),
+  });
+  const backend = await selectBackend(values.backend, {
+    threads: numberFlag("threads", values.threads, 2),
+  });
   if (!values.quiet) console.error(`${backend.reason}, ${backend.threads} thread(s)`);
   for (const w of backend.warnings) console.error(`warning: ${w}`);
   const started = performance.now();
   const results = await runCells(cells, values.out!, backend, values.quiet);
   console.log(comparisonTable(results.map((r) => r.summary)));
-  console.log(`\n${results.length} runs in ${values.out}/ (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+  console.log(
+    `\n${results.length} runs in ${values.out}/ (${
+      ((performance.now() - started) / 1000).toFixed(0)
+    } s)`,
+  );
 });

@@ -5,7 +5,10 @@
  * @module
  */
 import { selectBackend } from "../lib/backend/select_backend.ts";
-import { resolveConfig } from "../lib/experiment/config.ts";
+import { join } from "node:path";
+import { resolveConfig, runId } from "../lib/experiment/config.ts";
+import { loadData } from "../lib/experiment/load_data.ts";
+import { isFinishedRun } from "../lib/run/run_folder.ts";
 import { runExperiment } from "../lib/experiment/run_experiment.ts";
 import {
   configFromFlags,
@@ -13,7 +16,7 @@ import {
   EXPERIMENT_HELP,
   printRecord,
 } from "./_experiment_flags.ts";
-import { parseFlags, progress, runTask } from "./_cli.ts";
+import { numberFlag, parseFlags, progress, runTask } from "./_cli.ts";
 
 const HELP = `Usage: deno task train --data <path|synthetic|fashion-mnist> [options]
 
@@ -51,9 +54,12 @@ await runTask(async () => {
     return;
   }
   const config = resolveConfig(configFromFlags(values));
-  const backend = await selectBackend(values.backend, {
-    threads: values.threads === undefined ? 1 : Number(values.threads),
-  });
+  const threads = numberFlag("threads", values.threads, 1);
+  const evalEvery = numberFlag("eval-every", values["eval-every"], 0);
+  // Data first: bad data must fail before anything is printed or written.
+  const finished = !values.force && await isFinishedRun(join(values.out!, runId(config)));
+  const dataset = finished ? undefined : await loadData(config);
+  const backend = await selectBackend(values.backend, { threads });
   const quiet = values.quiet;
   if (!quiet) console.error(backend.reason);
   for (const w of backend.warnings) console.error(`warning: ${w}`);
@@ -62,7 +68,8 @@ await runTask(async () => {
     out: values.out!,
     backend,
     force: values.force,
-    evalEvery: values["eval-every"] === undefined ? 0 : Number(values["eval-every"]),
+    dataset,
+    evalEvery,
     onProgress: bar.update,
     onRecord: (r) => {
       if (!quiet) printRecord(r);

@@ -43,13 +43,6 @@ const WORKER_PRELUDE =
  */
 export async function initThreadedWasm(threads: number): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "metriclab-wasm-" });
-  globalThis.addEventListener("unload", () => {
-    try {
-      Deno.removeSync(dir, { recursive: true });
-    } catch {
-      // Already gone.
-    }
-  });
   const OriginalBlob = globalThis.Blob;
   const originalCreate = URL.createObjectURL;
   const OriginalWorker = workerThreads.Worker;
@@ -116,5 +109,7 @@ export async function initThreadedWasm(threads: number): Promise<void> {
     URL.createObjectURL = originalCreate;
     (workerThreads as { Worker: unknown }).Worker = OriginalWorker;
     os.cpus = originalCpus;
+    // The pool's workers have read their scripts by now (the backend waits for them).
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

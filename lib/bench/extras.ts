@@ -8,7 +8,8 @@ import { loadFolderDataset } from "../data/folder_dataset.ts";
 import { createRng } from "../random.ts";
 
 /** Where the benchmark looks for real images to decode. */
-export const BENCH_DECODE_DIR = new URL("../../../shared/data/tt100k-mini", import.meta.url).pathname;
+export const BENCH_DECODE_DIR: string =
+  new URL("../../../shared/data/tt100k-mini", import.meta.url).pathname;
 
 /**
  * Times k-NN classification (5,000 queries against 20,000 references at d=32, k=1 and 5;
@@ -25,7 +26,9 @@ export const BENCH_DECODE_DIR = new URL("../../../shared/data/tt100k-mini", impo
  */
 export async function runBenchExtras(
   options: { quick?: boolean } = {},
-): Promise<{ knnSeconds: number; decodeSeconds: number | null; knnQueries: number; knnReferences: number }> {
+): Promise<
+  { knnSeconds: number; decodeSeconds: number | null; knnQueries: number; knnReferences: number }
+> {
   const scale = options.quick ? 4 : 1;
   const queries = 5000 / scale, references = 20000 / scale, dim = 32, classes = 80;
   const rng = createRng(3);

@@ -88,7 +88,9 @@ export const DEFAULT_CONFIG: Omit<ExperimentConfig, "data"> = {
 };
 
 function check(ok: boolean, flag: string, value: unknown, rule: string): void {
-  if (!ok) throw new RangeError(`Invalid --${flag} ${JSON.stringify(value)}: ${rule}`);
+  if (ok) return;
+  const shown = typeof value === "number" ? String(value) : JSON.stringify(value);
+  throw new RangeError(`Invalid --${flag} ${shown}: ${rule}`);
 }
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
@@ -118,7 +120,7 @@ export function lossConfig(
       })`,
     );
   }
-  return clean({ name, ...params });
+  return clean({ name, ...defined(params) });
 }
 
 /**
@@ -147,9 +149,17 @@ export function minerConfig(
     );
   }
   if (["semihard", "hard", "easy", "all"].includes(name)) {
-    return clean({ name: "triplet-margin", type: name, margin: 0.2, ...params });
+    return clean({ name: "triplet-margin", type: name, margin: 0.2, ...defined(params) });
   }
-  return clean({ name, ...params });
+  return clean({ name, ...defined(params) });
+}
+
+/** Drops undefined entries, so that an absent flag never overrides a default. */
+function defined(params: Record<string, Json | undefined>): Record<string, Json> {
+  return Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    Json
+  >;
 }
 
 function clean(c: Record<string, Json | undefined>): ComponentConfig {
@@ -228,7 +238,12 @@ export function resolveConfig(
     c.syntheticPerClass,
     "must be an integer >= 2",
   );
-  check(isInt(c.imageSize) && (c.imageSize === 0 || c.imageSize >= 8), "image-size", c.imageSize, "must be 0 (the data's own) or an integer >= 8");
+  check(
+    isInt(c.imageSize) && (c.imageSize === 0 || c.imageSize >= 8),
+    "image-size",
+    c.imageSize,
+    "must be 0 (the data's own) or an integer >= 8",
+  );
   check(isInt(c.limit) && c.limit >= 0, "limit", c.limit, "must be a non-negative integer");
   check(
     ["auto", "conv64", "conv28"].includes(c.architecture),

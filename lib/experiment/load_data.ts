@@ -38,19 +38,30 @@ async function hasIdxFiles(dir: string): Promise<boolean> {
  * ```
  */
 export async function loadData(
-  config: Pick<ExperimentConfig, "data" | "syntheticPerClass" | "imageSize" | "minPerClass" | "limit" | "strict"
+  config: Pick<
+    ExperimentConfig,
+    "data" | "syntheticPerClass" | "imageSize" | "minPerClass" | "limit" | "strict"
   >,
 ): Promise<ImageDataset> {
   if (config.data === "synthetic") {
     // The synthetic images depend on their own seed (0), not on the run's: every seed of a
     // sweep sees the same dataset, and only the split, batches and weights vary.
-    return generateSynthetic({ perClass: config.syntheticPerClass, seed: 0, size: config.imageSize || 64 });
+    return generateSynthetic({
+      perClass: config.syntheticPerClass,
+      seed: 0,
+      size: config.imageSize || 64,
+    });
   }
   const size = config.imageSize || 64;
   const limit = config.limit > 0 ? { train: config.limit, test: config.limit } : undefined;
   const idxDir = config.data === "fashion-mnist" ? FASHION_MNIST_DIR : config.data;
-  if ((config.data === "fashion-mnist" || await hasIdxFiles(idxDir)) && config.imageSize !== 0 && config.imageSize !== 28) {
-    throw new RangeError(`Invalid --image-size ${config.imageSize}: IDX datasets keep their 28x28 images`);
+  if (
+    (config.data === "fashion-mnist" || await hasIdxFiles(idxDir)) && config.imageSize !== 0 &&
+    config.imageSize !== 28
+  ) {
+    throw new RangeError(
+      `Invalid --image-size ${config.imageSize}: IDX datasets keep their 28x28 images`,
+    );
   }
   if (config.data === "fashion-mnist") {
     try {

@@ -23,7 +23,7 @@ import {
 export const SWEEP_GRID_KEYS = ["data", "losses", "miners", "dims", "seeds"] as const;
 
 /** Keys a sweep file may have besides the grid: `out` and the fixed experiment fields. */
-export const SWEEP_OTHER_KEYS = [
+export const SWEEP_OTHER_KEYS: string[] = [
   "out",
   "description",
   ...Object.keys(DEFAULT_CONFIG).filter((k) => !["loss", "miner", "dim", "seed"].includes(k)),
@@ -143,7 +143,9 @@ export function parseSweepText(text: string, name: string): Record<string, Json>
     return JSON.parse(text);
   } catch {
     const offset = jsonErrorOffset(text);
-    const found = offset < text.length ? `unexpected ${JSON.stringify(text[offset])}` : "unexpected end of file";
+    const found = offset < text.length
+      ? `unexpected ${JSON.stringify(text[offset])}`
+      : "unexpected end of file";
     const before = text.slice(0, offset);
     const line = before.split("\n").length;
     const column = offset - before.lastIndexOf("\n");
@@ -171,8 +173,13 @@ function jsonErrorOffset(text: string): number {
   const string = () => {
     i++;
     while (i < text.length && text[i] !== '"') {
-      if (text[i] === "\\") i++;
-      else if (text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === "\\") {
+        i++;
+        if (text[i] === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? "x")) fail();
+      } else if (text.charCodeAt(i) < 0x20) fail();
       i++;
     }
     if (i >= text.length) fail();

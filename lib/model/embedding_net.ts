@@ -121,8 +121,11 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
     const std = Math.sqrt(2 / fanIn);
     const values = new Float32Array(layer.shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < values.length; i++) values[i] = rng.normal() * std;
-    const kernel = tf.variable(tf.tensor(values, layer.shape), true);
-    const bias = tf.variable(tf.zeros([layer.shape[layer.shape.length - 1]]), true);
+    // tf.variable copies its initial value: the temporaries are freed at once.
+    const [kernel, bias] = tf.tidy(() => [
+      tf.variable(tf.tensor(values, layer.shape), true),
+      tf.variable(tf.zeros([layer.shape[layer.shape.length - 1]]), true),
+    ]);
     params.set(layer.name, { kernel, bias });
     variables.push(kernel, bias);
     weightNames.push(`${layer.name}/kernel`, `${layer.name}/bias`);

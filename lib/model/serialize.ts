@@ -94,7 +94,7 @@ export function deserializeModel(manifest: ModelManifest, weights: Float32Array)
   }
   let offset = 0;
   for (const v of net.variables) {
-    v.assign(tf.tensor(weights.subarray(offset, offset + v.size), v.shape));
+    tf.tidy(() => v.assign(tf.tensor(weights.subarray(offset, offset + v.size), v.shape)));
     offset += v.size;
   }
   return net;

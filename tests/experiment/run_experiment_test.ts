@@ -1,0 +1,216 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { selectBackend } from "../../lib/backend/select_backend.ts";
+import { generateSynthetic } from "../../lib/data/synthetic.ts";
+import { resolveConfig, runId } from "../../lib/experiment/config.ts";
+import { evaluateRunFolder } from "../../lib/experiment/evaluate_run.ts";
+import { runExperiment } from "../../lib/experiment/run_experiment.ts";
+import { embedDataset } from "../../lib/model/embed.ts";
+import { deserializeModel } from "../../lib/model/serialize.ts";
+import { readFloat32, readJsonLines, RUN_FILES } from "../../lib/run/run_folder.ts";
+import type { TrainRecord } from "../../lib/train/train.ts";
+
+const backend = await selectBackend("wasm");
+
+const config = resolveConfig({
+  data: "synthetic",
+  imageSize: 16,
+  syntheticPerClass: 6,
+  epochs: 1,
+  dim: 4,
+  batchSize: 16,
+  samplesPerClass: 4,
+});
+
+async function readJson(path: string) {
+  return JSON.parse(await Deno.readTextFile(path));
+}
+
+async function listFiles(dir: string, prefix = ""): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    const name = prefix + e.name;
+    if (e.isDirectory) out.push(...await listFiles(join(dir, e.name), `${name}/`));
+    else out.push(name);
+  }
+  return out.sort();
+}
+
+Deno.test("runExperiment() writes a complete run folder and skips it the second time", async (t) => {
+  const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+  try {
+    const records: TrainRecord[] = [];
+    const result = await runExperiment(config, {
+      out,
+      backend,
+      onRecord: (r) => records.push(r),
+    });
+    const dir = join(out, runId(config));
+    assert.equal(result.dir, dir);
+    assert.equal(result.skipped, false);
+    assert.deepEqual(records.map((r) => r.type), ["epoch", "final"]);
+
+    await t.step("the folder holds every run file and nothing else", async () => {
+      assert.deepEqual(
+        await listFiles(out),
+        Object.values(RUN_FILES).map((f) => `${runId(config)}/${f}`).sort(),
+      );
+    });
+
+    const dataset = generateSynthetic({ perClass: 6, size: 16 });
+    const numClasses = dataset.classNames.length;
+    const split = await readJson(join(dir, RUN_FILES.split));
+    const meta = await readJson(join(dir, RUN_FILES.embeddingsMeta));
+
+    await t.step("config.json holds the resolved config, model and backend", async () => {
+      const saved = await readJson(join(dir, RUN_FILES.config));
+      assert.equal(saved.id, runId(config));
+      assert.equal(saved.data, "synthetic");
+      assert.equal(saved.dim, 4);
+      assert.equal(saved.loss.name, "triplet");
+      assert.equal(typeof saved.loss.margin, "number", "loss defaults not resolved");
+      assert.deepEqual(saved.miner, { name: "none" });
+      assert.equal(saved.model.name, "embedding-net");
+      assert.deepEqual(saved.model.inputShape, [16, 16, 3]);
+      assert.equal(saved.backend.name, "wasm");
+      assert.equal(saved.dataset.numClasses, numClasses);
+      assert.equal(saved.dataset.numSamples, numClasses * 6);
+      assert.equal(saved.dataset.split, "stratified");
+    });
+
+    await t.step("train and test are disjoint, complete and cover every class", () => {
+      const train: number[] = split.train, test: number[] = split.test;
+      assert.equal(new Set([...train, ...test]).size, train.length + test.length, "overlap");
+      assert.deepEqual([...train, ...test].sort((a, b) => a - b), [...dataset.labels.keys()]);
+      for (let c = 0; c < numClasses; c++) {
+        assert(train.some((i) => dataset.labels[i] === c), `class ${c} not in train`);
+        assert(test.some((i) => dataset.labels[i] === c), `class ${c} not in test`);
+      }
+      assert.deepEqual(meta.trainIndices, train);
+      assert.deepEqual(meta.testIndices, test);
+      assert.deepEqual(meta.trainLabels, train.map((i) => dataset.labels[i]));
+      assert.deepEqual(meta.testLabels, test.map((i) => dataset.labels[i]));
+    });
+
+    await t.step("metrics.jsonl has the epoch line then the final line", async () => {
+      const { records: lines, warnings } = await readJsonLines(join(dir, RUN_FILES.metrics));
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(lines.map((r) => r.type), ["epoch", "final"]);
+      assert.equal(lines[0].epoch, 1);
+      assert(Number.isFinite(lines[0].loss));
+      for (
+        const key of [
+          "testKnnAccuracy1",
+          "testKnnAccuracy5",
+          "precisionAt1",
+          "meanAveragePrecisionAtR",
+        ]
+      ) {
+        assert.equal(typeof lines[1][key], "number", key);
+      }
+      assert.deepEqual(lines, JSON.parse(JSON.stringify(records)));
+    });
+
+    await t.step("embeddings and weights have the expected sizes", async () => {
+      assert.equal(meta.dim, 4);
+      assert.equal(meta.dtype, "float32-le");
+      const trainBytes = (await Deno.stat(join(dir, RUN_FILES.trainEmbeddings))).size;
+      const testBytes = (await Deno.stat(join(dir, RUN_FILES.testEmbeddings))).size;
+      assert.equal(trainBytes, split.train.length * 4 * 4);
+      assert.equal(testBytes, split.test.length * 4 * 4);
+      const manifest = await readJson(join(dir, RUN_FILES.modelManifest));
+      const count = manifest.weights.reduce(
+        (n: number, w: { shape: number[] }) => n + w.shape.reduce((a, b) => a * b, 1),
+        0,
+      );
+      assert.equal((await Deno.stat(join(dir, RUN_FILES.modelWeights))).size, count * 4);
+    });
+
+    await t.step("the saved model reproduces the saved embeddings", async () => {
+      const manifest = await readJson(join(dir, RUN_FILES.modelManifest));
+      const bytes = await Deno.readFile(join(dir, RUN_FILES.modelWeights));
+      const net = deserializeModel(manifest, new Float32Array(bytes.buffer, 0, bytes.length / 4));
+      try {
+        const again = embedDataset(net, dataset, Int32Array.from(split.test));
+        const saved = await readFloat32(join(dir, RUN_FILES.testEmbeddings));
+        assert.equal(again.length, saved.length);
+        again.forEach((v, i) => assert(Math.abs(v - saved[i]) < 1e-5, `value ${i}`));
+      } finally {
+        net.dispose();
+      }
+    });
+
+    const summary = await readJson(join(dir, RUN_FILES.summary));
+    await t.step("summary.json holds the headline figures", () => {
+      assert.deepEqual(result.summary, summary);
+      assert.equal(summary.id, runId(config));
+      assert.equal(summary.backend, "wasm");
+      assert.equal(typeof summary.trainSeconds, "number");
+      assert(summary.trainSeconds > 0);
+      assert.equal(summary.numTrain, split.train.length);
+      assert.equal(summary.numTest, split.test.length);
+      assert.deepEqual(Object.keys(summary.test.knnAccuracy).sort(), ["1", "5"]);
+      for (
+        const v of [
+          ...Object.values(summary.test.knnAccuracy) as number[],
+          summary.test.precisionAt1,
+          summary.test.rPrecision,
+          summary.test.meanAveragePrecisionAtR,
+        ]
+      ) {
+        assert(typeof v === "number" && v >= 0 && v <= 1, String(v));
+      }
+      const evaluation = JSON.parse(Deno.readTextFileSync(join(dir, RUN_FILES.evaluation)));
+      assert.deepEqual(Object.keys(evaluation.knn).sort(), ["1", "5"]);
+      assert.equal(evaluation.knn["1"].accuracy, summary.test.knnAccuracy["1"]);
+    });
+
+    await t.step("evaluateRunFolder() recomputes the same test metrics", async () => {
+      const evaluated = await evaluateRunFolder(dir);
+      assert.deepEqual(evaluated.test, summary.test);
+      assert.deepEqual((await readJson(join(dir, RUN_FILES.summary))).test, summary.test);
+    });
+
+    await t.step("a second call skips the finished run", async () => {
+      const mtime = (await Deno.stat(join(dir, RUN_FILES.summary))).mtime;
+      const again = await runExperiment(config, { out, backend });
+      assert.equal(again.skipped, true);
+      assert.equal(again.dir, dir);
+      assert.deepEqual(again.summary, await readJson(join(dir, RUN_FILES.summary)));
+      assert.deepEqual((await Deno.stat(join(dir, RUN_FILES.summary))).mtime, mtime);
+    });
+
+    await t.step(
+      "force retrains to the same test metrics (one backend is deterministic)",
+      async () => {
+        const forced = await runExperiment(config, { out, backend, force: true });
+        assert.equal(forced.skipped, false);
+        assert.deepEqual(forced.summary.test, summary.test);
+        assert.equal(forced.summary.finalLoss, summary.finalLoss);
+      },
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("runExperiment() writes nothing when the input is bad", async () => {
+  const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+  try {
+    await assert.rejects(
+      () => runExperiment({ ...config, ks: [1, 500] }, { out, backend }),
+      { name: "RangeError", message: /--k 500/ },
+    );
+    await assert.rejects(
+      () => runExperiment({ ...config, data: join(out, "missing") }, { out, backend }),
+      { message: /missing.*does not exist/ },
+    );
+    await assert.rejects(
+      () => runExperiment({ ...config, loss: { name: "triplet", margin: -1 } }, { out, backend }),
+      RangeError,
+    );
+    assert.deepEqual(await listFiles(out), []);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
