@@ -34,6 +34,7 @@ export const EXPERIMENT_FLAGS = {
   limit: { type: "string" },
   architecture: { type: "string" },
   strict: { type: "boolean" },
+  augment: { type: "boolean" },
 } as const;
 
 /** Help text of the experiment flags. */
@@ -66,10 +67,13 @@ export const EXPERIMENT_HELP = `Options:
                          synthetic, 28 for IDX)
   --limit N              first N train and N test samples of an IDX dataset (default all)
   --architecture NAME    auto|conv64|conv28 (default auto: by input size)
-  --strict               stop at the first corrupt image (default: skip it with a warning)`;
+  --strict               stop at the first corrupt image (default: skip it with a warning)
+  --augment              random shifts, brightness and contrast on training batches (no flips)`;
 
-type FlagValues = { [K in Exclude<keyof typeof EXPERIMENT_FLAGS, "strict">]?: string } & {
+type BooleanFlag = "strict" | "augment";
+type FlagValues = { [K in Exclude<keyof typeof EXPERIMENT_FLAGS, BooleanFlag>]?: string } & {
   strict?: boolean;
+  augment?: boolean;
 };
 
 /**
@@ -83,7 +87,7 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
   if (!v.data) {
     throw new UsageError("Missing --data: give a folder path, synthetic or fashion-mnist");
   }
-  const num = (flag: Exclude<keyof FlagValues, "strict">) => {
+  const num = (flag: Exclude<keyof FlagValues, BooleanFlag>) => {
     const raw = v[flag];
     return raw === undefined ? undefined : numberFlag(flag, raw, 0);
   };
@@ -102,7 +106,7 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
       epsilon: num("epsilon"),
     }),
   };
-  const numeric: [Exclude<keyof FlagValues, "strict">, keyof ExperimentConfig][] = [
+  const numeric: [Exclude<keyof FlagValues, BooleanFlag>, keyof ExperimentConfig][] = [
     ["dim", "dim"],
     ["epochs", "epochs"],
     ["seed", "seed"],
@@ -121,6 +125,7 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
   }
   if (v.k !== undefined) out.ks = v.k.split(",").map((s) => numberFlag("k", s, 0));
   if (v.strict) out.strict = true;
+  if (v.augment) out.augment = true;
   if (v.architecture !== undefined) {
     out.architecture = v.architecture as ExperimentConfig["architecture"];
   }

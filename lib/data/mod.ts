@@ -13,3 +13,4 @@ export * from "./resize.ts";
 export * from "./sampler.ts";
 export * from "./split.ts";
 export * from "./synthetic.ts";
+export * from "./augment.ts";

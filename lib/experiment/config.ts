@@ -65,6 +65,8 @@ export interface ExperimentConfig {
   learningRate: number;
   /** The k of the k-NN classifier (several at once). */
   ks: number[];
+  /** Random shifts, brightness and contrast on training batches (no flips). */
+  augment: boolean;
 }
 
 /** The defaults of every field but `data`. */
@@ -85,6 +87,7 @@ export const DEFAULT_CONFIG: Omit<ExperimentConfig, "data"> = {
   samplesPerClass: 4,
   learningRate: 1e-3,
   ks: [1, 5],
+  augment: false,
 };
 
 function check(ok: boolean, flag: string, value: unknown, rule: string): void {

@@ -167,6 +167,7 @@ export async function runExperiment(
       samplesPerClass: config.samplesPerClass,
       learningRate: config.learningRate,
       seed: config.seed,
+      augment: config.augment,
       onBatch: options.onProgress,
       onRecord: (record) => {
         pending.push(appendJsonLine(metricsPath, record));

@@ -5,7 +5,9 @@
  * @module
  */
 import * as tf from "../tf.ts";
+import { augmentBatch } from "../data/augment.ts";
 import { toFloatBatch } from "../data/batch.ts";
+import { createRng } from "../random.ts";
 import { createMPerClassSampler } from "../data/sampler.ts";
 import type { EmbeddingNet } from "../model/embedding_net.ts";
 import type { ImageDataset, IndicesTuple, Json, MetricLoss, Miner } from "../types.ts";
@@ -27,8 +29,10 @@ export interface TrainOptions {
   samplesPerClass?: number;
   /** Adam learning rate. @default 0.001 */
   learningRate?: number;
-  /** Seed of the batch order. @default 0 */
+  /** Seed of the batch order (and of the augmentation). @default 0 */
   seed?: number;
+  /** Random shifts, brightness and contrast on each training batch. @default false */
+  augment?: boolean;
   /** Receives each record as it happens (per-epoch loss, timing). */
   onRecord?: (record: TrainRecord) => void;
   /** Called after each batch, for progress display. */
@@ -108,10 +112,14 @@ export async function train(
       const started = performance.now();
       let lossSum = 0, tupleSum = 0;
       const batches = sampler.epoch(epoch - 1);
+      const augmentRng = options.augment
+        ? createRng((options.seed ?? 0) * 7919 + epoch)
+        : undefined;
       for (const batch of batches) {
         const labels = new Int32Array(batch.length);
         for (let i = 0; i < batch.length; i++) labels[i] = dataset.labels[batch[i]];
         const floats = toFloatBatch(dataset, batch, buffer).subarray(0, batch.length * h * w * c);
+        if (augmentRng) augmentBatch(floats, [batch.length, h, w, c], augmentRng);
         let tuples = 0;
         const lossTensor = tf.tidy((): tf.Scalar => {
           const x = tf.tensor4d(floats, [batch.length, h, w, c]);

@@ -89,3 +89,19 @@ Deno.test("installFastGradients() maxPool and matMul gradients match the cpu ker
   const ref = await on("cpu", grads);
   assert.ok(maxAbsDiff(fast, ref) < 1e-4 * 10, `diff ${maxAbsDiff(fast, ref)}`);
 });
+
+Deno.test("installFastGradients() adds UnsortedSegmentSum to wasm so tf.gather has a gradient", async () => {
+  const xData = randomArray(6 * 3, 6);
+  const grads = (): tf.Tensor => {
+    const x = tf.tensor2d(xData, [6, 3]);
+    const g = tf.grad((xx: tf.Tensor) =>
+      tf.sum(tf.square(tf.gather(tf.reshape(xx, [-1]), tf.tensor1d([0, 4, 4, 17, 9], "int32"))))
+    )(x);
+    x.dispose();
+    return g;
+  };
+  const fast = await on("wasm", grads);
+  const ref = await on("cpu", grads);
+  assert.ok(maxAbsDiff(fast, ref) < 1e-5, `diff ${maxAbsDiff(fast, ref)}`);
+  assert.ok(fast[4] !== 0 && fast[1] === 0);
+});
