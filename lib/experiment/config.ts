@@ -6,30 +6,23 @@
  */
 import type { ComponentConfig, Json } from "../types.ts";
 import { closestName } from "../_suggest.ts";
+import { LOSS_NAMES } from "../losses/registry.ts";
+import { MINER_NAMES } from "../miners/registry.ts";
 
-/** Loss names the `--loss` flag accepts (the registry has them all). */
-export const LOSS_CHOICES = [
-  "contrastive",
-  "triplet",
-  "multi-similarity",
-  "nt-xent",
-  "arcface",
-  "proxy-anchor",
-] as const;
+/** Loss names the `--loss` flag accepts: the loss registry's. */
+export const LOSS_CHOICES: readonly string[] = LOSS_NAMES;
 
-/** Miner names the `--miner` flag accepts; `semihard`, `hard`, `easy` and `all` are triplet-margin miners. */
-export const MINER_CHOICES = [
-  "none",
-  "batch-hard",
-  "semihard",
-  "hard",
-  "easy",
-  "all",
-  "pair-margin",
-  "batch-easy-hard",
-  "multi-similarity",
-  "distance-weighted",
-] as const;
+/** Triplet-margin miner types, accepted as miner names of their own (`--miner semihard`). */
+const TRIPLET_MARGIN_TYPES = ["semihard", "hard", "easy", "all"];
+
+/**
+ * Miner names the `--miner` flag accepts: the miner registry's, with the triplet-margin
+ * types as names of their own in place of `triplet-margin`.
+ */
+export const MINER_CHOICES: readonly string[] = [
+  ...MINER_NAMES.filter((n) => n !== "triplet-margin"),
+  ...TRIPLET_MARGIN_TYPES,
+];
 
 /** A fully resolved experiment. Every field is written to the run's `config.json`. */
 export interface ExperimentConfig {
@@ -116,7 +109,7 @@ export function lossConfig(
   name: string,
   params: Record<string, Json | undefined> = {},
 ): ComponentConfig {
-  if (!(LOSS_CHOICES as readonly string[]).includes(name)) {
+  if (!LOSS_CHOICES.includes(name)) {
     throw new RangeError(
       `Unknown loss "${name}": did you mean "${closestName(name, LOSS_CHOICES)}"? (one of ${
         LOSS_CHOICES.join(", ")
@@ -144,14 +137,14 @@ export function minerConfig(
   name: string,
   params: Record<string, Json | undefined> = {},
 ): ComponentConfig {
-  if (!(MINER_CHOICES as readonly string[]).includes(name)) {
+  if (!MINER_CHOICES.includes(name)) {
     throw new RangeError(
       `Unknown miner "${name}": did you mean "${closestName(name, MINER_CHOICES)}"? (one of ${
         MINER_CHOICES.join(", ")
       })`,
     );
   }
-  if (["semihard", "hard", "easy", "all"].includes(name)) {
+  if (TRIPLET_MARGIN_TYPES.includes(name)) {
     return clean({ name: "triplet-margin", type: name, margin: 0.2, ...defined(params) });
   }
   return clean({ name, ...defined(params) });

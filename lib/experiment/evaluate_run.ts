@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { knnAccuracy } from "../eval/classification.ts";
+import { clusteringMetrics } from "../eval/clustering.ts";
 import { retrievalMetrics } from "../eval/retrieval.ts";
 import { readFloat32, RUN_FILES, writeJsonAtomic } from "../run/run_folder.ts";
 import type { Json } from "../types.ts";
@@ -29,6 +30,10 @@ export interface TestMetrics {
   meanAveragePrecisionAtR: number;
   meanAveragePrecision: number;
   meanReciprocalRank: number;
+  /** NMI of a k-means clustering of the test embeddings (as many clusters as test classes) with the labels. */
+  nmi: number;
+  /** AMI of the same clustering. */
+  ami: number;
 }
 
 /** What {@linkcode evaluateEmbeddings} returns. */
@@ -41,7 +46,8 @@ export interface EvaluationResult {
 /**
  * Classifies the test embeddings by k-NN against the training embeddings (Euclidean,
  * majority vote, a tied vote goes to the smallest label) and computes retrieval metrics
- * (test queries against the training set, R = the class's training count).
+ * (test queries against the training set, R = the class's training count), and NMI/AMI
+ * of a seeded k-means clustering of the test embeddings.
  *
  * @param e Train and test embeddings with labels.
  * @param ks The k values. @default [1, 5]
@@ -68,6 +74,7 @@ export function evaluateEmbeddings(e: SplitEmbeddings, ks: number[] = [1, 5]): E
     ks,
     numClasses: e.classNames.length,
   });
+  const clustering = clusteringMetrics(test, e.testLabels, { seed: 0 });
   const retrieval = retrievalMetrics(test, e.testLabels, train, e.trainLabels, {
     k: "max-bin-count",
   });
@@ -90,6 +97,8 @@ export function evaluateEmbeddings(e: SplitEmbeddings, ks: number[] = [1, 5]): E
       meanAveragePrecisionAtR: retrieval.meanAveragePrecisionAtR,
       meanAveragePrecision: retrieval.meanAveragePrecision,
       meanReciprocalRank: retrieval.meanReciprocalRank,
+      nmi: clustering.nmi,
+      ami: clustering.ami,
     },
     details: {
       classNames: e.classNames,

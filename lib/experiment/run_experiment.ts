@@ -214,6 +214,18 @@ export async function runExperiment(
     const { manifest, weights } = serializeModel(net);
     await writeJsonAtomic(join(dir, RUN_FILES.modelManifest), manifest);
     await writeFileAtomic(join(dir, RUN_FILES.modelWeights), new Uint8Array(weights.buffer));
+    const lossWeights = loss.trainableVariables?.() ?? [];
+    if (lossWeights.length) {
+      // ArcFace's class weights and ProxyAnchor's proxies are part of the model.
+      await writeJsonAtomic(join(dir, RUN_FILES.lossManifest), {
+        loss: loss.config(),
+        weights: lossWeights.map((v) => ({ shape: v.shape })),
+      });
+      const values = lossWeights.map((v) => v.dataSync() as Float32Array);
+      const all = new Float32Array(values.reduce((n, v) => n + v.length, 0));
+      values.reduce((offset, v) => (all.set(v, offset), offset + v.length), 0);
+      await writeFloat32(join(dir, RUN_FILES.lossWeights), all);
+    }
     await writeJsonAtomic(join(dir, RUN_FILES.evaluation), evaluation.details);
     const finalRecord: TrainRecord = {
       type: "final",
@@ -222,6 +234,7 @@ export async function runExperiment(
       ),
       precisionAt1: evaluation.test.precisionAt1,
       meanAveragePrecisionAtR: evaluation.test.meanAveragePrecisionAtR,
+      nmi: evaluation.test.nmi,
       evalSeconds,
     };
     await appendJsonLine(metricsPath, finalRecord);

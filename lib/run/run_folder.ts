@@ -8,6 +8,7 @@
  *   split.json         train and test sample indices (and files, for folder datasets)
  *   metrics.jsonl      one JSON object per line, appended as training goes
  *   model/model.json   network manifest;  model/weights.bin  float32 little-endian
+ *   model/loss.json, model/loss-weights.bin   learned loss weights (ArcFace W, proxies)
  *   embeddings/meta.json, embeddings/train.f32, embeddings/test.f32
  *   evaluation.json    k-NN accuracy per k and class, confusion matrices, retrieval metrics
  *   summary.json       the headline figures; written last: its presence marks a finished run
@@ -25,6 +26,8 @@ export const RUN_FILES = {
   metrics: "metrics.jsonl",
   modelManifest: "model/model.json",
   modelWeights: "model/weights.bin",
+  lossManifest: "model/loss.json",
+  lossWeights: "model/loss-weights.bin",
   embeddingsMeta: "embeddings/meta.json",
   trainEmbeddings: "embeddings/train.f32",
   testEmbeddings: "embeddings/test.f32",
