@@ -109,43 +109,127 @@ export function knnSearch(
   const euclidean = metric === "euclidean";
   const scratch = new Float64Array(REFERENCE_BLOCK);
 
-  for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
-    const q1 = Math.min(nq, q0 + QUERY_BLOCK);
-    for (let r0 = 0; r0 < reference.rows; r0 += REFERENCE_BLOCK) {
-      const r1 = Math.min(reference.rows, r0 + REFERENCE_BLOCK);
-      const width = r1 - r0;
-      for (let qi = q0; qi < q1; qi++) {
-        const qOff = qi * dim;
-        const base = qi * k;
-        let count = counts[qi];
-        let worst = count === k ? keys[base + k - 1] : Infinity;
-        if (euclidean) squaredDistances(q, qOff, r, r0, width, dim, scratch, worst);
-        else negatedDots(q, qOff, r, r0, width, dim, scratch);
-        for (let ri = r0; ri < r1; ri++) {
-          if (excludeSelf && ri === qi) continue;
-          const key = scratch[ri - r0];
-          // Strict: an equal key found later (higher index) never displaces an earlier one.
-          if (!(key < worst)) continue;
-          let pos = count < k ? count++ : k - 1;
-          while (pos > 0 && keys[base + pos - 1] > key) {
-            keys[base + pos] = keys[base + pos - 1];
-            indices[base + pos] = indices[base + pos - 1];
-            pos--;
+  if (k > LARGE_K) {
+    // Insertion into a sorted top-k costs O(k) per candidate; for R-sized k (thousands,
+    // as in MAP@R) a selection over all keys of a query is linear instead.
+    selectLargeK(q, r, nq, reference.rows, dim, k, euclidean, excludeSelf, keys, indices);
+  } else {for (let q0 = 0; q0 < nq; q0 += QUERY_BLOCK) {
+      const q1 = Math.min(nq, q0 + QUERY_BLOCK);
+      for (let r0 = 0; r0 < reference.rows; r0 += REFERENCE_BLOCK) {
+        const r1 = Math.min(reference.rows, r0 + REFERENCE_BLOCK);
+        const width = r1 - r0;
+        for (let qi = q0; qi < q1; qi++) {
+          const qOff = qi * dim;
+          const base = qi * k;
+          let count = counts[qi];
+          let worst = count === k ? keys[base + k - 1] : Infinity;
+          if (euclidean) squaredDistances(q, qOff, r, r0, width, dim, scratch, worst);
+          else negatedDots(q, qOff, r, r0, width, dim, scratch);
+          for (let ri = r0; ri < r1; ri++) {
+            if (excludeSelf && ri === qi) continue;
+            const key = scratch[ri - r0];
+            // Strict: an equal key found later (higher index) never displaces an earlier one.
+            if (!(key < worst)) continue;
+            let pos = count < k ? count++ : k - 1;
+            while (pos > 0 && keys[base + pos - 1] > key) {
+              keys[base + pos] = keys[base + pos - 1];
+              indices[base + pos] = indices[base + pos - 1];
+              pos--;
+            }
+            keys[base + pos] = key;
+            indices[base + pos] = ri;
+            if (count === k) worst = keys[base + k - 1];
           }
-          keys[base + pos] = key;
-          indices[base + pos] = ri;
-          if (count === k) worst = keys[base + k - 1];
+          counts[qi] = count;
         }
-        counts[qi] = count;
       }
-    }
-  }
+    }}
 
+  return finish(keys, indices, k, nq, euclidean);
+}
+
+function finish(
+  keys: Float64Array,
+  indices: Int32Array,
+  k: number,
+  nq: number,
+  euclidean: boolean,
+): KnnResult {
   const distances = new Float64Array(nq * k);
   for (let i = 0; i < distances.length; i++) {
     distances[i] = euclidean ? Math.sqrt(keys[i]) : 1 + keys[i];
   }
   return { indices, distances, k, rows: nq };
+}
+
+/** Above this k, {@linkcode knnSearch} selects instead of inserting. */
+const LARGE_K = 64;
+
+/**
+ * For each query: all keys, then the k smallest by (key, index) through a threshold found
+ * by quickselect, then a sort of those k. Same order and tie rule as the insertion path.
+ */
+function selectLargeK(
+  q: Float64Array,
+  r: Float64Array,
+  nq: number,
+  nr: number,
+  dim: number,
+  k: number,
+  euclidean: boolean,
+  excludeSelf: boolean,
+  keys: Float64Array,
+  indices: Int32Array,
+): void {
+  const all = new Float64Array(nr);
+  const work = new Float64Array(nr);
+  const chosen = new Int32Array(k);
+  for (let qi = 0; qi < nq; qi++) {
+    if (euclidean) squaredDistances(q, qi * dim, r, 0, nr, dim, all, Infinity);
+    else negatedDots(q, qi * dim, r, 0, nr, dim, all);
+    if (excludeSelf && qi < nr) all[qi] = Infinity;
+    work.set(all);
+    const threshold = kthSmallest(work, k - 1);
+    let below = 0;
+    for (let i = 0; i < nr; i++) if (all[i] < threshold) below++;
+    let n = 0, ties = k - below;
+    for (let i = 0; i < nr && n < k; i++) {
+      const key = all[i];
+      if (key < threshold || (key === threshold && ties-- > 0)) {
+        if (excludeSelf && i === qi) continue;
+        chosen[n++] = i;
+      }
+    }
+    const order = Array.from(chosen.subarray(0, n)).sort((a, b) => all[a] - all[b] || a - b);
+    for (let j = 0; j < n; j++) {
+      indices[qi * k + j] = order[j];
+      keys[qi * k + j] = all[order[j]];
+    }
+  }
+}
+
+/** The value of rank `n` (0-based) of `a`, rearranging `a` (Hoare's quickselect). */
+function kthSmallest(a: Float64Array, n: number): number {
+  let lo = 0, hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (n <= j) hi = j;
+    else if (n >= i) lo = i;
+    else return a[n];
+  }
+  return a[n];
 }
 
 /** Rows scaled to unit length with PML's guard `x / max(||x||, 1e-12)`. */

@@ -19,7 +19,6 @@ import {
   appendJsonLine,
   isFinishedRun,
   RUN_FILES,
-  writeFileAtomic,
   writeFloat32,
   writeJsonAtomic,
 } from "../run/run_folder.ts";
@@ -188,18 +187,9 @@ export async function runExperiment(
     });
     await Promise.all(pending);
 
-    const evalStarted = performance.now();
+    // Embeddings and model first: an evaluation that fails loses no training.
     const trainEmbeddings = embedDataset(net, dataset, split.train);
     const testEmbeddings = embedDataset(net, dataset, split.test);
-    const evaluation = evaluateEmbeddings({
-      dim: config.dim,
-      train: trainEmbeddings,
-      trainLabels,
-      test: testEmbeddings,
-      testLabels,
-      classNames: dataset.classNames,
-    }, config.ks);
-    const evalSeconds = (performance.now() - evalStarted) / 1000;
     await writeFloat32(join(dir, RUN_FILES.trainEmbeddings), trainEmbeddings);
     await writeFloat32(join(dir, RUN_FILES.testEmbeddings), testEmbeddings);
     await writeJsonAtomic(join(dir, RUN_FILES.embeddingsMeta), {
@@ -213,7 +203,7 @@ export async function runExperiment(
     });
     const { manifest, weights } = serializeModel(net);
     await writeJsonAtomic(join(dir, RUN_FILES.modelManifest), manifest);
-    await writeFileAtomic(join(dir, RUN_FILES.modelWeights), new Uint8Array(weights.buffer));
+    await writeFloat32(join(dir, RUN_FILES.modelWeights), weights);
     const lossWeights = loss.trainableVariables?.() ?? [];
     if (lossWeights.length) {
       // ArcFace's class weights and ProxyAnchor's proxies are part of the model.
@@ -226,6 +216,16 @@ export async function runExperiment(
       values.reduce((offset, v) => (all.set(v, offset), offset + v.length), 0);
       await writeFloat32(join(dir, RUN_FILES.lossWeights), all);
     }
+    const evalStarted = performance.now();
+    const evaluation = evaluateEmbeddings({
+      dim: config.dim,
+      train: trainEmbeddings,
+      trainLabels,
+      test: testEmbeddings,
+      testLabels,
+      classNames: dataset.classNames,
+    }, config.ks);
+    const evalSeconds = (performance.now() - evalStarted) / 1000;
     await writeJsonAtomic(join(dir, RUN_FILES.evaluation), evaluation.details);
     const finalRecord: TrainRecord = {
       type: "final",
