@@ -51,10 +51,11 @@ Deno.test("runExperiment() writes a complete run folder and skips it the second 
     assert.deepEqual(records.map((r) => r.type), ["epoch", "final"]);
 
     await t.step("the folder holds every run file and nothing else", async () => {
-      assert.deepEqual(
-        await listFiles(out),
-        Object.values(RUN_FILES).map((f) => `${runId(config)}/${f}`).sort(),
-      );
+      // The triplet loss has no learned weights, so no loss.json / loss-weights.bin.
+      const expected = Object.entries(RUN_FILES)
+        .filter(([key]) => key !== "lossManifest" && key !== "lossWeights")
+        .map(([, f]) => `${runId(config)}/${f}`);
+      assert.deepEqual(await listFiles(out), expected.sort());
     });
 
     const dataset = generateSynthetic({ perClass: 6, size: 16 });
@@ -210,6 +211,23 @@ Deno.test("runExperiment() writes nothing when the input is bad", async () => {
       RangeError,
     );
     assert.deepEqual(await listFiles(out), []);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("runExperiment() saves ProxyAnchor's learned proxies with the model", async () => {
+  const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+  try {
+    const proxy = resolveConfig({ ...config, loss: { name: "proxy-anchor" } });
+    const { dir } = await runExperiment(proxy, { out, backend });
+    const manifest = await readJson(join(dir, RUN_FILES.lossManifest));
+    assert.equal(manifest.loss.name, "proxy-anchor");
+    const numClasses = generateSynthetic({ perClass: 2, size: 8 }).classNames.length;
+    assert.deepEqual(manifest.weights, [{ shape: [numClasses, 4] }]);
+    const proxies = await readFloat32(join(dir, RUN_FILES.lossWeights));
+    assert.equal(proxies.length, numClasses * 4);
+    assert.ok(proxies.every(Number.isFinite));
   } finally {
     await Deno.remove(out, { recursive: true });
   }
