@@ -35,6 +35,9 @@ export const EXPERIMENT_FLAGS = {
   architecture: { type: "string" },
   strict: { type: "boolean" },
   augment: { type: "boolean" },
+  distance: { type: "string" },
+  "loss-option": { type: "string", multiple: true },
+  "miner-option": { type: "string", multiple: true },
 } as const;
 
 /** Help text of the experiment flags. */
@@ -53,6 +56,11 @@ export const EXPERIMENT_HELP = `Options:
   --miner-pos-margin X   pair-margin miner positive margin (default 0.2)
   --miner-neg-margin X   pair-margin miner negative margin (default 0.8)
   --epsilon X            multi-similarity miner epsilon (default 0.1)
+  --distance NAME        lp|cosine|dot-product for the loss and the miner (default: each one's
+                         PML default; lp normalises embeddings first)
+  --loss-option K=V      any loss hyper-parameter, repeatable (alpha=2, scale=64,
+                         distance={"name":"lp","normalize":false}); values are JSON or text
+  --miner-option K=V     any miner hyper-parameter, repeatable (cutoff=0.5, ...)
   --dim N                embedding dimension (default 32)
   --epochs N             epochs (default 10)
   --seed N               seed of split, batches and weights (default 0)
@@ -70,11 +78,29 @@ export const EXPERIMENT_HELP = `Options:
   --strict               stop at the first corrupt image (default: skip it with a warning)
   --augment              random shifts, brightness and contrast on training batches (no flips)`;
 
-type BooleanFlag = "strict" | "augment";
+type BooleanFlag = "strict" | "augment" | "loss-option" | "miner-option";
 type FlagValues = { [K in Exclude<keyof typeof EXPERIMENT_FLAGS, BooleanFlag>]?: string } & {
   strict?: boolean;
   augment?: boolean;
+  "loss-option"?: string[];
+  "miner-option"?: string[];
 };
+
+/** `key=value` pairs; a value that parses as JSON is taken as JSON, else as a string. */
+function keyValues(flag: string, pairs: string[] = []): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`Invalid --${flag} "${pair}": expected name=value`);
+    const raw = pair.slice(eq + 1);
+    try {
+      out[pair.slice(0, eq)] = JSON.parse(raw);
+    } catch {
+      out[pair.slice(0, eq)] = raw;
+    }
+  }
+  return out;
+}
 
 /**
  * Builds a partial experiment config from parsed flags.
@@ -98,12 +124,19 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
       posMargin: num("pos-margin"),
       negMargin: num("neg-margin"),
       temperature: num("temperature"),
+      distance: v.distance === undefined ? undefined : { name: v.distance },
+      ...keyValues("loss-option", v["loss-option"]),
     }),
     miner: minerConfig(v.miner ?? "none", {
       margin: num("miner-margin"),
       posMargin: num("miner-pos-margin"),
       negMargin: num("miner-neg-margin"),
       epsilon: num("epsilon"),
+      distance:
+        v.distance === undefined || ["none", "distance-weighted"].includes(v.miner ?? "none")
+          ? undefined
+          : { name: v.distance },
+      ...keyValues("miner-option", v["miner-option"]),
     }),
   };
   const numeric: [Exclude<keyof FlagValues, BooleanFlag>, keyof ExperimentConfig][] = [

@@ -24,6 +24,43 @@ export const MINER_CHOICES: readonly string[] = [
   ...TRIPLET_MARGIN_TYPES,
 ];
 
+/** The options each loss accepts (PML's hyper-parameters, camelCase). */
+export const LOSS_OPTIONS: Record<string, readonly string[]> = {
+  contrastive: ["posMargin", "negMargin", "distance", "reducer"],
+  triplet: ["margin", "distance", "reducer"],
+  "multi-similarity": ["alpha", "beta", "base", "distance"],
+  "nt-xent": ["temperature", "distance"],
+  arcface: ["margin", "scale", "numClasses", "embeddingSize", "seed"],
+  "proxy-anchor": ["margin", "alpha", "numClasses", "embeddingSize", "seed"],
+};
+
+/** The options each miner accepts. */
+export const MINER_OPTIONS: Record<string, readonly string[]> = {
+  none: [],
+  "batch-hard": ["distance"],
+  "triplet-margin": ["margin", "type", "distance"],
+  "pair-margin": ["posMargin", "negMargin", "distance"],
+  "batch-easy-hard": ["distance"],
+  "multi-similarity": ["epsilon", "distance"],
+  "distance-weighted": ["cutoff", "nonzeroLossCutoff", "seed"],
+};
+
+function checkOptions(
+  kind: string,
+  c: ComponentConfig,
+  allowed: readonly string[],
+): ComponentConfig {
+  for (const key of Object.keys(c)) {
+    if (key === "name" || allowed.includes(key)) continue;
+    throw new RangeError(
+      `Unknown option "${key}" for ${kind} "${c.name}": expected ${
+        allowed.length ? `one of ${allowed.join(", ")}` : "none"
+      }`,
+    );
+  }
+  return c;
+}
+
 /** A fully resolved experiment. Every field is written to the run's `config.json`. */
 export interface ExperimentConfig {
   /** `synthetic`, `fashion-mnist`, or a path to a class-folder dataset or a folder of IDX files. */
@@ -116,7 +153,7 @@ export function lossConfig(
       })`,
     );
   }
-  return clean({ name, ...defined(params) });
+  return checkOptions("loss", clean({ name, ...defined(params) }), LOSS_OPTIONS[name]);
 }
 
 /**
@@ -145,9 +182,10 @@ export function minerConfig(
     );
   }
   if (TRIPLET_MARGIN_TYPES.includes(name)) {
-    return clean({ name: "triplet-margin", type: name, margin: 0.2, ...defined(params) });
+    const c = clean({ name: "triplet-margin", type: name, margin: 0.2, ...defined(params) });
+    return checkOptions("miner", c, MINER_OPTIONS["triplet-margin"]);
   }
-  return clean({ name, ...defined(params) });
+  return checkOptions("miner", clean({ name, ...defined(params) }), MINER_OPTIONS[name]);
 }
 
 /** Drops undefined entries, so that an absent flag never overrides a default. */

@@ -204,3 +204,16 @@ Deno.test("runId() uses the last path segment of the data, made file-name safe",
   const batchHard = resolveConfig({ data: "x", miner: minerConfig("batch-hard") });
   assert.match(runId(batchHard), /^x-triplet-batch-hard-/);
 });
+
+Deno.test("lossConfig() and minerConfig() reject options the component does not have", () => {
+  assert.throws(
+    () => lossConfig("contrastive", { margin: 0.1 }),
+    (e: unknown) =>
+      e instanceof RangeError && /Unknown option "margin" for loss "contrastive"/.test(e.message),
+  );
+  assert.throws(() => minerConfig("batch-hard", { epsilon: 0.1 }), RangeError);
+  assert.equal(lossConfig("multi-similarity", { alpha: 3 }).alpha, 3);
+  assert.deepEqual(minerConfig("semihard", { distance: { name: "cosine" } }).distance, {
+    name: "cosine",
+  });
+});
