@@ -9,3 +9,4 @@ export * from "./evaluate_run.ts";
 export * from "./load_data.ts";
 export * from "./run_experiment.ts";
 export * from "./sweep.ts";
+export * from "./load_run_model.ts";

@@ -6,7 +6,7 @@ import { resolveConfig, runId } from "../../lib/experiment/config.ts";
 import { evaluateRunFolder } from "../../lib/experiment/evaluate_run.ts";
 import { runExperiment } from "../../lib/experiment/run_experiment.ts";
 import { embedDataset } from "../../lib/model/embed.ts";
-import { deserializeModel } from "../../lib/model/serialize.ts";
+import { loadRunModel } from "../../lib/experiment/load_run_model.ts";
 import { readFloat32, readJsonLines, RUN_FILES } from "../../lib/run/run_folder.ts";
 import type { TrainRecord } from "../../lib/train/train.ts";
 
@@ -128,9 +128,7 @@ Deno.test("runExperiment() writes a complete run folder and skips it the second 
     });
 
     await t.step("the saved model reproduces the saved embeddings", async () => {
-      const manifest = await readJson(join(dir, RUN_FILES.modelManifest));
-      const bytes = await Deno.readFile(join(dir, RUN_FILES.modelWeights));
-      const net = deserializeModel(manifest, new Float32Array(bytes.buffer, 0, bytes.length / 4));
+      const net = await loadRunModel(dir);
       try {
         const again = embedDataset(net, dataset, Int32Array.from(split.test));
         const saved = await readFloat32(join(dir, RUN_FILES.testEmbeddings));
