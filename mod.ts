@@ -38,3 +38,4 @@ export * from "./lib/run/mod.ts";
 export * from "./lib/experiment/mod.ts";
 export * from "./lib/conformance/mod.ts";
 export * from "./lib/bench/mod.ts";
+export * from "./lib/report/mod.ts";

@@ -154,7 +154,8 @@ export async function runExperiment(
         : {}),
     });
     const metricsPath = join(dir, RUN_FILES.metrics);
-    const pending: Promise<void>[] = [];
+    // Appends are chained: records land in metrics.jsonl in the order they happen.
+    let appended: Promise<void> = Promise.resolve();
     const trainLabels = Int32Array.from(split.train, (i) => dataset.labels[i]);
     const testLabels = Int32Array.from(split.test, (i) => dataset.labels[i]);
     const evalEvery = options.evalEvery ?? 0;
@@ -169,7 +170,7 @@ export async function runExperiment(
       augment: config.augment,
       onBatch: options.onProgress,
       onRecord: (record) => {
-        pending.push(appendJsonLine(metricsPath, record));
+        appended = appended.then(() => appendJsonLine(metricsPath, record));
         options.onRecord?.(record);
       },
       afterEpoch: (epoch) => {
@@ -185,7 +186,7 @@ export async function runExperiment(
         return { testKnnAccuracy1: quick.test.knnAccuracy["1"] };
       },
     });
-    await Promise.all(pending);
+    await appended;
 
     // Embeddings and model first: an evaluation that fails loses no training.
     const trainEmbeddings = embedDataset(net, dataset, split.train);

@@ -230,3 +230,14 @@ Deno.test("runExperiment() saves ProxyAnchor's learned proxies with the model", 
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("runExperiment() appends metrics.jsonl records in epoch order", async () => {
+  const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+  try {
+    const { dir } = await runExperiment(resolveConfig({ ...config, epochs: 4 }), { out, backend });
+    const { records } = await readJsonLines(join(dir, RUN_FILES.metrics));
+    assert.deepEqual(records.map((r) => r.epoch ?? r.type), [1, 2, 3, 4, "final"]);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

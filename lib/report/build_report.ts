@@ -1,0 +1,151 @@
+/**
+ * Building the static report site from run folders: `index.html`, `compare.html` and one
+ * `runs/<id>.html` per finished run.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { loadData } from "../experiment/load_data.ts";
+import type { ExperimentConfig } from "../experiment/config.ts";
+import { writeFileAtomic } from "../run/run_folder.ts";
+import type { ClassInfo, ImageDataset } from "../types.ts";
+import { buildGallery } from "./gallery.ts";
+import {
+  type CompareGroup,
+  comparePage,
+  type Gallery,
+  indexPage,
+  runPage,
+  runPagePath,
+} from "./pages.ts";
+import { readRuns, type RunRecord } from "./read_runs.ts";
+
+/** Options of {@linkcode buildReport}. */
+export interface BuildReportOptions {
+  /** The folder that holds the run folders. */
+  runs: string;
+  /** Where the site is written (created when missing). */
+  out: string;
+  /**
+   * Run ids for `compare.html` (two or more). Default: all runs of the same data, one
+   * section per dataset.
+   */
+  compare?: string[];
+  /** A class hierarchy that overrides the runs' own (e.g. from `tt100k_classes.tsv`). */
+  hierarchy?: ClassInfo[] | null;
+  /** Build the neighbour galleries (loads each run's dataset again). @default {true} */
+  gallery?: boolean;
+  /** Called after each page with (done, total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What {@linkcode buildReport} returns. */
+export interface BuildReportResult {
+  /** Paths of the pages written, `index.html` first. */
+  pages: string[];
+  /** Skipped runs, missing optional files, galleries left out. */
+  warnings: string[];
+  /** The runs in the report. */
+  runs: number;
+}
+
+function datasetKey(config: Record<string, unknown>): string {
+  const { data, syntheticPerClass, imageSize, minPerClass, limit, strict } = config;
+  return JSON.stringify({ data, syntheticPerClass, imageSize, minPerClass, limit, strict });
+}
+
+async function galleryFor(
+  run: RunRecord,
+  cache: Map<string, Promise<ImageDataset>>,
+): Promise<Gallery> {
+  const config = run.config;
+  if (typeof config.data !== "string") {
+    return { items: [], note: "No gallery: config.json does not name the data." };
+  }
+  const key = datasetKey(config);
+  if (!cache.has(key)) {
+    cache.set(key, loadData(config as unknown as ExperimentConfig));
+  }
+  let dataset: ImageDataset;
+  try {
+    dataset = await cache.get(key)!;
+  } catch (error) {
+    return {
+      items: [],
+      note: `No gallery: cannot load the data "${config.data}" again (${
+        error instanceof Error ? error.message : error
+      }).`,
+    };
+  }
+  return await buildGallery(run.dir, dataset);
+}
+
+function compareGroups(runs: RunRecord[], ids?: string[]): CompareGroup[] {
+  if (ids?.length) {
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length) {
+      throw new RangeError(
+        `Cannot compare runs: ${
+          missing.map((m) => `"${m}"`).join(", ")
+        } not among the finished runs`,
+      );
+    }
+    return [{ title: "Chosen runs", runs: ids.map((id) => byId.get(id)!) }];
+  }
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const data = String(r.summary.data);
+    groups.set(data, [...(groups.get(data) ?? []), r]);
+  }
+  return [...groups].map(([data, group]) => ({ title: `Data: ${data}`, runs: group }));
+}
+
+/**
+ * Reads every run folder under `runs` and writes the report site to `out`: `index.html`
+ * (sortable table, accuracy by loss x mining), `compare.html` and `runs/<id>.html`.
+ * Unfinished runs (no summary.json) and corrupt ones are skipped with a warning.
+ *
+ * @param options Where to read and write, what to compare.
+ * @returns The pages written and the warnings.
+ * @throws {Deno.errors.NotFound} When the runs folder does not exist.
+ * @throws {RangeError} When a `compare` id is not a finished run, or fewer than two are given.
+ *
+ * @example
+ * ```ts
+ * import { buildReport } from "./build_report.ts";
+ * const out = await Deno.makeTempDir();
+ * const runs = new URL("../../tests/fixtures/runs", import.meta.url).pathname;
+ * const { pages } = await buildReport({ runs, out, gallery: false });
+ * if (!pages[0].endsWith("index.html")) throw new Error("no index");
+ * await Deno.remove(out, { recursive: true });
+ * ```
+ */
+export async function buildReport(options: BuildReportOptions): Promise<BuildReportResult> {
+  if (options.compare && options.compare.length < 2) {
+    throw new RangeError(
+      `Invalid compare list "${options.compare.join(",")}": give two or more run ids`,
+    );
+  }
+  const { runs, warnings } = await readRuns(options.runs);
+  const groups = compareGroups(runs, options.compare);
+  const pages: string[] = [];
+  const write = async (path: string, html: string) => {
+    const full = join(options.out, path);
+    await Deno.mkdir(dirname(full), { recursive: true });
+    await writeFileAtomic(full, html);
+    pages.push(full);
+    options.onProgress?.(pages.length, runs.length + 2);
+  };
+  await write("index.html", indexPage(runs, warnings));
+  await write("compare.html", comparePage(groups));
+  const cache = new Map<string, Promise<ImageDataset>>();
+  for (const run of runs) {
+    const gallery = options.gallery === false ? null : await galleryFor(run, cache);
+    if (gallery && !gallery.items.length && gallery.note) {
+      warnings.push(`Run "${run.id}": ${gallery.note}`);
+    }
+    await write(runPagePath(run.id), runPage(run, { gallery, hierarchy: options.hierarchy }));
+  }
+  return { pages, warnings, runs: runs.length };
+}

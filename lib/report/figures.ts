@@ -1,0 +1,550 @@
+/**
+ * The report's figures as Observable Plot options: pure functions from data to an options
+ * object; {@linkcode renderFigure} in `render.ts` is the only place that draws them.
+ *
+ * @module
+ */
+import * as Plot from "@observablehq/plot";
+import type { ClassInfo } from "../types.ts";
+import type { EpochRecord, Projection } from "./read_runs.ts";
+
+/** Plot options (what `Plot.plot` takes). */
+export type FigureOptions = Plot.PlotOptions;
+
+/** Twenty distinguishable colours (Tableau 10, then its lighter partners). */
+export const CATEGORY_COLORS: readonly string[] = [
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
+  "#a0cbe8",
+  "#ffbe7d",
+  "#ff9d9a",
+  "#86bcb6",
+  "#8cd17d",
+  "#f1ce63",
+  "#d4a6c8",
+  "#fabfd2",
+  "#d7b5a6",
+  "#79706e",
+];
+
+/** Above this many classes, projections are coloured by the top of the class hierarchy. */
+export const MAX_COLORED_CLASSES = 20;
+
+const percent = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+/** Left margin that fits the longest label (about 6.5 px a character at 11 px). */
+function labelMargin(labels: readonly string[], min = 40): number {
+  const longest = labels.reduce((m, s) => Math.max(m, s.length), 0);
+  return Math.max(min, Math.min(220, Math.round(longest * 6.5) + 12));
+}
+
+/** Tick values for an epoch axis: every epoch up to 12 of them, else about 10 ticks. */
+function epochTicks(epochs: readonly number[]): number[] | number {
+  const unique = [...new Set(epochs)].sort((a, b) => a - b);
+  return unique.length <= 12 ? unique : 10;
+}
+
+/** One point of {@linkcode accuracyComparisonFigure}: a metric of one run. */
+export interface ComparisonPoint {
+  /** The run id (shown on hover). */
+  id: string;
+  loss: string;
+  miner: string;
+  dim: number;
+  seed: number;
+  /** The metric's name, e.g. `"acc@1"` or `"MAP@R"` (one facet row each). */
+  metric: string;
+  /** The value in [0, 1]. */
+  value: number;
+}
+
+/**
+ * Accuracy by loss x mining: one column per loss and miner, one colour per dimension, one
+ * dot per seed, a black tick at the mean where a setting has several seeds, one facet row
+ * per metric.
+ *
+ * @param points The values, one per run and metric.
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { accuracyComparisonFigure } from "./figures.ts";
+ * const fig = accuracyComparisonFigure([{ id: "a", loss: "triplet", miner: "none", dim: 8,
+ *   seed: 0, metric: "acc@1", value: 0.5 }]);
+ * if (fig.marks?.length !== 3) throw new Error("expected rule, dots and means");
+ * ```
+ */
+export function accuracyComparisonFigure(points: readonly ComparisonPoint[]): FigureOptions {
+  const data = points.map((p) => ({
+    ...p,
+    setting: `${p.loss} / ${p.miner}`,
+    dimLabel: `d=${p.dim}`,
+    percent: 100 * p.value,
+  }));
+  const groups = new Map<string, typeof data>();
+  for (const d of data) {
+    const key = `${d.setting}|${d.dimLabel}|${d.metric}`;
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
+  const means = [...groups.values()].filter((g) => g.length > 1).map((g) => ({
+    ...g[0],
+    percent: g.reduce((s, d) => s + d.percent, 0) / g.length,
+    seeds: g.length,
+  }));
+  const settings = [...new Set(data.map((d) => d.setting))].sort();
+  const dims = [...new Set(data.map((d) => d.dim))].sort((a, b) => a - b).map((d) => `d=${d}`);
+  const metrics = [...new Set(data.map((d) => d.metric))];
+  return {
+    width: Math.max(480, Math.min(1200, 150 * settings.length + 80)),
+    height: 60 + 200 * metrics.length,
+    marginBottom: 40,
+    fx: { label: "loss / miner", domain: settings },
+    fy: { label: null, domain: metrics },
+    x: { label: null, domain: dims, padding: 0.3 },
+    y: { label: "%", domain: [0, 100], grid: true },
+    color: { legend: true, domain: dims, range: CATEGORY_COLORS.slice(0, dims.length) },
+    marks: [
+      Plot.ruleY([0]),
+      Plot.dot(data, {
+        fx: "setting",
+        fy: "metric",
+        x: "dimLabel",
+        y: "percent",
+        stroke: "dimLabel",
+        r: 4,
+        strokeWidth: 1.5,
+        title: (d: (typeof data)[number]) =>
+          `${d.id}\n${d.metric} ${d.percent.toFixed(1)}% (seed ${d.seed})`,
+      }),
+      Plot.tickY(means, {
+        fx: "setting",
+        fy: "metric",
+        x: "dimLabel",
+        y: "percent",
+        stroke: "black",
+        strokeWidth: 2,
+        title: (d: (typeof means)[number]) => `mean of ${d.seeds} seeds: ${d.percent.toFixed(1)}%`,
+      }),
+    ],
+  };
+}
+
+/**
+ * The training loss per epoch.
+ *
+ * @param epochs The epoch records of `metrics.jsonl`.
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { lossCurveFigure } from "./figures.ts";
+ * const fig = lossCurveFigure([{ epoch: 1, loss: 0.9 }, { epoch: 2, loss: 0.5 }]);
+ * if (fig.marks?.length !== 2) throw new Error("expected a line and dots");
+ * ```
+ */
+export function lossCurveFigure(epochs: readonly EpochRecord[]): FigureOptions {
+  const title = (d: EpochRecord) => `epoch ${d.epoch}: loss ${d.loss.toPrecision(4)}`;
+  return {
+    width: 480,
+    height: 260,
+    // Whole epochs only: fractional ticks would print as repeated integers.
+    x: { label: "epoch", ticks: epochTicks(epochs.map((e) => e.epoch)), tickFormat: "d" },
+    y: { label: "loss", grid: true, zero: true },
+    marks: [
+      Plot.line(epochs, { x: "epoch", y: "loss", stroke: CATEGORY_COLORS[0] }),
+      Plot.dot(epochs, { x: "epoch", y: "loss", fill: CATEGORY_COLORS[0], r: 3, title }),
+    ],
+  };
+}
+
+/**
+ * The mean number of mined tuples per batch, per epoch.
+ *
+ * @param epochs The epoch records (those without `minedTuplesPerBatch` are left out).
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { minedTuplesFigure } from "./figures.ts";
+ * const fig = minedTuplesFigure([{ epoch: 1, loss: 1, minedTuplesPerBatch: 40 }]);
+ * if (fig.marks?.length !== 2) throw new Error("expected bars and a rule");
+ * ```
+ */
+export function minedTuplesFigure(epochs: readonly EpochRecord[]): FigureOptions {
+  const data = epochs.filter((e) => typeof e.minedTuplesPerBatch === "number");
+  return {
+    width: 480,
+    height: 260,
+    x: { label: "epoch", type: "band" },
+    y: { label: "mined tuples per batch", grid: true },
+    marks: [
+      Plot.barY(data, {
+        x: "epoch",
+        y: "minedTuplesPerBatch",
+        fill: CATEGORY_COLORS[1],
+        title: (d: EpochRecord) =>
+          `epoch ${d.epoch}: ${d.minedTuplesPerBatch?.toFixed(1)} tuples per batch`,
+      }),
+      Plot.ruleY([0]),
+    ],
+  };
+}
+
+/**
+ * Test k-NN accuracy for each k, labelled in percent.
+ *
+ * @param knnAccuracy Accuracy keyed by k (`{"1": 0.9, "5": 0.92}`).
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { accuracyPerKFigure } from "./figures.ts";
+ * const fig = accuracyPerKFigure({ "1": 0.5, "5": 0.6 });
+ * if (fig.marks?.length !== 3) throw new Error("expected bars, labels and a rule");
+ * ```
+ */
+export function accuracyPerKFigure(knnAccuracy: Readonly<Record<string, number>>): FigureOptions {
+  const data = Object.entries(knnAccuracy)
+    .map(([k, v]) => ({ k: `k=${k}`, order: Number(k), percent: 100 * v }))
+    .sort((a, b) => a.order - b.order);
+  return {
+    width: Math.max(200, 90 * data.length + 60),
+    height: 240,
+    x: { label: null, domain: data.map((d) => d.k), padding: 0.3 },
+    y: { label: "test accuracy (%)", domain: [0, 100], grid: true },
+    marks: [
+      Plot.barY(data, { x: "k", y: "percent", fill: CATEGORY_COLORS[0] }),
+      Plot.text(data, {
+        x: "k",
+        y: "percent",
+        text: (d: (typeof data)[number]) => `${d.percent.toFixed(1)}%`,
+        dy: -7,
+      }),
+      Plot.ruleY([0]),
+    ],
+  };
+}
+
+/**
+ * Per-class accuracy as horizontal bars, worst class on top.
+ *
+ * @param classNames Class names, indexed by label.
+ * @param accuracy Accuracy of each class, indexed by label.
+ * @param counts Test samples of each class (shown on hover), if known.
+ * @returns Plot options (the height grows with the number of classes).
+ *
+ * @example
+ * ```ts
+ * import { perClassAccuracyFigure } from "./figures.ts";
+ * const fig = perClassAccuracyFigure(["a", "b"], [1, 0.5]);
+ * const y = fig.y as { domain: string[] };
+ * if (y.domain[0] !== "b") throw new Error("worst first");
+ * ```
+ */
+export function perClassAccuracyFigure(
+  classNames: readonly string[],
+  accuracy: readonly number[],
+  counts?: readonly number[],
+): FigureOptions {
+  const data = classNames.map((name, i) => ({
+    name,
+    percent: 100 * (accuracy[i] ?? 0),
+    count: counts?.[i],
+  }));
+  const order = [...data].sort((a, b) => a.percent - b.percent || a.name.localeCompare(b.name));
+  return {
+    width: 560,
+    height: 50 + 14 * data.length,
+    marginLeft: labelMargin(classNames),
+    x: { label: "test accuracy (%)", domain: [0, 100], grid: true, axis: "top" },
+    y: { label: null, domain: order.map((d) => d.name) },
+    marks: [
+      Plot.barX(data, {
+        y: "name",
+        x: "percent",
+        fill: (d: (typeof data)[number]) => d.percent,
+        title: (d: (typeof data)[number]) =>
+          `${d.name}: ${d.percent.toFixed(1)}%${d.count === undefined ? "" : ` of ${d.count}`}`,
+      }),
+      Plot.ruleX([0]),
+    ],
+    color: { type: "linear", scheme: "rdylgn", domain: [0, 100] },
+  };
+}
+
+/**
+ * The confusion matrix as a heat map: true class down, predicted class across, one cell
+ * per pair with a count (empty cells are left out), the class names on both axes.
+ *
+ * @param classNames Class names, indexed by label.
+ * @param confusion `confusion[true][predicted]` counts.
+ * @returns Plot options (the size grows with the number of classes).
+ *
+ * @example
+ * ```ts
+ * import { confusionFigure } from "./figures.ts";
+ * const fig = confusionFigure(["a", "b"], [[2, 1], [0, 3]]);
+ * if (fig.marks?.length !== 1) throw new Error("expected one cell mark");
+ * ```
+ */
+export function confusionFigure(
+  classNames: readonly string[],
+  confusion: readonly (readonly number[])[],
+): FigureOptions {
+  const cells: { actual: string; predicted: string; count: number; share: number }[] = [];
+  confusion.forEach((row, i) => {
+    const total = row.reduce((s, v) => s + v, 0);
+    row.forEach((count, j) => {
+      if (count > 0) {
+        cells.push({
+          actual: classNames[i] ?? String(i),
+          predicted: classNames[j] ?? String(j),
+          count,
+          share: total ? count / total : 0,
+        });
+      }
+    });
+  });
+  const names = classNames.slice();
+  const margin = labelMargin(names);
+  const cell = names.length > 40 ? 11 : names.length > 15 ? 14 : 28;
+  return {
+    width: margin + 20 + cell * names.length,
+    height: margin + 40 + cell * names.length,
+    marginLeft: margin,
+    marginBottom: margin,
+    x: { label: "predicted", domain: names, tickRotate: -90 },
+    y: { label: "true", domain: names },
+    // No ramp legend: Plot draws it on a canvas, which linkedom lacks.
+    color: { scheme: "blues", type: "sqrt", domain: [0, 1] },
+    marks: [
+      Plot.cell(cells, {
+        x: "predicted",
+        y: "actual",
+        fill: "share",
+        inset: 0.5,
+        title: (d: (typeof cells)[number]) =>
+          `true ${d.actual}, predicted ${d.predicted}: ${d.count} (${percent(d.share)})`,
+      }),
+    ],
+  };
+}
+
+/** Options of {@linkcode projectionFigure}. */
+export interface ProjectionFigureOptions {
+  /** Class hierarchy rows; used to colour by top category above {@linkcode MAX_COLORED_CLASSES} classes. */
+  hierarchy?: readonly ClassInfo[] | null;
+  /** Figure title. @default {"<METHOD>"} */
+  title?: string;
+}
+
+const METHOD_NAMES = { pca: "PCA", umap: "UMAP", tsne: "t-SNE" } as const;
+
+/**
+ * A 2-D projection (PCA, UMAP, t-SNE) of a split, one dot per sample coloured by class (or
+ * by the top of the class hierarchy when there are more than 20 classes), the class name
+ * on hover; the caption gives the number of points, and whether it is a subsample.
+ *
+ * @param projection The projection.
+ * @param classNames Class names, indexed by label.
+ * @param options Hierarchy and title.
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { projectionFigure } from "./figures.ts";
+ * const fig = projectionFigure({ method: "tsne", rows: [0, 1], labels: [0, 1], x: [0, 1],
+ *   y: [1, 0], subsampled: true, total: 10, seconds: 0 }, ["a", "b"]);
+ * if (!String(fig.caption).includes("2 of 10")) throw new Error("no subsample size");
+ * ```
+ */
+export function projectionFigure(
+  projection: Projection,
+  classNames: readonly string[],
+  options: ProjectionFigureOptions = {},
+): FigureOptions {
+  const numClasses = new Set(projection.labels).size;
+  const byName = new Map((options.hierarchy ?? []).map((h) => [h.class, h]));
+  const useTop = numClasses > MAX_COLORED_CLASSES && byName.size > 0;
+  const data = projection.x.map((x, i) => {
+    const name = classNames[projection.labels[i]] ?? String(projection.labels[i]);
+    const top = byName.get(name)?.top ?? "other";
+    return { x, y: projection.y[i], name, group: useTop ? top : name };
+  });
+  const groups = [...new Set(data.map((d) => d.group))].sort();
+  const n = projection.x.length;
+  const caption = projection.subsampled
+    ? `${n.toLocaleString("en-US")} of ${
+      projection.total.toLocaleString("en-US")
+    } points (stratified subsample)`
+    : `all ${n.toLocaleString("en-US")} points`;
+  const colorNote = useTop ? "; coloured by top category" : "";
+  return {
+    title: options.title ?? METHOD_NAMES[projection.method] ?? projection.method,
+    caption: caption + colorNote,
+    width: 420,
+    height: 380,
+    inset: 8,
+    x: { axis: null },
+    y: { axis: null },
+    color: {
+      domain: groups,
+      range: CATEGORY_COLORS.slice(0, Math.min(groups.length, CATEGORY_COLORS.length)),
+      legend: groups.length <= MAX_COLORED_CLASSES,
+    },
+    marks: [
+      Plot.frame({ stroke: "#ddd" }),
+      Plot.dot(data, {
+        x: "x",
+        y: "y",
+        fill: "group",
+        r: n > 2000 ? 1.5 : n > 500 ? 2 : 3,
+        fillOpacity: 0.8,
+        title: (d: (typeof data)[number]) => useTop ? `${d.name} (${d.group})` : d.name,
+      }),
+    ],
+  };
+}
+
+/** One value of a run for the comparison figures. */
+export interface RunValue {
+  /** A short label of the run (legend and hover). */
+  run: string;
+  /** The category (a k, a class name, an epoch). */
+  key: string;
+  value: number;
+}
+
+/**
+ * Test accuracy per k of several runs side by side: one group per k, one bar per run.
+ *
+ * @param values One value per run and k (`key` = `"k=1"`...), in [0, 1].
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { compareAccuracyFigure } from "./figures.ts";
+ * const fig = compareAccuracyFigure([{ run: "a", key: "k=1", value: 0.5 },
+ *   { run: "b", key: "k=1", value: 0.6 }]);
+ * if (fig.marks?.length !== 3) throw new Error("expected bars, labels and a rule");
+ * ```
+ */
+export function compareAccuracyFigure(values: readonly RunValue[]): FigureOptions {
+  const data = values.map((v) => ({ ...v, percent: 100 * v.value }));
+  const runs = [...new Set(data.map((d) => d.run))];
+  const keys = [...new Set(data.map((d) => d.key))];
+  const color = { domain: runs, range: CATEGORY_COLORS.slice(0, runs.length), legend: true };
+  return {
+    width: Math.max(360, Math.min(1100, keys.length * (runs.length * 46 + 30) + 80)),
+    height: 280,
+    fx: { label: null, domain: keys },
+    x: { axis: null, domain: runs, padding: 0.15 },
+    y: { label: "%", domain: [0, 100], grid: true },
+    color,
+    marks: [
+      Plot.barY(data, {
+        fx: "key",
+        x: "run",
+        y: "percent",
+        fill: "run",
+        title: (d: (typeof data)[number]) => `${d.run}\n${d.key}: ${d.percent.toFixed(1)}%`,
+      }),
+      Plot.text(data, {
+        fx: "key",
+        x: "run",
+        y: "percent",
+        text: (d: (typeof data)[number]) => d.percent.toFixed(1),
+        dy: -7,
+        fontSize: 9,
+      }),
+      Plot.ruleY([0]),
+    ],
+  };
+}
+
+/**
+ * Loss curves of several runs on one chart, one colour per run.
+ *
+ * @param values One value per run and epoch (`key` = the epoch number as text).
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { compareLossFigure } from "./figures.ts";
+ * const fig = compareLossFigure([{ run: "a", key: "1", value: 1 }, { run: "a", key: "2", value: 0.5 }]);
+ * if (fig.marks?.length !== 2) throw new Error("expected lines and dots");
+ * ```
+ */
+export function compareLossFigure(values: readonly RunValue[]): FigureOptions {
+  const data = values.map((v) => ({ ...v, epoch: Number(v.key) }));
+  const runs = [...new Set(data.map((d) => d.run))];
+  return {
+    width: 640,
+    height: 300,
+    x: { label: "epoch", ticks: epochTicks(data.map((d) => d.epoch)), tickFormat: "d" },
+    y: { label: "loss", grid: true, zero: true },
+    color: { domain: runs, range: CATEGORY_COLORS.slice(0, runs.length), legend: true },
+    marks: [
+      Plot.line(data, { x: "epoch", y: "value", stroke: "run" }),
+      Plot.dot(data, {
+        x: "epoch",
+        y: "value",
+        fill: "run",
+        r: 2.5,
+        title: (d: (typeof data)[number]) =>
+          `${d.run}\nepoch ${d.epoch}: ${d.value.toPrecision(4)}`,
+      }),
+    ],
+  };
+}
+
+/**
+ * Per-class accuracy of several runs: one row per class (worst on average first), one
+ * coloured dot per run.
+ *
+ * @param values One value per run and class (`key` = the class name), in [0, 1].
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { comparePerClassFigure } from "./figures.ts";
+ * const fig = comparePerClassFigure([{ run: "a", key: "x", value: 1 }, { run: "a", key: "y", value: 0 }]);
+ * if ((fig.y as { domain: string[] }).domain[0] !== "y") throw new Error("worst first");
+ * ```
+ */
+export function comparePerClassFigure(values: readonly RunValue[]): FigureOptions {
+  const data = values.map((v) => ({ ...v, percent: 100 * v.value }));
+  const runs = [...new Set(data.map((d) => d.run))];
+  const sums = new Map<string, number[]>();
+  for (const d of data) sums.set(d.key, [...(sums.get(d.key) ?? []), d.percent]);
+  const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+  const order = [...sums.keys()].sort((a, b) =>
+    mean(sums.get(a)!) - mean(sums.get(b)!) || a.localeCompare(b)
+  );
+  return {
+    width: 640,
+    height: 70 + 14 * order.length,
+    marginLeft: labelMargin(order),
+    x: { label: "test accuracy (%)", domain: [0, 100], grid: true, axis: "top" },
+    y: { label: null, domain: order, grid: true },
+    color: { domain: runs, range: CATEGORY_COLORS.slice(0, runs.length), legend: true },
+    marks: [
+      Plot.dot(data, {
+        y: "key",
+        x: "percent",
+        stroke: "run",
+        r: 3.5,
+        strokeWidth: 1.5,
+        title: (d: (typeof data)[number]) => `${d.run}\n${d.key}: ${d.percent.toFixed(1)}%`,
+      }),
+    ],
+  };
+}

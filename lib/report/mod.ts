@@ -1,0 +1,22 @@
+/**
+ * The report: a static site built from run folders, figures drawn server-side with
+ * Observable Plot through linkedom (self-contained pages, no CDN).
+ *
+ * ```ts
+ * import { buildReport } from "./mod.ts";
+ * const out = await Deno.makeTempDir();
+ * const runs = new URL("../../tests/fixtures/runs", import.meta.url).pathname;
+ * const { pages, warnings } = await buildReport({ runs, out, gallery: false });
+ * if (pages.length !== 3 || warnings.length) throw new Error("unexpected report");
+ * await Deno.remove(out, { recursive: true });
+ * ```
+ *
+ * @module
+ */
+export * from "./build_report.ts";
+export * from "./figures.ts";
+export * from "./gallery.ts";
+export * from "./pages.ts";
+export * from "./read_runs.ts";
+export * from "./render.ts";
+export * from "./serve.ts";

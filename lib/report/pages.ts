@@ -1,0 +1,551 @@
+/**
+ * The report's HTML pages: self-contained (one inline `<style>`, inline SVG charts, a few
+ * lines of inline script to sort the table, images as `data:` URIs), with relative links so
+ * that they open from the file system as well as from a server.
+ *
+ * @module
+ */
+import { basename } from "node:path";
+import {
+  accuracyComparisonFigure,
+  accuracyPerKFigure,
+  compareAccuracyFigure,
+  compareLossFigure,
+  comparePerClassFigure,
+  type ComparisonPoint,
+  confusionFigure,
+  lossCurveFigure,
+  minedTuplesFigure,
+  perClassAccuracyFigure,
+  projectionFigure,
+  type RunValue,
+} from "./figures.ts";
+import type { RunRecord } from "./read_runs.ts";
+import { renderFigure } from "./render.ts";
+import type { ClassInfo, Json } from "../types.ts";
+
+/** One test image with its nearest training neighbours. */
+export interface GalleryItem {
+  /** `data:image/png;base64,...` of the test image. */
+  src: string;
+  trueName: string;
+  /** The k=1 prediction (the nearest neighbour's class). */
+  predictedName: string;
+  neighbours: { src: string; name: string; distance: number }[];
+}
+
+/** The gallery of a run page: items, or a note saying why there are none. */
+export interface Gallery {
+  items: GalleryItem[];
+  note?: string;
+}
+
+/**
+ * Escapes text for HTML content and attribute values.
+ *
+ * @param text Any text.
+ * @returns The escaped text.
+ *
+ * @example
+ * ```ts
+ * import { escapeHtml } from "./pages.ts";
+ * if (escapeHtml('<a href="x">') !== "&lt;a href=&quot;x&quot;&gt;") throw new Error();
+ * ```
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
+}
+
+const pct = (v: number | undefined | null) =>
+  typeof v === "number" && Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : "–";
+const num = (v: unknown, digits = 1) =>
+  typeof v === "number" && Number.isFinite(v) ? v.toFixed(digits) : "–";
+
+const CSS = `
+:root{--fg:#1d2330;--muted:#667085;--line:#e4e7ec;--bg:#f7f8fa;--accent:#3b6fb6}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
+header{background:#1d2330;color:#fff;padding:.6rem 1.5rem;display:flex;gap:1.5rem;align-items:baseline;flex-wrap:wrap}
+header .brand{font-weight:700;letter-spacing:.02em}
+header a{color:#cfd8e3;text-decoration:none}header a:hover,header a.active{color:#fff;text-decoration:underline}
+main{max-width:1280px;margin:0 auto;padding:1rem 1.5rem 3rem}
+h1{font-size:1.4rem;margin:.8rem 0 .2rem;word-break:break-all}h2{font-size:1.1rem;margin:2rem 0 .6rem;border-bottom:1px solid var(--line);padding-bottom:.2rem}
+h3{font-size:.95rem;margin:1rem 0 .3rem;color:var(--muted)}
+.muted,.note{color:var(--muted)}.note{background:#fff;border-left:3px solid var(--accent);padding:.5rem .8rem}
+.warn{border-left-color:#e15759}
+code{background:#eef1f5;padding:0 .25em;border-radius:3px}
+table{border-collapse:collapse;background:#fff;font-variant-numeric:tabular-nums;font-size:13px}
+th,td{padding:.3rem .6rem;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
+th{background:#eef1f5;position:sticky;top:0}td.t,th.t{text-align:left}
+table.sortable th{cursor:pointer;user-select:none}table.sortable th:hover{background:#e0e6ee}
+th[data-dir=asc]::after{content:" \\25B2"}th[data-dir=desc]::after{content:" \\25BC"}
+tbody tr:hover{background:#f2f6fc}
+.scroll{overflow-x:auto}
+.grid{display:flex;flex-wrap:wrap;gap:1rem 2rem;align-items:flex-start}
+.card{margin-top:.8rem;background:#fff;border:1px solid var(--line);border-radius:6px;padding:.6rem .8rem}
+figure{margin:0}figure h2,figure h3{border:0;margin:.2rem 0}
+svg{max-width:100%;height:auto}
+pre{background:#fff;border:1px solid var(--line);padding:.6rem;overflow:auto;max-height:28rem;font-size:12px}
+dl.kv{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem;margin:0}dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
+.gallery{display:grid;gap:.4rem}
+.gallery .row{display:flex;gap:.6rem;align-items:center;background:#fff;border:1px solid var(--line);border-radius:6px;padding:.3rem .5rem}
+.gallery .cell{display:flex;flex-direction:column;align-items:center;font-size:11px;width:64px}
+.gallery img{width:56px;height:56px;image-rendering:pixelated;border:2px solid transparent}
+.gallery .query img{border-color:var(--accent)}.gallery .bad{color:#c0392b}.gallery .good{color:#2e7d32}
+.gallery .sep{width:1px;align-self:stretch;background:var(--line)}
+.gallery img.same{border-color:#59a14f}.gallery img.other{border-color:#e15759}
+`;
+
+const SORT_SCRIPT = `
+document.querySelectorAll("table.sortable").forEach(function(t){
+  t.querySelectorAll("thead th").forEach(function(th,i){
+    th.addEventListener("click",function(){
+      var dir=th.dataset.dir==="asc"?"desc":"asc";
+      t.querySelectorAll("thead th").forEach(function(h){delete h.dataset.dir});
+      th.dataset.dir=dir;
+      var body=t.tBodies[0],rows=Array.prototype.slice.call(body.rows);
+      var key=function(r){var c=r.cells[i],v=c.dataset.v!==undefined?c.dataset.v:c.textContent,n=parseFloat(v);return isNaN(n)?v:n};
+      rows.sort(function(a,b){var x=key(a),y=key(b);var c=typeof x==="number"&&typeof y==="number"?x-y:String(x).localeCompare(String(y));return dir==="asc"?c:-c});
+      rows.forEach(function(r){body.appendChild(r)});
+    });
+  });
+});`;
+
+type Active = "index" | "compare" | "run";
+
+function layout(title: string, body: string, root: string, active: Active, script = ""): string {
+  const link = (href: string, text: string, is: boolean) =>
+    `<a href="${root}${href}"${is ? ' class="active"' : ""}>${text}</a>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · metriclab</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><span class="brand">metriclab report</span>${
+    link("index.html", "All runs", active === "index")
+  }${link("compare.html", "Compare", active === "compare")}</header>
+<main>
+${body}
+</main>
+${script ? `<script>${script}</script>` : ""}
+</body>
+</html>
+`;
+}
+
+/**
+ * The file of a run's page, relative to the site root.
+ *
+ * @param id The run id (its folder name).
+ * @returns `runs/<id>.html`.
+ *
+ * @example
+ * ```ts
+ * import { runPagePath } from "./pages.ts";
+ * if (runPagePath("a") !== "runs/a.html") throw new Error();
+ * ```
+ */
+export function runPagePath(id: string): string {
+  return `runs/${id}.html`;
+}
+
+/** The link to a run's page from the site root. */
+function runHref(id: string): string {
+  return `runs/${encodeURIComponent(id)}.html`;
+}
+
+function ksOf(runs: readonly RunRecord[]): string[] {
+  const ks = new Set<string>();
+  for (const r of runs) for (const k of Object.keys(r.summary.test.knnAccuracy)) ks.add(k);
+  return [...ks].sort((a, b) => Number(a) - Number(b));
+}
+
+function dataLabel(run: RunRecord): string {
+  const d = String(run.summary.data ?? "?");
+  return d.includes("/") ? basename(d) : d;
+}
+
+/** A short label of a run for legends: loss/miner d<dim> s<seed>. */
+function shortLabel(run: RunRecord): string {
+  const s = run.summary;
+  return `${s.loss}/${s.miner} d${s.dim} s${s.seed}`;
+}
+
+function uniqueLabels(runs: readonly RunRecord[]): Map<string, string> {
+  const labels = runs.map(shortLabel);
+  return new Map(runs.map((r, i) => [
+    r.id,
+    labels.filter((l) => l === labels[i]).length > 1 ? r.id : labels[i],
+  ]));
+}
+
+function figureCard(svg: string, heading?: string): string {
+  return `<div class="card">${heading ? `<h3>${escapeHtml(heading)}</h3>` : ""}${svg}</div>`;
+}
+
+function comparisonPoints(runs: readonly RunRecord[]): ComparisonPoint[] {
+  const points: ComparisonPoint[] = [];
+  for (const r of runs) {
+    const s = r.summary;
+    const base = { id: r.id, loss: s.loss, miner: s.miner, dim: s.dim, seed: s.seed };
+    for (const [k, v] of Object.entries(s.test.knnAccuracy)) {
+      points.push({ ...base, metric: `acc@${k}`, value: v });
+    }
+    if (typeof s.test.meanAveragePrecisionAtR === "number") {
+      points.push({ ...base, metric: "MAP@R", value: s.test.meanAveragePrecisionAtR });
+    }
+  }
+  const order = (m: string) => m === "MAP@R" ? Infinity : Number(m.slice(4));
+  return points.sort((a, b) => order(a.metric) - order(b.metric));
+}
+
+function groupByData(runs: readonly RunRecord[]): Map<string, RunRecord[]> {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) groups.set(dataLabel(r), [...(groups.get(dataLabel(r)) ?? []), r]);
+  return groups;
+}
+
+/**
+ * The index page: every run in a sortable table, and per dataset a chart of accuracy by
+ * loss x mining, coloured by dimension, one dot per seed with the mean of several seeds.
+ *
+ * @param runs The runs.
+ * @param warnings Warnings to show (skipped runs).
+ * @returns The HTML.
+ *
+ * @example
+ * ```ts
+ * import { indexPage } from "./pages.ts";
+ * if (!indexPage([]).includes("No finished runs")) throw new Error();
+ * ```
+ */
+export function indexPage(runs: readonly RunRecord[], warnings: readonly string[] = []): string {
+  const ks = ksOf(runs);
+  const cell = (v: number | undefined, text: string) =>
+    `<td data-v="${typeof v === "number" && Number.isFinite(v) ? v : "-Infinity"}">${text}</td>`;
+  const rows = runs.map((r) => {
+    const s = r.summary;
+    const t = s.test;
+    return `<tr><td class="t"><a href="${runHref(r.id)}">${escapeHtml(r.id)}</a></td>` +
+      `<td class="t">${escapeHtml(dataLabel(r))}</td><td class="t">${escapeHtml(s.loss)}</td>` +
+      `<td class="t">${escapeHtml(s.miner)}</td>${cell(s.dim, String(s.dim))}${
+        cell(s.seed, String(s.seed))
+      }${cell(s.epochs, String(s.epochs))}` +
+      ks.map((k) => cell(t.knnAccuracy[k], pct(t.knnAccuracy[k]))).join("") +
+      cell(t.precisionAt1, pct(t.precisionAt1)) +
+      cell(t.meanAveragePrecisionAtR, pct(t.meanAveragePrecisionAtR)) +
+      cell(s.trainSeconds, num(s.trainSeconds)) +
+      `<td class="t">${escapeHtml(String(s.backend ?? "–"))}</td></tr>`;
+  });
+  const head = ["run", "data", "loss", "miner"].map((h) => `<th class="t">${h}</th>`).join("") +
+    ["dim", "seed", "epochs", ...ks.map((k) => `acc@${k}`), "P@1", "MAP@R", "train s"]
+      .map((h) => `<th>${h}</th>`).join("") +
+    `<th class="t">backend</th>`;
+  const charts = [...groupByData(runs)].map(([data, group]) =>
+    `<h2>${escapeHtml(data)}: accuracy by loss and mining</h2>
+<p class="muted">Test k-NN accuracy (Euclidean, against all training embeddings) and MAP@R; one column per loss and miner, one colour per embedding dimension, one circle per seed; a black tick marks the mean where there are several seeds. Hover for the run.</p>
+${figureCard(renderFigure(accuracyComparisonFigure(comparisonPoints(group))))}`
+  ).join("\n");
+  const notes = warnings.length
+    ? `<div class="note warn"><strong>${warnings.length} warning(s)</strong><ul>${
+      warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")
+    }</ul></div>`
+    : "";
+  const body = runs.length
+    ? `<h1>Runs</h1><p class="muted">${runs.length} finished run(s). Click a column header to sort.</p>
+${notes}
+<div class="scroll"><table class="sortable" id="runs"><thead><tr>${head}</tr></thead><tbody>
+${rows.join("\n")}
+</tbody></table></div>
+${charts}`
+    : `<h1>Runs</h1>${notes}<p class="note">No finished runs found.</p>`;
+  return layout("All runs", body, "", "index", runs.length ? SORT_SCRIPT : "");
+}
+
+function configSummary(run: RunRecord): string {
+  const s = run.summary;
+  const c = run.config;
+  const describe = (v: Json | undefined) => {
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      const { name, ...rest } = v as Record<string, Json>;
+      const opts = Object.entries(rest).filter(([, x]) => typeof x !== "object" || x === null)
+        .map(([k, x]) => `${k}=${x}`).join(", ");
+      return `${name}${opts ? ` (${opts})` : ""}`;
+    }
+    return v === undefined ? "–" : String(v);
+  };
+  const items: [string, string][] = [
+    ["data", String(s.data)],
+    ["loss", describe(c.loss ?? s.loss)],
+    ["miner", describe(c.miner ?? s.miner)],
+    ["embedding dim", String(s.dim)],
+    ["seed", String(s.seed)],
+    ["epochs", String(s.epochs)],
+    ["batch size", String(c.batchSize ?? "–")],
+    ["learning rate", String(c.learningRate ?? "–")],
+    ["network", describe((c.model as Record<string, Json> | undefined)?.architecture)],
+    ["train / test samples", `${s.numTrain ?? "–"} / ${s.numTest ?? "–"}`],
+    ["classes", String(s.numClasses ?? run.classNames.length)],
+    ["backend", `${s.backend ?? "–"}${s.threads ? `, ${s.threads} thread(s)` : ""}`],
+    ["train time", `${num(s.trainSeconds)} s`],
+  ];
+  const t = s.test;
+  const metrics: [string, string][] = [
+    ...Object.entries(t.knnAccuracy).map(([k, v]) =>
+      [`k-NN accuracy, k=${k}`, pct(v)] as [
+        string,
+        string,
+      ]
+    ),
+    ["precision@1", pct(t.precisionAt1)],
+    ["R-precision", pct(t.rPrecision)],
+    ["MAP@R", pct(t.meanAveragePrecisionAtR)],
+    ["NMI", num(t.nmi, 3)],
+    ["AMI", num(t.ami, 3)],
+  ];
+  const dl = (kv: [string, string][]) =>
+    `<dl class="kv">${
+      kv.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("")
+    }</dl>`;
+  // The full config without the long class lists, which the figures already show.
+  const dataset = c.dataset && typeof c.dataset === "object" && !Array.isArray(c.dataset)
+    ? { ...c.dataset, classNames: "…", hierarchy: "…" }
+    : c.dataset;
+  const shown = { ...c, ...(dataset === undefined ? {} : { dataset }) };
+  return `<div class="grid"><div class="card"><h3>Configuration</h3>${dl(items)}</div>
+<div class="card"><h3>Test metrics</h3>${dl(metrics)}</div></div>
+<details><summary>config.json</summary><pre>${
+    escapeHtml(JSON.stringify(shown, null, 2))
+  }</pre></details>`;
+}
+
+function galleryHtml(gallery: Gallery): string {
+  if (!gallery.items.length) {
+    return `<p class="note">${escapeHtml(gallery.note ?? "No gallery.")}</p>`;
+  }
+  const rows = gallery.items.map((item) => {
+    const ok = item.trueName === item.predictedName;
+    const query = `<div class="cell query"><img src="${item.src}" alt="${
+      escapeHtml(item.trueName)
+    }" title="test image, class ${escapeHtml(item.trueName)}"><span>${
+      escapeHtml(item.trueName)
+    }</span><span class="${ok ? "good" : "bad"}">${
+      ok ? "correct" : `→ ${escapeHtml(item.predictedName)}`
+    }</span></div>`;
+    const neighbours = item.neighbours.map((n) =>
+      `<div class="cell"><img class="${
+        n.name === item.trueName ? "same" : "other"
+      }" src="${n.src}" alt="${escapeHtml(n.name)}" title="${escapeHtml(n.name)}, distance ${
+        n.distance.toFixed(3)
+      }"><span>${escapeHtml(n.name)}</span><span class="muted">${
+        n.distance.toFixed(2)
+      }</span></div>`
+    ).join("");
+    return `<div class="row">${query}<div class="sep"></div>${neighbours}</div>`;
+  });
+  return `<p class="muted">Test images (blue frame) and their nearest training images by Euclidean distance in the embedding, nearest first; green frames share the test image's class, red ones do not. Misclassified images (k=1) come first.${
+    gallery.note ? ` ${escapeHtml(gallery.note)}` : ""
+  }</p><div class="gallery">${rows.join("\n")}</div>`;
+}
+
+/** Options of {@linkcode runPage}. */
+export interface RunPageOptions {
+  /** The gallery, or null to leave it out. */
+  gallery?: Gallery | null;
+  /** A hierarchy that overrides the run's own (a `--hierarchy` file). */
+  hierarchy?: readonly ClassInfo[] | null;
+}
+
+/**
+ * A run's page: configuration, loss and mined tuples per epoch, accuracy per k, per-class
+ * accuracy, confusion matrix, projections of train and test, and the neighbour gallery.
+ *
+ * @param run The run.
+ * @param options Gallery and hierarchy.
+ * @returns The HTML.
+ *
+ * @example
+ * ```ts
+ * import { runPage } from "./pages.ts";
+ * import { readRun } from "./read_runs.ts";
+ * const { run } = await readRun(new URL("../../tests/fixtures/runs/synthetic-triplet-semihard-d4-s0-fixture", import.meta.url).pathname);
+ * if (!runPage(run).includes("<svg")) throw new Error("no charts");
+ * ```
+ */
+export function runPage(run: RunRecord, options: RunPageOptions = {}): string {
+  const parts: string[] = [
+    `<h1>${escapeHtml(run.id)}</h1><p class="muted"><a href="../index.html">← all runs</a></p>`,
+    configSummary(run),
+    `<h2>Training</h2>`,
+  ];
+  if (run.epochs.length) {
+    const figures = [figureCard(renderFigure(lossCurveFigure(run.epochs)), "Loss per epoch")];
+    if (run.epochs.some((e) => typeof e.minedTuplesPerBatch === "number")) {
+      figures.push(
+        figureCard(renderFigure(minedTuplesFigure(run.epochs)), "Mined tuples per batch"),
+      );
+    }
+    parts.push(`<div class="grid">${figures.join("")}</div>`);
+  } else parts.push(`<p class="note">No epoch records in metrics.jsonl.</p>`);
+  parts.push(
+    `<h2>Test accuracy</h2><div class="grid">${
+      figureCard(
+        renderFigure(accuracyPerKFigure(run.summary.test.knnAccuracy)),
+        "k-NN accuracy per k",
+      )
+    }</div>`,
+  );
+  const ev = run.evaluation;
+  const names = run.classNames;
+  if (ev && Object.keys(ev.knn).length) {
+    const k = Object.keys(ev.knn).sort((a, b) => Number(a) - Number(b))[0];
+    const d = ev.knn[k];
+    parts.push(`<h2>Per class (k=${escapeHtml(k)})</h2><div class="grid">`);
+    if (Array.isArray(d.perClassAccuracy)) {
+      parts.push(figureCard(
+        renderFigure(perClassAccuracyFigure(names, d.perClassAccuracy, ev.testCountPerClass)),
+        "Accuracy per class, worst first",
+      ));
+    }
+    if (Array.isArray(d.confusion)) {
+      parts.push(figureCard(
+        renderFigure(confusionFigure(names, d.confusion)),
+        "Confusion matrix (rows: true class, shade: share of the row)",
+      ));
+    }
+    parts.push(`</div>`);
+  } else {parts.push(
+      `<p class="note">No evaluation.json: run <code>deno task evaluate --run ${
+        escapeHtml(run.dir)
+      }</code>.</p>`,
+    );}
+  parts.push(`<h2>Projections</h2>`);
+  const hierarchy = options.hierarchy ?? run.hierarchy;
+  if (run.projections) {
+    for (const side of ["train", "test"] as const) {
+      const methods = (["umap", "tsne", "pca"] as const).filter((m) => run.projections![side][m]);
+      if (!methods.length) continue;
+      parts.push(
+        `<h3>${side === "train" ? "Training" : "Test"} embeddings</h3><div class="grid">${
+          methods.map((m) =>
+            figureCard(renderFigure(projectionFigure(run.projections![side][m]!, names, {
+              hierarchy,
+              title: `${{ umap: "UMAP", tsne: "t-SNE", pca: "PCA" }[m]} of ${side}`,
+            })))
+          ).join("")
+        }</div>`,
+      );
+    }
+  } else {
+    parts.push(
+      `<p class="note">No projections yet: <code>deno task project --run ${
+        escapeHtml(run.dir)
+      }</code> makes UMAP, t-SNE and PCA of the embeddings.</p>`,
+    );
+  }
+  if (options.gallery !== null) {
+    parts.push(
+      `<h2>Nearest neighbours</h2>`,
+      galleryHtml(options.gallery ?? { items: [], note: "No gallery." }),
+    );
+  }
+  return layout(run.id, parts.join("\n"), "../", "run");
+}
+
+/** A titled set of runs for {@linkcode comparePage}. */
+export interface CompareGroup {
+  title: string;
+  runs: RunRecord[];
+}
+
+/**
+ * The comparison page: for each group, the runs side by side (metrics table, accuracy per k
+ * and MAP@R, loss curves, per-class accuracy).
+ *
+ * @param groups The groups of runs to compare.
+ * @returns The HTML.
+ *
+ * @example
+ * ```ts
+ * import { comparePage } from "./pages.ts";
+ * if (!comparePage([]).includes("Nothing to compare")) throw new Error();
+ * ```
+ */
+export function comparePage(groups: readonly CompareGroup[]): string {
+  const sections = groups.map(({ title, runs }) => {
+    const labels = uniqueLabels(runs);
+    const ks = ksOf(runs);
+    const metricRows: [string, (r: RunRecord) => string][] = [
+      ["data", (r) => escapeHtml(dataLabel(r))],
+      ["loss", (r) => escapeHtml(r.summary.loss)],
+      ["miner", (r) => escapeHtml(r.summary.miner)],
+      ["dim", (r) => String(r.summary.dim)],
+      ["seed", (r) => String(r.summary.seed)],
+      ["epochs", (r) => String(r.summary.epochs)],
+      ...ks.map((k) =>
+        [`acc@${k}`, (r: RunRecord) => pct(r.summary.test.knnAccuracy[k])] as [
+          string,
+          (r: RunRecord) => string,
+        ]
+      ),
+      ["P@1", (r) => pct(r.summary.test.precisionAt1)],
+      ["MAP@R", (r) => pct(r.summary.test.meanAveragePrecisionAtR)],
+      ["train s", (r) => num(r.summary.trainSeconds)],
+      ["backend", (r) => escapeHtml(String(r.summary.backend ?? "–"))],
+    ];
+    const table = `<div class="scroll"><table><thead><tr><th class="t"></th>${
+      runs.map((r) =>
+        `<th><a href="${runHref(r.id)}" title="${escapeHtml(r.id)}">${
+          escapeHtml(labels.get(r.id)!)
+        }</a></th>`
+      ).join("")
+    }</tr></thead><tbody>${
+      metricRows.map(([name, f]) =>
+        `<tr><td class="t">${name}</td>${runs.map((r) => `<td>${f(r)}</td>`).join("")}</tr>`
+      ).join("")
+    }</tbody></table></div>`;
+    const acc: RunValue[] = [];
+    const loss: RunValue[] = [];
+    const perClass: RunValue[] = [];
+    for (const r of runs) {
+      const run = labels.get(r.id)!;
+      for (const k of ks) {
+        const v = r.summary.test.knnAccuracy[k];
+        if (typeof v === "number") acc.push({ run, key: `acc@${k}`, value: v });
+      }
+      const map = r.summary.test.meanAveragePrecisionAtR;
+      if (typeof map === "number") acc.push({ run, key: "MAP@R", value: map });
+      for (const e of r.epochs) loss.push({ run, key: String(e.epoch), value: e.loss });
+      const k1 = r.evaluation?.knn?.[ks[0]]?.perClassAccuracy;
+      if (Array.isArray(k1)) {
+        k1.forEach((v, i) => perClass.push({ run, key: r.classNames[i] ?? String(i), value: v }));
+      }
+    }
+    const figures = [
+      figureCard(renderFigure(compareAccuracyFigure(acc)), "Test accuracy and MAP@R"),
+    ];
+    if (loss.length) {
+      figures.push(figureCard(renderFigure(compareLossFigure(loss)), "Loss per epoch"));
+    }
+    const perClassFigure = perClass.length
+      ? figureCard(
+        renderFigure(comparePerClassFigure(perClass)),
+        `Accuracy per class (k=${ks[0]}), worst on average first`,
+      )
+      : "";
+    return `<h2>${escapeHtml(title)}</h2>${table}<div class="grid">${
+      figures.join("")
+    }</div>${perClassFigure}`;
+  });
+  const body = groups.length
+    ? `<h1>Compare runs</h1>${sections.join("\n")}`
+    : `<h1>Compare runs</h1><p class="note">Nothing to compare: no finished runs.</p>`;
+  return layout("Compare runs", body, "", "compare");
+}

@@ -1,0 +1,310 @@
+/**
+ * Loading run folders for the report: finished runs with their summary, epoch records,
+ * evaluation details and projections; unfinished or corrupt runs become warnings.
+ *
+ * @module
+ */
+import { basename, join } from "node:path";
+import { readJsonLines, RUN_FILES } from "../run/run_folder.ts";
+import type { ClassInfo, Json } from "../types.ts";
+
+/** One `{"type":"epoch"}` record of `metrics.jsonl`. */
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  seconds?: number;
+  imagesPerSecond?: number;
+  minedTuplesPerBatch?: number;
+}
+
+/** A 2-D projection of one split, as written by `deno task project` into `projections.json`. */
+export interface Projection {
+  method: "pca" | "umap" | "tsne";
+  /** Row indices into the split's embedding matrix. */
+  rows: number[];
+  /** Class label of each point. */
+  labels: number[];
+  x: number[];
+  y: number[];
+  /** True when `rows` is a stratified subsample of the split. */
+  subsampled: boolean;
+  /** Rows in the whole split. */
+  total: number;
+  seconds: number;
+  options?: Record<string, Json>;
+}
+
+/** `projections.json`: projections of the train and test embeddings. */
+export interface Projections {
+  version: number;
+  train: Partial<Record<"pca" | "umap" | "tsne", Projection>>;
+  test: Partial<Record<"pca" | "umap" | "tsne", Projection>>;
+}
+
+/** The k-NN details of one k in `evaluation.json`. */
+export interface KnnDetails {
+  accuracy: number;
+  numVoteTies?: number;
+  /** Accuracy of each class, indexed by label. */
+  perClassAccuracy: number[];
+  /** `confusion[true][predicted]` counts. */
+  confusion: number[][];
+}
+
+/** `evaluation.json`. */
+export interface EvaluationFile {
+  classNames: string[];
+  testCountPerClass?: number[];
+  knn: Record<string, KnnDetails>;
+  retrieval?: Record<string, Json>;
+}
+
+/** `summary.json` (the fields the report uses; the rest is kept as JSON). */
+export interface RunSummary {
+  id?: string;
+  data: string;
+  loss: string;
+  miner: string;
+  dim: number;
+  seed: number;
+  epochs: number;
+  ks?: number[];
+  backend?: string;
+  threads?: number;
+  trainSeconds?: number;
+  numTrain?: number;
+  numTest?: number;
+  numClasses?: number;
+  test: {
+    knnAccuracy: Record<string, number>;
+    precisionAt1?: number;
+    rPrecision?: number;
+    meanAveragePrecisionAtR?: number;
+    nmi?: number;
+    ami?: number;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** Everything the report knows about one finished run. */
+export interface RunRecord {
+  /** The folder name. */
+  id: string;
+  /** The folder path. */
+  dir: string;
+  /** `config.json` (empty when missing). */
+  config: Record<string, Json>;
+  summary: RunSummary;
+  /** The epoch records of `metrics.jsonl`, in order. */
+  epochs: EpochRecord[];
+  /** `evaluation.json`, or null when missing or unreadable. */
+  evaluation: EvaluationFile | null;
+  /** Class names indexed by label. */
+  classNames: string[];
+  /** Hierarchy rows (config.json `dataset.hierarchy`), or null. */
+  hierarchy: ClassInfo[] | null;
+  /** `projections.json`, or null when not made yet. */
+  projections: Projections | null;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Deno.errors.NotFound(`${path} not found`);
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new SyntaxError(`${path} is not valid JSON`);
+  }
+}
+
+async function readOptionalJson(path: string): Promise<unknown | undefined> {
+  try {
+    return await readJson(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function checkSummary(value: unknown, path: string): RunSummary {
+  const test = isObject(value) ? value.test : undefined;
+  if (
+    !isObject(value) || !isObject(test) || !isObject(test.knnAccuracy) ||
+    typeof value.loss !== "string" || typeof value.miner !== "string"
+  ) {
+    throw new SyntaxError(`${path} lacks loss, miner or test.knnAccuracy`);
+  }
+  return value as unknown as RunSummary;
+}
+
+function checkProjections(value: unknown, path: string): Projections {
+  if (!isObject(value) || !isObject(value.train) || !isObject(value.test)) {
+    throw new SyntaxError(`${path} lacks train or test`);
+  }
+  for (const side of ["train", "test"] as const) {
+    for (const [method, p] of Object.entries(value[side] as Record<string, unknown>)) {
+      if (
+        !isObject(p) || !Array.isArray(p.x) || !Array.isArray(p.y) || !Array.isArray(p.labels) ||
+        p.x.length !== p.y.length || p.x.length !== p.labels.length
+      ) {
+        throw new SyntaxError(`${path}: ${side}.${method} lacks x, y or labels of equal length`);
+      }
+    }
+  }
+  return value as unknown as Projections;
+}
+
+/**
+ * Reads one finished run folder.
+ *
+ * @param dir The run folder.
+ * @returns The run and the warnings about optional files (evaluation, projections).
+ * @throws {Error} When summary.json is missing (an unfinished run), or summary.json or
+ * metrics.jsonl is corrupt; the message names the run and the file.
+ *
+ * @example
+ * ```ts
+ * import { readRun } from "./read_runs.ts";
+ * const { run } = await readRun(new URL("../../tests/fixtures/runs/synthetic-triplet-semihard-d4-s0-fixture", import.meta.url).pathname);
+ * if (run.classNames.length !== 3) throw new Error("wrong classes");
+ * ```
+ */
+export async function readRun(dir: string): Promise<{ run: RunRecord; warnings: string[] }> {
+  const id = basename(dir);
+  const warnings: string[] = [];
+  const fail = (why: string) => new Error(`Cannot read run "${id}": ${why}`);
+  const summaryPath = join(dir, RUN_FILES.summary);
+  let summary: RunSummary;
+  try {
+    summary = checkSummary(await readJson(summaryPath), RUN_FILES.summary);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw fail("no summary.json (unfinished run)");
+    throw fail(
+      error instanceof SyntaxError
+        ? error.message.replace(summaryPath, RUN_FILES.summary)
+        : String(error),
+    );
+  }
+  let epochs: EpochRecord[] = [];
+  try {
+    const { records, warnings: w } = await readJsonLines(join(dir, RUN_FILES.metrics));
+    warnings.push(...w);
+    // Sorted by epoch, the last record of an epoch winning: a resumed run may append out of order.
+    const byEpoch = new Map<number, EpochRecord>();
+    for (const r of records) {
+      if (r.type === "epoch" && typeof r.epoch === "number" && typeof r.loss === "number") {
+        byEpoch.set(r.epoch, r as unknown as EpochRecord);
+      }
+    }
+    epochs = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw fail(`metrics.jsonl is corrupt (${error instanceof Error ? error.message : error})`);
+    }
+    warnings.push(`Run "${id}" has no metrics.jsonl: no loss curve`);
+  }
+  let config: Record<string, Json> = {};
+  try {
+    const c = await readOptionalJson(join(dir, RUN_FILES.config));
+    if (isObject(c)) config = c as Record<string, Json>;
+    else warnings.push(`Run "${id}" has no config.json`);
+  } catch {
+    warnings.push(`Run "${id}": config.json is not valid JSON`);
+  }
+  let evaluation: EvaluationFile | null = null;
+  try {
+    const e = await readOptionalJson(join(dir, RUN_FILES.evaluation));
+    if (isObject(e) && isObject(e.knn)) evaluation = e as unknown as EvaluationFile;
+    else warnings.push(`Run "${id}" has no usable evaluation.json: no per-class figures`);
+  } catch {
+    warnings.push(`Run "${id}": evaluation.json is not valid JSON`);
+  }
+  let projections: Projections | null = null;
+  try {
+    const p = await readOptionalJson(join(dir, "projections.json"));
+    if (p !== undefined) projections = checkProjections(p, "projections.json");
+  } catch (error) {
+    warnings.push(`Run "${id}": ${error instanceof Error ? error.message : error}`);
+  }
+  let classNames = evaluation?.classNames;
+  if (!Array.isArray(classNames)) {
+    try {
+      const meta = await readOptionalJson(join(dir, RUN_FILES.embeddingsMeta));
+      if (isObject(meta) && Array.isArray(meta.classNames)) classNames = meta.classNames;
+    } catch {
+      // Leave it to the dataset record below.
+    }
+  }
+  const dataset = isObject(config.dataset) ? config.dataset : {};
+  if (!Array.isArray(classNames) && Array.isArray(dataset.classNames)) {
+    classNames = dataset.classNames as string[];
+  }
+  const hierarchy = Array.isArray(dataset.hierarchy)
+    ? dataset.hierarchy as unknown as ClassInfo[]
+    : null;
+  return {
+    run: {
+      id,
+      dir,
+      config,
+      summary,
+      epochs,
+      evaluation,
+      classNames: Array.isArray(classNames) ? classNames.map(String) : [],
+      hierarchy,
+      projections,
+    },
+    warnings,
+  };
+}
+
+/**
+ * Reads every finished run folder under `root` (folders without `summary.json`, and
+ * folders whose summary.json or metrics.jsonl is corrupt, are skipped with a warning),
+ * sorted by id.
+ *
+ * @param root The folder that holds run folders.
+ * @returns The runs and the warnings.
+ * @throws {Deno.errors.NotFound} When `root` does not exist.
+ *
+ * @example
+ * ```ts
+ * import { readRuns } from "./read_runs.ts";
+ * const { runs } = await readRuns(new URL("../../tests/fixtures/runs", import.meta.url).pathname);
+ * if (runs.length !== 1) throw new Error("expected the fixture run");
+ * ```
+ */
+export async function readRuns(root: string): Promise<{ runs: RunRecord[]; warnings: string[] }> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(root)) if (entry.isDirectory) names.push(entry.name);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(`Cannot read runs "${root}": folder not found`);
+    }
+    throw error;
+  }
+  names.sort();
+  const runs: RunRecord[] = [];
+  const warnings: string[] = [];
+  for (const name of names) {
+    try {
+      const { run, warnings: w } = await readRun(join(root, name));
+      runs.push(run);
+      warnings.push(...w);
+    } catch (error) {
+      warnings.push(`Skipped: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+  return { runs, warnings };
+}

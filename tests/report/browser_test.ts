@@ -1,0 +1,100 @@
+/**
+ * The report in a real headless browser: Debian's Chromium (/usr/bin/chromium, installed
+ * by .ci/run) driven by playwright-core over the Chrome DevTools Protocol. Skipped when
+ * Chromium is absent.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { buildReport } from "../../lib/report/build_report.ts";
+import { serveSite } from "../../lib/report/serve.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = (() => {
+  try {
+    return Deno.statSync(CHROMIUM).isFile;
+  } catch {
+    return false;
+  }
+})();
+
+/** The report built from the committed fixture run folder. */
+const FIXTURE_RUNS = fileURLToPath(new URL("../fixtures/runs", import.meta.url));
+
+/** Writes the site under test into `out`. */
+async function buildSite(out: string): Promise<void> {
+  const { warnings } = await buildReport({ runs: FIXTURE_RUNS, out });
+  assert.deepEqual(warnings, []);
+}
+
+Deno.test({
+  name: "report pages load in headless Chromium without errors and show their figures",
+  ignore: !hasChromium,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "metriclab-browser-" });
+    const site = join(tmp, "site");
+    await buildSite(site);
+    const server = await serveSite({ dir: site, port: 0 });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox"],
+      timeout: 15_000,
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+      page.setDefaultTimeout(10_000);
+      const problems: string[] = [];
+      page.on("console", (m) => {
+        // Chromium asks for /favicon.ico by itself when a page names no icon: not the page's fault.
+        if (m.type() !== "error" || m.location().url.endsWith("/favicon.ico")) return;
+        problems.push(`console error: ${m.text()} (${m.location().url})`);
+      });
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      page.on(
+        "requestfailed",
+        (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`),
+      );
+      page.on("response", (r) => {
+        if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+      });
+
+      const response = await page.goto(server.url, { waitUntil: "load" });
+      assert.equal(response?.status(), 200);
+      // Every page the index links to on this site, once each.
+      const hrefs: string[] = await page.$$eval(
+        "a[href]",
+        (links) => links.map((a) => (a as HTMLAnchorElement).href),
+      );
+      const linked = [...new Set(hrefs.map((h) => h.split("#")[0]))]
+        .filter((h) => h.startsWith(server.url))
+        .filter((h) => h !== server.url && h !== `${server.url}index.html`);
+      assert.ok(linked.length >= 2, `the index links to ${linked.length} pages`);
+
+      const shots = join(tmp, "shots");
+      await Deno.mkdir(shots);
+      // The index first (already loaded), then every linked page, which must show a figure.
+      for (const [i, url] of [server.url, ...linked.slice(0, 12)].entries()) {
+        if (i > 0) {
+          const res = await page.goto(url, { waitUntil: "load" });
+          assert.equal(res?.status(), 200, url);
+        }
+        const png = join(shots, `page-${i}.png`);
+        await page.screenshot({ path: png, fullPage: true });
+        const bytes = await Deno.readFile(png);
+        assert.deepEqual([...bytes.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], png);
+        assert.ok(bytes.byteLength > 1024, `${png}: ${bytes.byteLength} bytes`);
+        if (i === 0) continue;
+        const svg = page.locator("svg").first();
+        await svg.waitFor({ state: "visible" });
+        const box = await svg.boundingBox();
+        assert.ok(box && box.width > 0 && box.height > 0, `a visible <svg> on ${url}`);
+      }
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await server.shutdown();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});

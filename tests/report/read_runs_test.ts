@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readRun, readRuns } from "../../lib/report/read_runs.ts";
+
+const FIXTURE =
+  new URL("../fixtures/runs/synthetic-triplet-semihard-d4-s0-fixture", import.meta.url)
+    .pathname;
+
+Deno.test("readRun() reads the fixture's summary, epochs, evaluation, hierarchy and projections", async () => {
+  const { run, warnings } = await readRun(FIXTURE);
+  assert.deepEqual(warnings, []);
+  assert.equal(run.summary.loss, "triplet");
+  assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2, 3]);
+  assert.deepEqual(run.classNames, ["pl20", "pl30", "pl40"]);
+  assert.equal(run.hierarchy?.[0].top, "prohibitory");
+  assert.equal(run.projections?.train.tsne?.subsampled, true);
+  assert.equal(run.evaluation?.knn["1"].confusion.length, 3);
+});
+
+Deno.test("readRun() sorts epoch records appended out of order and warns of a bad projections.json", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const f of ["summary.json", "config.json"]) {
+      await Deno.copyFile(join(FIXTURE, f), join(dir, f));
+    }
+    await Deno.writeTextFile(
+      join(dir, "metrics.jsonl"),
+      ['{"type":"epoch","epoch":2,"loss":1}', '{"type":"epoch","epoch":1,"loss":2}', '{"type":"fi']
+        .join("\n"),
+    );
+    await Deno.writeTextFile(
+      join(dir, "projections.json"),
+      '{"train": {}, "test": {"umap": {"x": [1]}}}',
+    );
+    const { run, warnings } = await readRun(dir);
+    assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2]);
+    assert.equal(run.projections, null);
+    assert.equal(run.evaluation, null);
+    assert.equal(warnings.length, 3, warnings.join("\n"));
+    assert.match(warnings.join("\n"), /truncated last line/);
+    assert.match(warnings.join("\n"), /test\.umap lacks x, y or labels/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readRuns() names a missing folder", async () => {
+  await assert.rejects(readRuns("/nonexistent/runs"), Deno.errors.NotFound, '"/nonexistent/runs"');
+});
