@@ -39,3 +39,4 @@ export * from "./lib/experiment/mod.ts";
 export * from "./lib/conformance/mod.ts";
 export * from "./lib/bench/mod.ts";
 export * from "./lib/report/mod.ts";
+export * from "./lib/projection/mod.ts";

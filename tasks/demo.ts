@@ -6,7 +6,10 @@
  */
 import { selectBackend } from "../lib/backend/select_backend.ts";
 import { expandSweep } from "../lib/experiment/sweep.ts";
-import { numberFlag, parseFlags, runTask } from "./_cli.ts";
+import { join, resolve } from "node:path";
+import { projectRun, readProjections } from "../lib/projection/project_run.ts";
+import { buildReport } from "../lib/report/build_report.ts";
+import { numberFlag, parseFlags, progress, runTask } from "./_cli.ts";
 import { runCells } from "./_sweep_runner.ts";
 import { comparisonTable } from "./_table.ts";
 
@@ -26,15 +29,20 @@ export const DEMO_SWEEP = {
   epochs: 8,
 };
 
+/** t-SNE (exact, O(N^2)) runs on a stratified subsample of this many points per split. */
+export const DEMO_TSNE_MAX = 300;
+
 const HELP = `Usage: deno task demo [--out runs] [--epochs 8] [--threads 2] [--quiet]
 
 Trains {contrastive, triplet} x {no mining, semihard mining} embeddings (d=32) on the
 built-in synthetic traffic signs (37 classes in a 3-level hierarchy, rendered at 32x32),
-classifies the test split by k-NN against the training split, and prints a comparison
-table. Finished runs are reused, so a second demo is instant.
+classifies the test split by k-NN against the training split, prints a comparison table,
+projects each run (PCA, UMAP, t-SNE on ${DEMO_TSNE_MAX} points per split) and builds the
+static report. Finished runs and projections are reused, so a second demo is quick.
 
 Options:
   --out DIR       runs folder (default runs)
+  --site DIR      where the report goes (default reports/site)
   --epochs N      epochs per run (default ${DEMO_SWEEP.epochs})
   --backend NAME  auto|tensorflow|wasm|webgpu|cpu (default auto)
   --threads N     wasm threads (default 2)
@@ -44,6 +52,7 @@ Options:
 await runTask(async () => {
   const { values } = parseFlags({
     out: { type: "string", default: "runs" },
+    site: { type: "string", default: "reports/site" },
     epochs: { type: "string" },
     backend: { type: "string", default: "auto" },
     threads: { type: "string" },

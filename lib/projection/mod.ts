@@ -1,0 +1,18 @@
+/**
+ * Two-dimensional views of an embedding: PCA (exact), UMAP (umap-js) and t-SNE
+ * (tsne-js), all seeded, and the projections of a run folder (`projections.json`).
+ *
+ * ```ts
+ * import { projectPca, stratifiedSubsample } from "./mod.ts";
+ * const { x } = projectPca({ data: new Float64Array([0, 0, 1, 1, 2, 2]), rows: 3, dim: 2 });
+ * const rows = stratifiedSubsample(new Int32Array([0, 0, 1, 1]), 2, 0);
+ * if (x.length !== 3 || rows.length !== 2) throw new Error("wrong");
+ * ```
+ *
+ * @module
+ */
+export * from "./pca.ts";
+export * from "./umap.ts";
+export * from "./tsne.ts";
+export * from "./subsample.ts";
+export * from "./project_run.ts";
