@@ -72,9 +72,20 @@ await runTask(async () => {
   const started = performance.now();
   const results = await runCells(cells, values.out!, backend, values.quiet);
   console.log(comparisonTable(results.map((r) => r.summary)));
-  console.log(
-    `\n${results.length} runs in ${values.out}/ (${
-      ((performance.now() - started) / 1000).toFixed(0)
-    } s)`,
-  );
+  for (const [i, { dir }] of results.entries()) {
+    if (await readProjections(dir)) continue;
+    const bar = progress(`[${i + 1}/${results.length}] projections`, values.quiet);
+    const { warnings } = await projectRun(dir, {
+      tsneMax: DEMO_TSNE_MAX,
+      onProgress: (p) => bar.update(p.done, p.total),
+    });
+    bar.done();
+    if (!values.quiet) { for (const w of warnings) console.error(`warning: ${w}`); }
+  }
+  const report = await buildReport({ runs: values.out!, out: values.site! });
+  for (const w of report.warnings) console.error(`warning: ${w}`);
+  const seconds = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(`\n${results.length} runs in ${values.out}/, report built (${seconds} s in all)`);
+  console.log(`report: ${resolve(join(values.site!, "index.html"))}`);
+  console.log(`serve it: deno task serve --dir ${values.site}`);
 });
