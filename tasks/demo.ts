@@ -80,7 +80,7 @@ await runTask(async () => {
       onProgress: (p) => bar.update(p.done, p.total),
     });
     bar.done();
-    if (!values.quiet) { for (const w of warnings) console.error(`warning: ${w}`); }
+    if (!values.quiet) { for (const w of warnings) console.error(`note: ${w}`); }
   }
   const report = await buildReport({ runs: values.out!, out: values.site! });
   for (const w of report.warnings) console.error(`warning: ${w}`);
