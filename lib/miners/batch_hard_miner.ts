@@ -6,6 +6,7 @@
 import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { checkBatch, checkDistance, closer } from "./_common.ts";
+import { tripletsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode batchHardMiner}. */
 export interface BatchHardMinerOptions {
@@ -61,12 +62,7 @@ export function batchHardMiner(options: BatchHardMinerOptions = {}): Miner {
           ng.push(bestN);
         }
       }
-      return {
-        kind: "triplets",
-        anchors: Int32Array.from(a),
-        positives: Int32Array.from(p),
-        negatives: Int32Array.from(ng),
-      };
+      return tripletsFrom(a, p, ng);
     },
   };
 }

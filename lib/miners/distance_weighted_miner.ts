@@ -8,6 +8,7 @@ import type { ComponentConfig, EmbeddingMatrix, Miner } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { createRng } from "../random.ts";
 import { checkBatch, checkNumber } from "./_common.ts";
+import { tripletsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode distanceWeightedMiner}. */
 export interface DistanceWeightedMinerOptions {
@@ -118,12 +119,7 @@ export function distanceWeightedMiner(options: DistanceWeightedMinerOptions = {}
           ng.push(pick);
         }
       }
-      return {
-        kind: "triplets",
-        anchors: Int32Array.from(a),
-        positives: Int32Array.from(p),
-        negatives: Int32Array.from(ng),
-      };
+      return tripletsFrom(a, p, ng);
     },
   };
 }

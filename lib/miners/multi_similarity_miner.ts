@@ -7,6 +7,7 @@
 import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
 import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
+import { pairsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode multiSimilarityMiner}. */
 export interface MultiSimilarityMinerOptions {
@@ -86,13 +87,7 @@ export function multiSimilarityMiner(options: MultiSimilarityMinerOptions = {}):
           }
         }
       }
-      return {
-        kind: "pairs",
-        posAnchors: Int32Array.from(pa),
-        positives: Int32Array.from(pp),
-        negAnchors: Int32Array.from(na),
-        negatives: Int32Array.from(nn),
-      };
+      return pairsFrom(pa, pp, na, nn);
     },
   };
 }

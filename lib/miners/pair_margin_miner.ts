@@ -7,6 +7,7 @@
 import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
+import { pairsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode pairMarginMiner}. */
 export interface PairMarginMinerOptions {
@@ -77,13 +78,7 @@ export function pairMarginMiner(options: PairMarginMinerOptions = {}): Miner {
           }
         }
       }
-      return {
-        kind: "pairs",
-        posAnchors: Int32Array.from(pa),
-        positives: Int32Array.from(pp),
-        negAnchors: Int32Array.from(na),
-        negatives: Int32Array.from(nn),
-      };
+      return pairsFrom(pa, pp, na, nn);
     },
   };
 }

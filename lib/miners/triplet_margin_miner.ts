@@ -6,6 +6,7 @@
 import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
+import { tripletsFrom } from "./tuples.ts";
 
 /** The kinds of triplet {@linkcode tripletMarginMiner} keeps. */
 export type TripletType = "all" | "hard" | "semihard" | "easy";
@@ -98,12 +99,7 @@ export function tripletMarginMiner(options: TripletMarginMinerOptions = {}): Min
           }
         }
       }
-      return {
-        kind: "triplets",
-        anchors: Int32Array.from(a),
-        positives: Int32Array.from(p),
-        negatives: Int32Array.from(ng),
-      };
+      return tripletsFrom(a, p, ng);
     },
   };
 }

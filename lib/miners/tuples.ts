@@ -36,13 +36,7 @@ export function allPairs(labels: Int32Array): PairIndices {
       }
     }
   }
-  return {
-    kind: "pairs",
-    posAnchors: Int32Array.from(pa),
-    positives: Int32Array.from(pp),
-    negAnchors: Int32Array.from(na),
-    negatives: Int32Array.from(nn),
-  };
+  return pairsFrom(pa, pp, na, nn);
 }
 
 /**
@@ -73,12 +67,7 @@ export function allTriplets(labels: Int32Array): TripletIndices {
       }
     }
   }
-  return {
-    kind: "triplets",
-    anchors: Int32Array.from(a),
-    positives: Int32Array.from(p),
-    negatives: Int32Array.from(ng),
-  };
+  return tripletsFrom(a, p, ng);
 }
 
 /**
@@ -137,12 +126,7 @@ export function toTriplets(indices: IndicesTuple | undefined, labels: Int32Array
       ng.push(indices.negatives[j]);
     }
   }
-  return {
-    kind: "triplets",
-    anchors: Int32Array.from(a),
-    positives: Int32Array.from(p),
-    negatives: Int32Array.from(ng),
-  };
+  return tripletsFrom(a, p, ng);
 }
 
 function sortedColumns(cols: Int32Array[]): Int32Array[] {
@@ -182,4 +166,61 @@ export function canonicalIndices(indices: IndicesTuple): IndicesTuple {
   const [posAnchors, positives] = sortedColumns([indices.posAnchors, indices.positives]);
   const [negAnchors, negatives] = sortedColumns([indices.negAnchors, indices.negatives]);
   return { kind: "pairs", posAnchors, positives, negAnchors, negatives };
+}
+
+/**
+ * Pair indices from plain lists (the form every pair miner builds).
+ *
+ * @param posAnchors Anchors of the positive pairs.
+ * @param positives Their positives.
+ * @param negAnchors Anchors of the negative pairs.
+ * @param negatives Their negatives.
+ * @returns The pairs as typed arrays.
+ *
+ * @example
+ * ```ts
+ * import { pairsFrom } from "./tuples.ts";
+ * if (pairsFrom([0], [1], [0], [2]).negatives[0] !== 2) throw new Error("wrong");
+ * ```
+ */
+export function pairsFrom(
+  posAnchors: number[],
+  positives: number[],
+  negAnchors: number[],
+  negatives: number[],
+): PairIndices {
+  return {
+    kind: "pairs",
+    posAnchors: Int32Array.from(posAnchors),
+    positives: Int32Array.from(positives),
+    negAnchors: Int32Array.from(negAnchors),
+    negatives: Int32Array.from(negatives),
+  };
+}
+
+/**
+ * Triplet indices from plain lists (the form every triplet miner builds).
+ *
+ * @param anchors Anchors.
+ * @param positives Positives.
+ * @param negatives Negatives.
+ * @returns The triplets as typed arrays.
+ *
+ * @example
+ * ```ts
+ * import { tripletsFrom } from "./tuples.ts";
+ * if (tripletsFrom([0], [1], [2]).anchors.length !== 1) throw new Error("wrong");
+ * ```
+ */
+export function tripletsFrom(
+  anchors: number[],
+  positives: number[],
+  negatives: number[],
+): TripletIndices {
+  return {
+    kind: "triplets",
+    anchors: Int32Array.from(anchors),
+    positives: Int32Array.from(positives),
+    negatives: Int32Array.from(negatives),
+  };
 }
