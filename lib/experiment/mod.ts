@@ -10,3 +10,5 @@ export * from "./load_data.ts";
 export * from "./run_experiment.ts";
 export * from "./sweep.ts";
 export * from "./load_run_model.ts";
+export * from "./embed_images.ts";
+export * from "./export_run.ts";
