@@ -8,6 +8,17 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 
+/** A tfjs scalar tensor (`tf.Scalar`), named here so the public API can refer to it. */
+export type Scalar = tf.Scalar;
+/** A tfjs rank-1 tensor (`tf.Tensor1D`). */
+export type Tensor1D = tf.Tensor1D;
+/** A tfjs rank-2 tensor (`tf.Tensor2D`), e.g. a batch of embeddings. */
+export type Tensor2D = tf.Tensor2D;
+/** A tfjs rank-4 tensor (`tf.Tensor4D`), e.g. a batch of NHWC images. */
+export type Tensor4D = tf.Tensor4D;
+/** A tfjs trainable variable (`tf.Variable`). */
+export type Variable = tf.Variable;
+
 /** A plain JSON value, as written to `config.json` and `metrics.jsonl`. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -15,6 +26,7 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 export interface ComponentConfig {
   /** Registry name, kebab-case (`"triplet-margin"`, `"batch-hard"`, `"lp"`). */
   name: string;
+  /** Any other option, JSON-valued. */
   [option: string]: Json | undefined;
 }
 
@@ -46,7 +58,9 @@ export interface ImageDataset {
   labels: Int32Array;
   /** Class names, indexed by label. */
   classNames: string[];
+  /** Image height in pixels. */
   height: number;
+  /** Image width in pixels. */
   width: number;
   /** 1 (grey) or 3 (RGB). */
   channels: number;
@@ -62,24 +76,35 @@ export interface ImageDataset {
 
 /** Indices of the train and test samples of a dataset. */
 export interface Split {
+  /** Indices of the training samples. */
   train: Int32Array;
+  /** Indices of the test samples. */
   test: Int32Array;
 }
 
 /** Pairs mined from a batch: positive pairs (a, p) and negative pairs (a, n), independent lists. */
 export interface PairIndices {
+  /** Discriminant: pairs. */
   kind: "pairs";
+  /** Anchor of each positive pair. */
   posAnchors: Int32Array;
+  /** Positive of each positive pair (same label as its anchor). */
   positives: Int32Array;
+  /** Anchor of each negative pair. */
   negAnchors: Int32Array;
+  /** Negative of each negative pair (different label from its anchor). */
   negatives: Int32Array;
 }
 
 /** Triplets mined from a batch: (anchors[i], positives[i], negatives[i]). */
 export interface TripletIndices {
+  /** Discriminant: triplets. */
   kind: "triplets";
+  /** Anchor of each triplet. */
   anchors: Int32Array;
+  /** Positive of each triplet (same label as its anchor). */
   positives: Int32Array;
+  /** Negative of each triplet (different label from its anchor). */
   negatives: Int32Array;
 }
 
@@ -88,8 +113,11 @@ export type IndicesTuple = PairIndices | TripletIndices;
 
 /** A plain matrix of embeddings: `rows` x `dim`, row-major. */
 export interface EmbeddingMatrix {
+  /** `rows * dim` values, row-major. */
   data: Float32Array | Float64Array;
+  /** Number of embeddings. */
   rows: number;
+  /** Length of each embedding. */
   dim: number;
 }
 
@@ -98,12 +126,14 @@ export interface EmbeddingMatrix {
  * A similarity has `isInverted: true`: bigger means closer, and every margin flips.
  */
 export interface Distance {
+  /** True for a similarity (bigger means closer), false for a distance. */
   readonly isInverted: boolean;
   /** Whether embeddings are L2-normalised before measuring. */
   readonly normalize: boolean;
+  /** Registry name and options, enough to rebuild this distance. */
   config(): ComponentConfig;
   /** Differentiable N x M matrix between the rows of `a` and of `b` (default `a`). Caller disposes. */
-  matrix(a: tf.Tensor2D, b?: tf.Tensor2D): tf.Tensor2D;
+  matrix(a: Tensor2D, b?: Tensor2D): Tensor2D;
   /** The same matrix on plain arrays in float64, for miners and evaluation. */
   matrixArray(a: EmbeddingMatrix, b?: EmbeddingMatrix): Float64Array;
   /** PML's `margin(x, y)`: `x - y` for a distance, `y - x` for a similarity. */
@@ -112,25 +142,29 @@ export interface Distance {
 
 /** Reduces a vector of per-tuple loss terms to a scalar (PML's reducers). */
 export interface Reducer {
+  /** Registry name and options, enough to rebuild this reducer. */
   config(): ComponentConfig;
   /** Differentiable reduction; a vector of length 0 gives 0. Caller disposes. */
-  reduce(terms: tf.Tensor1D): tf.Scalar;
+  reduce(terms: Tensor1D): Scalar;
 }
 
 /** Chooses informative pairs or triplets from a batch; works on plain arrays. */
 export interface Miner {
+  /** Registry name and options, enough to rebuild this miner. */
   config(): ComponentConfig;
+  /** The pairs or triplets chosen from a batch of embeddings and their labels. */
   mine(embeddings: EmbeddingMatrix, labels: Int32Array): IndicesTuple;
 }
 
 /** A metric-learning loss: a differentiable scalar from embeddings, labels and optional tuples. */
 export interface MetricLoss {
+  /** Registry name and options, enough to rebuild this loss. */
   config(): ComponentConfig;
   /**
    * The loss of a batch. `indices` of `undefined` means all pairs or triplets.
    * Caller disposes the result. Must be called inside a gradient scope to train.
    */
-  compute(embeddings: tf.Tensor2D, labels: Int32Array, indices?: IndicesTuple): tf.Scalar;
+  compute(embeddings: Tensor2D, labels: Int32Array, indices?: IndicesTuple): Scalar;
   /** Trainable weights the loss owns (ArcFace class weights, ProxyAnchor proxies). */
-  trainableVariables?(): tf.Variable[];
+  trainableVariables?(): Variable[];
 }

@@ -29,7 +29,9 @@ export interface ThroughputOptions {
 
 /** Images per second, training (forward, backward, Adam) and inference. */
 export interface Throughput {
+  /** Training images per second (forward, backward and Adam step). */
   trainImagesPerSecond: number;
+  /** Inference images per second (forward only). */
   inferImagesPerSecond: number;
 }
 

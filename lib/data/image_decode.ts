@@ -8,7 +8,9 @@ import jpeg from "jpeg-js";
 
 /** A decoded image: 8-bit samples, row-major, channels interleaved. */
 export interface DecodedImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
   /** 1 (grey), 3 (RGB) or 4 (RGBA; straight, not premultiplied, alpha). */
   channels: 1 | 3 | 4;

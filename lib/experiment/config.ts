@@ -87,11 +87,17 @@ export interface ExperimentConfig {
   dim: number;
   /** Network architecture (`auto` picks by input size). */
   architecture: "auto" | "conv64" | "conv28";
+  /** The loss, as its registry name and options (see `lossConfig`). */
   loss: ComponentConfig;
+  /** The miner, as its registry name and options (see `minerConfig`); `"none"` for no mining. */
   miner: ComponentConfig;
+  /** Number of passes over the training split. */
   epochs: number;
+  /** Samples per training batch. */
   batchSize: number;
+  /** Samples drawn per class in each batch (m of the m-per-class sampler). */
   samplesPerClass: number;
+  /** Adam learning rate. */
   learningRate: number;
   /** The k of the k-NN classifier (several at once). */
   ks: number[];

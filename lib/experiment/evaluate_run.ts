@@ -13,11 +13,17 @@ import type { Json } from "../types.ts";
 
 /** Embeddings of both sides of a split, with labels. */
 export interface SplitEmbeddings {
+  /** Embedding dimension. */
   dim: number;
+  /** Training embeddings, row-major, `trainLabels.length * dim` values. */
   train: Float32Array;
+  /** Label of each training embedding. */
   trainLabels: Int32Array;
+  /** Test embeddings, row-major, `testLabels.length * dim` values. */
   test: Float32Array;
+  /** Label of each test embedding. */
   testLabels: Int32Array;
+  /** Class names, indexed by label. */
   classNames: string[];
 }
 
@@ -25,10 +31,15 @@ export interface SplitEmbeddings {
 export interface TestMetrics {
   /** k-NN accuracy keyed by k (`{"1": 0.93, "5": 0.94}`). */
   knnAccuracy: Record<string, number>;
+  /** Precision at 1 of retrieval among the test embeddings. */
   precisionAt1: number;
+  /** R-precision. */
   rPrecision: number;
+  /** Mean average precision at R (MAP@R). */
   meanAveragePrecisionAtR: number;
+  /** Mean average precision. */
   meanAveragePrecision: number;
+  /** Mean reciprocal rank. */
   meanReciprocalRank: number;
   /** NMI of a k-means clustering of the test embeddings (as many clusters as test classes) with the labels. */
   nmi: number;
@@ -38,6 +49,7 @@ export interface TestMetrics {
 
 /** What {@linkcode evaluateEmbeddings} returns. */
 export interface EvaluationResult {
+  /** The headline test figures. */
   test: TestMetrics;
   /** Per-k details for `evaluation.json`: per-class accuracy and the confusion matrix. */
   details: Record<string, Json>;

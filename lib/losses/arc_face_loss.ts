@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, IndicesTuple, MetricLoss } from "../types.ts";
+import type { ComponentConfig, IndicesTuple, MetricLoss, Variable } from "../types.ts";
 import { l2NormalizeRows } from "../distances/_common.ts";
 import {
   checkClassLabels,
@@ -47,7 +47,7 @@ export interface ArcFaceLossOptions {
 /** A loss that owns class weights W (D x C). */
 export interface ArcFaceLoss extends MetricLoss {
   /** `[W]`, the D x C class weights. */
-  trainableVariables(): tf.Variable[];
+  trainableVariables(): Variable[];
   /** Sets W from D*C row-major values (`W[d * C + c]`). */
   setWeights(values: ArrayLike<number>): void;
   /** Frees W. */

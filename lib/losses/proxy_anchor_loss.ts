@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, IndicesTuple, MetricLoss } from "../types.ts";
+import type { ComponentConfig, IndicesTuple, MetricLoss, Variable } from "../types.ts";
 import { l2NormalizeRows } from "../distances/_common.ts";
 import {
   checkClassLabels,
@@ -48,7 +48,7 @@ export interface ProxyAnchorLossOptions {
 /** A loss that owns class proxies (C x D). */
 export interface ProxyAnchorLoss extends MetricLoss {
   /** `[proxies]`, C x D. */
-  trainableVariables(): tf.Variable[];
+  trainableVariables(): Variable[];
   /** Sets the proxies from C*D row-major values (`P[c * D + d]`). */
   setWeights(values: ArrayLike<number>): void;
   /** Frees the proxies. */

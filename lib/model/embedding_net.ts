@@ -6,7 +6,7 @@
  */
 import * as tf from "../tf.ts";
 import { createRng } from "../random.ts";
-import type { ComponentConfig } from "../types.ts";
+import type { ComponentConfig, Tensor2D, Tensor4D, Variable } from "../types.ts";
 
 /** The built-in architectures. */
 export const ARCHITECTURES = ["conv64", "conv28"] as const;
@@ -35,14 +35,16 @@ export interface EmbeddingNetOptions {
 export interface EmbeddingNet {
   /** `{ name: "embedding-net", architecture, inputShape, dim, seed }`. */
   config(): ComponentConfig;
+  /** Input image shape `[height, width, channels]`. */
   readonly inputShape: [number, number, number];
+  /** Length of each output embedding. */
   readonly dim: number;
   /** Trainable weights, in a fixed order. */
-  readonly variables: tf.Variable[];
+  readonly variables: Variable[];
   /** Names of `variables`, `<layer>/<kernel|bias>` (tfjs variable names must be unique per process, these need not). */
   readonly weightNames: string[];
   /** Embeds a float batch [B, H, W, C] with values in [0, 1]. Caller disposes. */
-  apply(x: tf.Tensor4D): tf.Tensor2D;
+  apply(x: Tensor4D): Tensor2D;
   /** Frees the weights. */
   dispose(): void;
 }

@@ -9,13 +9,20 @@ import { type Architecture, createEmbeddingNet, type EmbeddingNet } from "./embe
 
 /** The manifest written beside the weights. */
 export interface ModelManifest {
+  /** Format tag and version of the manifest. */
   format: "metriclab-embedding-net/1";
+  /** What `createEmbeddingNet` needs to rebuild the network. */
   config: {
+    /** Network architecture. */
     architecture: Architecture;
+    /** Input image shape `[height, width, channels]`. */
     inputShape: [number, number, number];
+    /** Embedding dimension. */
     dim: number;
+    /** Seed of the initial weights. */
     seed: number;
   };
+  /** Name and shape of each weight, in the order they are stored. */
   weights: { name: string; shape: number[] }[];
 }
 

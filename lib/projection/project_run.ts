@@ -23,12 +23,15 @@ export const PROJECTION_METHODS: readonly ProjectionMethod[] = ["pca", "umap", "
 
 /** One projection of one split, as stored in `projections.json`. */
 export interface ProjectionRecord {
+  /** The projection method. */
   method: ProjectionMethod;
   /** Row indices into the split's embedding matrix (and its labels in `embeddings/meta.json`). */
   rows: number[];
   /** The class label of each point, in the order of `rows`. */
   labels: number[];
+  /** First coordinate of each point. */
   x: number[];
+  /** Second coordinate of each point. */
   y: number[];
   /** Whether `rows` is a stratified subsample of the split. */
   subsampled: boolean;
@@ -42,17 +45,23 @@ export interface ProjectionRecord {
 
 /** The content of `projections.json`; any method may be missing from a split. */
 export interface ProjectionsFile {
+  /** Format version of the file. */
   version: 1;
+  /** Projections of the training embeddings, by method. */
   train: Partial<Record<ProjectionMethod, ProjectionRecord>>;
+  /** Projections of the test embeddings, by method. */
   test: Partial<Record<ProjectionMethod, ProjectionRecord>>;
 }
 
 /** Progress of {@linkcode projectRun}: which split and method, and how far it is. */
 export interface ProjectRunProgress {
+  /** The split being projected. */
   split: "train" | "test";
+  /** The method running. */
   method: ProjectionMethod;
   /** Steps done (epochs for UMAP, iterations for t-SNE, 0 or 1 for PCA). */
   done: number;
+  /** Steps in all. */
   total: number;
 }
 
@@ -87,6 +96,7 @@ export interface ProjectRunOptions {
 export interface ProjectRunResult {
   /** The path of the written `projections.json`. */
   path: string;
+  /** Replaced files, subsampling and the projections' own warnings, for the caller to print. */
   warnings: string[];
 }
 

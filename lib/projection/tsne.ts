@@ -46,6 +46,7 @@ export interface TsneResult extends Projection2d {
   iterationsRun: number;
   /** The final Kullback-Leibler divergence between input and layout affinities. */
   klDivergence: number;
+  /** Things the projection adjusted or could not do, for the caller to print. */
   warnings: string[];
 }
 

@@ -33,6 +33,7 @@ export interface UmapOptions {
 export interface UmapResult extends Projection2d {
   /** The options after adjustment (`nNeighbors` lowered for tiny inputs, `nEpochs` resolved). */
   options: { seed: number; nNeighbors: number; minDist: number; nEpochs: number };
+  /** Things the projection adjusted or could not do, for the caller to print. */
   warnings: string[];
 }
 

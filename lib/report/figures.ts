@@ -56,9 +56,13 @@ function epochTicks(epochs: readonly number[]): number[] | number {
 export interface ComparisonPoint {
   /** The run id (shown on hover). */
   id: string;
+  /** The loss name of the run. */
   loss: string;
+  /** The miner name of the run. */
   miner: string;
+  /** The embedding dimension of the run. */
   dim: number;
+  /** The seed of the run. */
   seed: number;
   /** The metric's name, e.g. `"acc@1"` or `"MAP@R"` (one facet row each). */
   metric: string;
@@ -420,6 +424,7 @@ export interface RunValue {
   run: string;
   /** The category (a k, a class name, an epoch). */
   key: string;
+  /** The value plotted. */
   value: number;
 }
 

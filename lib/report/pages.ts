@@ -28,15 +28,19 @@ import type { ClassInfo, Json } from "../types.ts";
 export interface GalleryItem {
   /** `data:image/png;base64,...` of the test image. */
   src: string;
+  /** The true class name of the test image. */
   trueName: string;
   /** The k=1 prediction (the nearest neighbour's class). */
   predictedName: string;
+  /** The nearest training images, nearest first: image, class name and distance. */
   neighbours: { src: string; name: string; distance: number }[];
 }
 
 /** The gallery of a run page: items, or a note saying why there are none. */
 export interface Gallery {
+  /** The gallery items (empty when there are none). */
   items: GalleryItem[];
+  /** Why there are no items, when there are none. */
   note?: string;
 }
 
@@ -461,7 +465,9 @@ export function runPage(run: RunRecord, options: RunPageOptions = {}): string {
 
 /** A titled set of runs for {@linkcode comparePage}. */
 export interface CompareGroup {
+  /** The heading of the group. */
   title: string;
+  /** The runs of the group. */
   runs: RunRecord[];
 }
 

@@ -10,40 +10,55 @@ import type { ClassInfo, Json } from "../types.ts";
 
 /** One `{"type":"epoch"}` record of `metrics.jsonl`. */
 export interface EpochRecord {
+  /** The epoch number. */
   epoch: number;
+  /** Mean training loss of the epoch. */
   loss: number;
+  /** Wall-clock seconds the epoch took. */
   seconds?: number;
+  /** Training throughput of the epoch. */
   imagesPerSecond?: number;
+  /** Mean number of mined pairs or triplets per batch. */
   minedTuplesPerBatch?: number;
 }
 
 /** A 2-D projection of one split, as written by `deno task project` into `projections.json`. */
 export interface Projection {
+  /** The projection method. */
   method: "pca" | "umap" | "tsne";
   /** Row indices into the split's embedding matrix. */
   rows: number[];
   /** Class label of each point. */
   labels: number[];
+  /** First coordinate of each point. */
   x: number[];
+  /** Second coordinate of each point. */
   y: number[];
   /** True when `rows` is a stratified subsample of the split. */
   subsampled: boolean;
   /** Rows in the whole split. */
   total: number;
+  /** Wall-clock seconds the projection took. */
   seconds: number;
+  /** The options the projection ran with. */
   options?: Record<string, Json>;
 }
 
 /** `projections.json`: projections of the train and test embeddings. */
 export interface Projections {
+  /** Format version of the file. */
   version: number;
+  /** Projections of the training embeddings, by method. */
   train: Partial<Record<"pca" | "umap" | "tsne", Projection>>;
+  /** Projections of the test embeddings, by method. */
   test: Partial<Record<"pca" | "umap" | "tsne", Projection>>;
 }
 
 /** The k-NN details of one k in `evaluation.json`. */
 export interface KnnDetails {
+  /** Overall k-NN accuracy on the test split. */
   accuracy: number;
+  /** Number of test samples whose vote was tied. */
   numVoteTies?: number;
   /** Accuracy of each class, indexed by label. */
   perClassAccuracy: number[];
@@ -53,28 +68,47 @@ export interface KnnDetails {
 
 /** `evaluation.json`. */
 export interface EvaluationFile {
+  /** Class names, indexed by label. */
   classNames: string[];
+  /** Number of test samples of each class, indexed by label. */
   testCountPerClass?: number[];
+  /** k-NN details keyed by k. */
   knn: Record<string, KnnDetails>;
+  /** Retrieval metrics, as written. */
   retrieval?: Record<string, Json>;
 }
 
 /** `summary.json` (the fields the report uses; the rest is kept as JSON). */
 export interface RunSummary {
+  /** The run id. */
   id?: string;
+  /** Where the data came from. */
   data: string;
+  /** The loss name. */
   loss: string;
+  /** The miner name. */
   miner: string;
+  /** Embedding dimension. */
   dim: number;
+  /** Seed of the run. */
   seed: number;
+  /** Number of epochs trained. */
   epochs: number;
+  /** The k values of the k-NN classifier. */
   ks?: number[];
+  /** The tfjs backend used. */
   backend?: string;
+  /** Number of threads of the backend. */
   threads?: number;
+  /** Wall-clock seconds of training. */
   trainSeconds?: number;
+  /** Number of training samples. */
   numTrain?: number;
+  /** Number of test samples. */
   numTest?: number;
+  /** Number of classes. */
   numClasses?: number;
+  /** The headline test figures (k-NN accuracy keyed by k, retrieval and clustering metrics). */
   test: {
     knnAccuracy: Record<string, number>;
     precisionAt1?: number;
@@ -84,6 +118,7 @@ export interface RunSummary {
     ami?: number;
     [key: string]: unknown;
   };
+  /** Any other field of `summary.json`. */
   [key: string]: unknown;
 }
 
@@ -95,6 +130,7 @@ export interface RunRecord {
   dir: string;
   /** `config.json` (empty when missing). */
   config: Record<string, Json>;
+  /** `summary.json`. */
   summary: RunSummary;
   /** The epoch records of `metrics.jsonl`, in order. */
   epochs: EpochRecord[];
