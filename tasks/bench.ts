@@ -107,7 +107,11 @@ await runTask(async () => {
   const result = { networks, ...extras, peakMemoryMiB: Math.max(peak, peakMemoryMiB()) };
   await writeJsonAtomic(values.out, result);
   console.log(formatTable(result.networks));
-  console.log(`k-NN (5,000 x 20,000, d=32): ${extras.knnSeconds.toFixed(2)} s`);
+  console.log(
+    `k-NN (${extras.knnQueries} x ${extras.knnReferences}, d=32): ${
+      extras.knnSeconds.toFixed(2)
+    } s`,
+  );
   if (extras.decodeSeconds !== null) {
     console.log(`decode tt100k-mini: ${extras.decodeSeconds.toFixed(2)} s`);
   }
