@@ -23,3 +23,5 @@ export * from "./knn.ts";
 export * from "./classification.ts";
 export * from "./retrieval.ts";
 export * from "./clustering.ts";
+export * from "./class_structure.ts";
+export * from "./statistics.ts";

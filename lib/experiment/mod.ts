@@ -12,3 +12,4 @@ export * from "./sweep.ts";
 export * from "./load_run_model.ts";
 export * from "./embed_images.ts";
 export * from "./export_run.ts";
+export * from "./analyze_run.ts";

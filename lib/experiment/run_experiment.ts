@@ -25,6 +25,7 @@ import {
 import { train, type TrainRecord } from "../train/train.ts";
 import type { ImageDataset, Json, Split } from "../types.ts";
 import { type ExperimentConfig, runId } from "./config.ts";
+import { analyzeEmbeddings } from "./analyze_run.ts";
 import { evaluateEmbeddings } from "./evaluate_run.ts";
 import { loadData } from "./load_data.ts";
 
@@ -228,6 +229,17 @@ export async function runExperiment(
     }, config.ks);
     const evalSeconds = (performance.now() - evalStarted) / 1000;
     await writeJsonAtomic(join(dir, RUN_FILES.evaluation), evaluation.details);
+    const confusion = (evaluation.details.knn as Record<string, { confusion: number[][] }>)["1"]
+      ?.confusion;
+    const analysis = analyzeEmbeddings({
+      dim: config.dim,
+      train: trainEmbeddings,
+      trainLabels,
+      test: testEmbeddings,
+      testLabels,
+      classNames: dataset.classNames,
+    }, { hierarchy: dataset.hierarchy, confusion, seed: config.seed });
+    await writeJsonAtomic(join(dir, RUN_FILES.analysis), analysis);
     const finalRecord: TrainRecord = {
       type: "final",
       ...Object.fromEntries(
@@ -236,6 +248,8 @@ export async function runExperiment(
       precisionAt1: evaluation.test.precisionAt1,
       meanAveragePrecisionAtR: evaluation.test.meanAveragePrecisionAtR,
       nmi: evaluation.test.nmi,
+      testSilhouette: analysis.test.silhouette?.overall ?? null,
+      hierarchySpearman: analysis.test.hierarchyCorrelation?.spearman ?? null,
       evalSeconds,
     };
     await appendJsonLine(metricsPath, finalRecord);

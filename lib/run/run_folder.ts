@@ -11,6 +11,7 @@
  *   model/loss.json, model/loss-weights.bin   learned loss weights (ArcFace W, proxies)
  *   embeddings/meta.json, embeddings/train.f32, embeddings/test.f32
  *   evaluation.json    k-NN accuracy per k and class, confusion matrices, retrieval metrics
+ *   analysis.json      class structure of train and test: silhouette, neighbours, centroid tree, hierarchy correlation
  *   summary.json       the headline figures; written last: its presence marks a finished run
  * ```
  *
@@ -32,6 +33,7 @@ export const RUN_FILES = {
   trainEmbeddings: "embeddings/train.f32",
   testEmbeddings: "embeddings/test.f32",
   evaluation: "evaluation.json",
+  analysis: "analysis.json",
   summary: "summary.json",
 } as const;
 

@@ -13,7 +13,10 @@ Deno.test("selectBackend('auto') uses tfjs-node where it loads, else falls back 
   assert.equal(info.requested, "auto");
   assert.match(info.reason, /^backend wasm \(auto: .*tfjs-node/);
   assert.equal(info.reason.split("\n").length, 1);
-  await assert.rejects(() => selectBackend("tensorflow"), /^Error: Cannot use --backend tensorflow: /);
+  await assert.rejects(
+    () => selectBackend("tensorflow"),
+    /^Error: Cannot use --backend tensorflow: /,
+  );
 });
 
 Deno.test("selectBackend('cpu') installs the fast gradient kernels on the reference backend", async () => {

@@ -182,7 +182,10 @@ Deno.test("tasks/train.ts skips a corrupt image with a warning naming it, and --
   // tasks/evaluate.ts recomputes the same figures from that run folder.
   const evaluated = await runScript("evaluate.ts", ["--run", dir, "--json"]);
   assert.equal(evaluated.code, 0, JSON.stringify(evaluated));
-  assert.deepEqual(JSON.parse(evaluated.stdout), summary.test);
+  const { analysis, ...test } = JSON.parse(evaluated.stdout);
+  assert.deepEqual(test, summary.test);
+  // ...and the class-structure analysis it writes beside them.
+  assert.deepEqual(analysis, JSON.parse(await Deno.readTextFile(`${dir}/analysis.json`)));
 });
 
 Deno.test("tasks/sweep.ts reports invalid JSON with its line and column", async () => {
