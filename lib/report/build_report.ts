@@ -1,6 +1,6 @@
 /**
  * Building the static report site from run folders: `index.html`, `compare.html` and one
- * `runs/<id>.html` per finished run.
+ * `findings.html` and one `runs/<id>.html` per finished run.
  *
  * @module
  */
@@ -18,6 +18,7 @@ import {
   runPage,
   runPagePath,
 } from "./pages.ts";
+import { findingsPage } from "./findings.ts";
 import { readRuns, type RunRecord } from "./read_runs.ts";
 
 /** Options of {@linkcode buildReport}. */
@@ -135,10 +136,11 @@ export async function buildReport(options: BuildReportOptions): Promise<BuildRep
     await Deno.mkdir(dirname(full), { recursive: true });
     await writeFileAtomic(full, html);
     pages.push(full);
-    options.onProgress?.(pages.length, runs.length + 2);
+    options.onProgress?.(pages.length, runs.length + 3);
   };
   await write("index.html", indexPage(runs, warnings));
   await write("compare.html", comparePage(groups));
+  await write("findings.html", findingsPage(runs, { hierarchy: options.hierarchy }));
   const cache = new Map<string, Promise<ImageDataset>>();
   for (const run of runs) {
     const gallery = options.gallery === false ? null : await galleryFor(run, cache);

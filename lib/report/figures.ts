@@ -553,3 +553,112 @@ export function comparePerClassFigure(values: readonly RunValue[]): FigureOption
     ],
   };
 }
+
+/**
+ * Class centroid distances as a heat map, classes in the given (dendrogram) order on both
+ * axes, each cell naming its pair and distance on hover.
+ *
+ * @param names Class names in display order.
+ * @param distance `distance[i][j]` between `names[i]` and `names[j]`; `null` cells are left out.
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { centroidDistanceFigure } from "./figures.ts";
+ * const fig = centroidDistanceFigure(["a", "b"], [[0, 2], [2, 0]]);
+ * if (fig.marks?.length !== 1) throw new Error("expected one cell mark");
+ * ```
+ */
+export function centroidDistanceFigure(
+  names: readonly string[],
+  distance: readonly (readonly (number | null)[])[],
+): FigureOptions {
+  const cells: { a: string; b: string; d: number }[] = [];
+  distance.forEach((row, i) =>
+    row.forEach((d, j) => {
+      if (typeof d === "number" && Number.isFinite(d)) cells.push({ a: names[i], b: names[j], d });
+    })
+  );
+  const margin = labelMargin(names);
+  const cell = names.length > 40 ? 11 : names.length > 15 ? 14 : 28;
+  return {
+    width: margin + 20 + cell * names.length,
+    height: margin + 40 + cell * names.length,
+    marginLeft: margin,
+    marginBottom: margin,
+    x: { label: null, domain: names.slice(), tickRotate: -90 },
+    y: { label: null, domain: names.slice() },
+    color: { scheme: "viridis", reverse: true },
+    marks: [
+      Plot.cell(cells, {
+        x: "b",
+        y: "a",
+        fill: "d",
+        inset: 0.5,
+        title: (c: (typeof cells)[number]) => `${c.a} – ${c.b}: ${c.d.toFixed(3)}`,
+      }),
+    ],
+  };
+}
+
+/**
+ * A dendrogram of average-linkage merges, leaves down the left in `order`, merge height
+ * across, each leaf labelled (e.g. with its class and known family).
+ *
+ * @param merges The merges (leaves `0..n-1`, merge `i` makes cluster `n + i`).
+ * @param order Leaf ids top to bottom.
+ * @param labels The label of each position of `order`.
+ * @returns Plot options.
+ *
+ * @example
+ * ```ts
+ * import { dendrogramFigure } from "./figures.ts";
+ * const fig = dendrogramFigure([{ a: 0, b: 1, height: 1 }], [0, 1], ["x", "y"]);
+ * if (!fig.marks?.length) throw new Error("no marks");
+ * ```
+ */
+export function dendrogramFigure(
+  merges: readonly { a: number; b: number; height: number }[],
+  order: readonly number[],
+  labels: readonly string[],
+): FigureOptions {
+  const n = order.length;
+  const pos = new Map<number, number>(), height = new Map<number, number>();
+  order.forEach((leaf, i) => {
+    pos.set(leaf, i);
+    height.set(leaf, 0);
+  });
+  const segments: { x1: number; y1: number; x2: number; y2: number; title: string }[] = [];
+  merges.forEach((m, i) => {
+    const ya = pos.get(m.a) ?? 0, yb = pos.get(m.b) ?? 0;
+    const title = `merged at ${m.height.toFixed(3)}`;
+    segments.push({ x1: height.get(m.a) ?? 0, y1: ya, x2: m.height, y2: ya, title });
+    segments.push({ x1: height.get(m.b) ?? 0, y1: yb, x2: m.height, y2: yb, title });
+    segments.push({ x1: m.height, y1: ya, x2: m.height, y2: yb, title });
+    pos.set(n + i, (ya + yb) / 2);
+    height.set(n + i, m.height);
+  });
+  const margin = labelMargin(labels, 60);
+  return {
+    width: margin + 320,
+    height: 40 + 16 * Math.max(n, 2),
+    marginLeft: margin,
+    x: { label: "merge distance", grid: true },
+    y: {
+      label: null,
+      domain: [n - 0.5, -0.5],
+      ticks: order.map((_, i) => i),
+      tickFormat: (i: number) => labels[i] ?? "",
+    },
+    marks: [
+      Plot.link(segments, {
+        x1: "x1",
+        y1: "y1",
+        x2: "x2",
+        y2: "y2",
+        stroke: "#3b6fb6",
+        title: "title",
+      }),
+    ],
+  };
+}

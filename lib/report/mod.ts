@@ -7,7 +7,7 @@
  * const out = await Deno.makeTempDir();
  * const runs = new URL("../../tests/fixtures/runs", import.meta.url).pathname;
  * const { pages, warnings } = await buildReport({ runs, out, gallery: false });
- * if (pages.length !== 3 || warnings.length) throw new Error("unexpected report");
+ * if (pages.length !== 4 || warnings.length) throw new Error("unexpected report");
  * await Deno.remove(out, { recursive: true });
  * ```
  *
@@ -15,6 +15,7 @@
  */
 export * from "./build_report.ts";
 export * from "./figures.ts";
+export * from "./findings.ts";
 export * from "./gallery.ts";
 export * from "./pages.ts";
 export * from "./read_runs.ts";

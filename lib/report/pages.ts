@@ -21,6 +21,7 @@ import {
   type RunValue,
 } from "./figures.ts";
 import type { RunRecord } from "./read_runs.ts";
+import { meanAndSpread } from "../eval/statistics.ts";
 import { renderFigure } from "./render.ts";
 import type { ClassInfo, Json } from "../types.ts";
 
@@ -118,9 +119,32 @@ document.querySelectorAll("table.sortable").forEach(function(t){
   });
 });`;
 
-type Active = "index" | "compare" | "run";
+/** The navigation entry a page belongs to. */
+export type Active = "index" | "compare" | "findings" | "run";
 
-function layout(title: string, body: string, root: string, active: Active, script = ""): string {
+/**
+ * Wraps a page body in the site's shell: head, inline style, navigation, optional script.
+ *
+ * @param title The page title.
+ * @param body The body HTML.
+ * @param root The relative path to the site root (`""` or `"../"`).
+ * @param active The navigation entry to highlight.
+ * @param script Inline script, if any.
+ * @returns The HTML document.
+ *
+ * @example
+ * ```ts
+ * import { layout } from "./pages.ts";
+ * if (!layout("x", "<p>hi</p>", "", "findings").includes('href="findings.html"')) throw new Error();
+ * ```
+ */
+export function layout(
+  title: string,
+  body: string,
+  root: string,
+  active: Active,
+  script = "",
+): string {
   const link = (href: string, text: string, is: boolean) =>
     `<a href="${root}${href}"${is ? ' class="active"' : ""}>${text}</a>`;
   return `<!doctype html>
@@ -134,7 +158,9 @@ function layout(title: string, body: string, root: string, active: Active, scrip
 <body>
 <header><span class="brand">metriclab report</span>${
     link("index.html", "All runs", active === "index")
-  }${link("compare.html", "Compare", active === "compare")}</header>
+  }${link("compare.html", "Compare", active === "compare")}${
+    link("findings.html", "Findings", active === "findings")
+  }</header>
 <main>
 ${body}
 </main>
@@ -210,6 +236,47 @@ function comparisonPoints(runs: readonly RunRecord[]): ComparisonPoint[] {
   return points.sort((a, b) => order(a.metric) - order(b.metric));
 }
 
+/**
+ * A table of mean ± sample standard deviation over seeds of test k=1 accuracy and MAP@R,
+ * one row per (loss, miner, dim) cell, with the number of seeds.
+ *
+ * @param runs The runs of one dataset.
+ * @returns The HTML table (empty string when there are no runs).
+ *
+ * @example
+ * ```ts
+ * import { seedTable } from "./pages.ts";
+ * if (seedTable([]) !== "") throw new Error();
+ * ```
+ */
+export function seedTable(runs: readonly RunRecord[]): string {
+  if (!runs.length) return "";
+  const cells = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const key = JSON.stringify([r.summary.loss, r.summary.miner, r.summary.dim]);
+    cells.set(key, [...(cells.get(key) ?? []), r]);
+  }
+  const stat = (values: number[]) => {
+    if (!values.length) return "–";
+    const { mean, std } = meanAndSpread(values);
+    return `${(100 * mean).toFixed(1)}${std === null ? "" : ` ± ${(100 * std).toFixed(1)}`}`;
+  };
+  const rows = [...cells].sort(([a], [b]) => a.localeCompare(b)).map(([key, group]) => {
+    const [loss, miner, dim] = JSON.parse(key) as [string, string, number];
+    const seeds = new Set(group.map((r) => r.summary.seed)).size;
+    const acc = group.map((r) => r.summary.test.knnAccuracy["1"]).filter(Number.isFinite);
+    const map = group.map((r) => r.summary.test.meanAveragePrecisionAtR)
+      .filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+    return `<tr><td class="t">${escapeHtml(loss)}</td><td class="t">${escapeHtml(miner)}</td>` +
+      `<td>${dim}</td><td>${stat(acc)}</td><td>${stat(map)}</td><td>${seeds}</td></tr>`;
+  });
+  return `<table class="seeds"><thead><tr><th class="t">loss</th><th class="t">miner</th>` +
+    `<th>dim</th><th>acc@1 %</th><th>MAP@R %</th><th>seeds</th></tr></thead><tbody>\n${
+      rows.join("\n")
+    }\n</tbody></table>
+<p class="muted">Mean ± sample standard deviation over seeds (no spread with one seed).</p>`;
+}
+
 function groupByData(runs: readonly RunRecord[]): Map<string, RunRecord[]> {
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) groups.set(dataLabel(r), [...(groups.get(dataLabel(r)) ?? []), r]);
@@ -255,7 +322,8 @@ export function indexPage(runs: readonly RunRecord[], warnings: readonly string[
   const charts = [...groupByData(runs)].map(([data, group]) =>
     `<h2>${escapeHtml(data)}: accuracy by loss and mining</h2>
 <p class="muted">Test k-NN accuracy (Euclidean, against all training embeddings) and MAP@R; one column per loss and miner, one colour per embedding dimension, one circle per seed; a black tick marks the mean where there are several seeds. Hover for the run.</p>
-${figureCard(renderFigure(accuracyComparisonFigure(comparisonPoints(group))))}`
+${figureCard(renderFigure(accuracyComparisonFigure(comparisonPoints(group))))}
+${seedTable(group)}`
   ).join("\n");
   const notes = warnings.length
     ? `<div class="note warn"><strong>${warnings.length} warning(s)</strong><ul>${

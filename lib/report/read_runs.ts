@@ -6,6 +6,7 @@
  */
 import { basename, join } from "node:path";
 import { readJsonLines, RUN_FILES } from "../run/run_folder.ts";
+import type { RunAnalysis } from "../experiment/analyze_run.ts";
 import type { ClassInfo, Json } from "../types.ts";
 
 /** One `{"type":"epoch"}` record of `metrics.jsonl`. */
@@ -142,6 +143,8 @@ export interface RunRecord {
   hierarchy: ClassInfo[] | null;
   /** `projections.json`, or null when not made yet. */
   projections: Projections | null;
+  /** `analysis.json` (class structure, from `deno task evaluate`), or null when not made. */
+  analysis?: RunAnalysis | null;
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -272,6 +275,17 @@ export async function readRun(dir: string): Promise<{ run: RunRecord; warnings: 
   } catch (error) {
     warnings.push(`Run "${id}": ${error instanceof Error ? error.message : error}`);
   }
+  let analysis: RunAnalysis | null = null;
+  try {
+    const a = await readOptionalJson(join(dir, RUN_FILES.analysis));
+    if (a !== undefined) {
+      if (isObject(a) && isObject(a.test) && isObject(a.train)) {
+        analysis = a as unknown as RunAnalysis;
+      } else warnings.push(`Run "${id}": analysis.json lacks train or test`);
+    }
+  } catch (error) {
+    warnings.push(`Run "${id}": ${error instanceof Error ? error.message : error}`);
+  }
   let classNames = evaluation?.classNames;
   if (!Array.isArray(classNames)) {
     try {
@@ -299,6 +313,7 @@ export async function readRun(dir: string): Promise<{ run: RunRecord; warnings: 
       classNames: Array.isArray(classNames) ? classNames.map(String) : [],
       hierarchy,
       projections,
+      analysis,
     },
     warnings,
   };

@@ -22,6 +22,7 @@ Deno.test("buildReport() renders the fixture run into self-contained pages", asy
     assert.deepEqual(pages.map((p) => p.slice(out.length + 1)), [
       "index.html",
       "compare.html",
+      "findings.html",
       `runs/${FIXTURE_ID}.html`,
     ]);
     for (const page of pages) {
@@ -35,7 +36,7 @@ Deno.test("buildReport() renders the fixture run into self-contained pages", asy
     assert.equal(body.match(/<tr>/g)?.length, 1, "one table row per run");
     assert.match(body, new RegExp(`href="runs/${FIXTURE_ID}.html"`));
     assert.match(body, />66\.7%</, "acc@1 with one decimal");
-    const run = await Deno.readTextFile(pages[2]);
+    const run = await Deno.readTextFile(pages[3]);
     for (const name of ["pl20", "pl30", "pl40"]) {
       assert.match(run, new RegExp(`<title>${name}</title>`), `${name} on hover`);
     }
@@ -67,7 +68,7 @@ Deno.test("buildReport() skips unfinished and corrupt runs with a warning and bu
     await Deno.remove(join(root, "unfinished", "summary.json"));
     const { pages, warnings, runs } = await buildReport({ runs: root, out, gallery: false });
     assert.equal(runs, 1);
-    assert.equal(pages.length, 3);
+    assert.equal(pages.length, 4);
     assert.equal(warnings.length, 3);
     assert.match(warnings.join("\n"), /"corrupt-summary": summary\.json is not valid JSON/);
     assert.match(warnings.join("\n"), /"corrupt-metrics": metrics\.jsonl is corrupt/);

@@ -5,6 +5,7 @@ import {
   indexPage,
   runPage,
   runPagePath,
+  seedTable,
 } from "../../lib/report/pages.ts";
 import { readRun } from "../../lib/report/read_runs.ts";
 
@@ -49,4 +50,23 @@ Deno.test("comparePage() puts the runs side by side", async () => {
   assert.match(html, /triplet\/semihard d4 s0/);
   assert.match(html, /triplet\/semihard d4 s1/);
   assert.equal(html.match(/<svg[^>]*viewBox/g)?.length, 3, "accuracy, loss and per-class charts");
+});
+
+Deno.test("seedTable() gives mean ± std over seeds per loss, miner and dim", async () => {
+  const { run } = await readRun(FIXTURE);
+  const at = (seed: number, acc: number) => ({
+    ...run,
+    id: `s${seed}`,
+    summary: {
+      ...run.summary,
+      seed,
+      test: { ...run.summary.test, knnAccuracy: { "1": acc }, meanAveragePrecisionAtR: 0.5 },
+    },
+  });
+  const html = seedTable([at(0, 0.7), at(1, 0.8), at(2, 0.9)]);
+  assert.match(
+    html,
+    /<td class="t">triplet<\/td><td class="t">semihard<\/td><td>4<\/td><td>80\.0 ± 10\.0<\/td><td>50\.0 ± 0\.0<\/td><td>3<\/td>/,
+  );
+  assert.match(indexPage([at(0, 0.7)]), /<td>70\.0<\/td><td>50\.0<\/td><td>1<\/td>/);
 });

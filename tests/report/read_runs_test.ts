@@ -47,3 +47,20 @@ Deno.test("readRun() sorts epoch records appended out of order and warns of a ba
 Deno.test("readRuns() names a missing folder", async () => {
   await assert.rejects(readRuns("/nonexistent/runs"), Deno.errors.NotFound, '"/nonexistent/runs"');
 });
+
+Deno.test("readRun() keeps a run whose analysis.json is corrupt, with a warning", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const src = new URL(
+      "../fixtures/runs/synthetic-triplet-semihard-d4-s0-fixture/summary.json",
+      import.meta.url,
+    );
+    await Deno.copyFile(src, `${dir}/summary.json`);
+    await Deno.writeTextFile(`${dir}/analysis.json`, "{not json");
+    const { run, warnings } = await readRun(dir);
+    assert.equal(run.analysis, null);
+    assert.ok(warnings.some((w) => w.includes("analysis.json")), warnings.join("\n"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
