@@ -20,6 +20,7 @@ Options:
   --k LIST      k values, comma-separated (default: the run's)
   --hierarchy F class hierarchy TSV (class, top, family, value, meaning) for the
                 class-structure analysis (default: the run's own, if any)
+  --permutations N  Mantel test permutations, seeded by the run's seed (default 999)
   --json        print the metrics as JSON
   -h, --help    this help
 
@@ -30,6 +31,7 @@ await runTask(async () => {
     run: { type: "string" },
     k: { type: "string" },
     hierarchy: { type: "string" },
+    permutations: { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   });
@@ -38,7 +40,11 @@ await runTask(async () => {
   const ks = values.k?.split(",").map((s) => numberFlag("k", s, 0));
   const hierarchy = values.hierarchy ? await readHierarchy(values.hierarchy) : undefined;
   const result = await evaluateRunFolder(values.run, ks);
-  const analysis = await analyzeRunFolder(values.run, { hierarchy });
+  const permutations = numberFlag("permutations", values.permutations, 999);
+  if (!Number.isInteger(permutations) || permutations < 1) {
+    throw new RangeError(`Invalid --permutations ${permutations}: must be a positive integer`);
+  }
+  const analysis = await analyzeRunFolder(values.run, { hierarchy, permutations });
   if (values.json) {
     return void console.log(JSON.stringify({ ...result.test, analysis }, null, 2));
   }

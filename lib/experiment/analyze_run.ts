@@ -6,7 +6,11 @@
  *
  * @module
  */
-import { analyzeClassStructure, type ClassStructureResult } from "../eval/class_structure.ts";
+import {
+  analyzeClassStructure,
+  type ClassStructureResult,
+  meanPairwiseDistances,
+} from "../eval/class_structure.ts";
 import { stratifiedSubsample } from "../projection/subsample.ts";
 import type { ClassInfo } from "../types.ts";
 import { join } from "node:path";
@@ -31,6 +35,8 @@ export interface AnalyzeEmbeddingsOptions {
 export interface RunAnalysis {
   /** Points analysed per split (a stratified subsample above `maxPoints`). */
   points: { train: number; test: number };
+  /** Class-to-class mean pairwise distances (C x C, null where a class has no pair), per split. */
+  meanPairwiseDistances: { train: (number | null)[][]; test: (number | null)[][] };
   /** The class structure of the training embeddings. */
   train: ClassStructureResult;
   /** The class structure of the test embeddings (with the most confused pairs). */
@@ -78,8 +84,18 @@ export function analyzeEmbeddings(
   const common = { hierarchy: options.hierarchy, seed, permutations: options.permutations };
   const train = subset(e.train, e.trainLabels, e.dim, max, seed);
   const test = subset(e.test, e.testLabels, e.dim, max, seed);
+  const pairwise = (s: typeof train) => {
+    const c = e.classNames.length;
+    const d = meanPairwiseDistances(s.m, s.labels, c);
+    return Array.from(
+      { length: c },
+      (_, i) =>
+        Array.from({ length: c }, (_, j) => (Number.isFinite(d[i * c + j]) ? d[i * c + j] : null)),
+    );
+  };
   return {
     points: { train: train.labels.length, test: test.labels.length },
+    meanPairwiseDistances: { train: pairwise(train), test: pairwise(test) },
     train: analyzeClassStructure(train.m, train.labels, e.classNames, common),
     test: analyzeClassStructure(test.m, test.labels, e.classNames, {
       ...common,
@@ -94,7 +110,8 @@ export function analyzeEmbeddings(
  * `evaluation.json` when present.
  *
  * @param dir The run folder.
- * @param options A hierarchy to use instead of the run's (e.g. TT100K's TSV for a folder dataset).
+ * @param options A hierarchy to use instead of the run's (e.g. TT100K's TSV for a folder
+ *   dataset), and the number of Mantel permutations (default 999).
  * @returns The analysis written.
  * @throws {Error} When the embeddings are missing or inconsistent.
  *
@@ -106,7 +123,7 @@ export function analyzeEmbeddings(
  */
 export async function analyzeRunFolder(
   dir: string,
-  options: { hierarchy?: ClassInfo[] } = {},
+  options: { hierarchy?: ClassInfo[]; permutations?: number } = {},
 ): Promise<RunAnalysis> {
   const embeddings = await readRunEmbeddings(dir);
   const readJson = async (name: string) => {
@@ -122,6 +139,7 @@ export async function analyzeRunFolder(
     hierarchy: options.hierarchy ?? config?.dataset?.hierarchy ?? undefined,
     confusion: evaluation?.knn?.["1"]?.confusion,
     seed: typeof config?.seed === "number" ? config.seed : 0,
+    permutations: options.permutations,
   });
   await writeJsonAtomic(join(dir, RUN_FILES.analysis), analysis);
   return analysis;
