@@ -218,27 +218,25 @@ export async function runExperiment(
       values.reduce((offset, v) => (all.set(v, offset), offset + v.length), 0);
       await writeFloat32(join(dir, RUN_FILES.lossWeights), all);
     }
-    const evalStarted = performance.now();
-    const evaluation = evaluateEmbeddings({
+    const embeddings = {
       dim: config.dim,
       train: trainEmbeddings,
       trainLabels,
       test: testEmbeddings,
       testLabels,
       classNames: dataset.classNames,
-    }, config.ks);
+    };
+    const evalStarted = performance.now();
+    const evaluation = evaluateEmbeddings(embeddings, config.ks);
     const evalSeconds = (performance.now() - evalStarted) / 1000;
     await writeJsonAtomic(join(dir, RUN_FILES.evaluation), evaluation.details);
     const confusion = (evaluation.details.knn as Record<string, { confusion: number[][] }>)["1"]
       ?.confusion;
-    const analysis = analyzeEmbeddings({
-      dim: config.dim,
-      train: trainEmbeddings,
-      trainLabels,
-      test: testEmbeddings,
-      testLabels,
-      classNames: dataset.classNames,
-    }, { hierarchy: dataset.hierarchy, confusion, seed: config.seed });
+    const analysis = analyzeEmbeddings(embeddings, {
+      hierarchy: dataset.hierarchy,
+      confusion,
+      seed: config.seed,
+    });
     await writeJsonAtomic(join(dir, RUN_FILES.analysis), analysis);
     const finalRecord: TrainRecord = {
       type: "final",

@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { readJsonLines, RUN_FILES } from "../run/run_folder.ts";
 import type { RunAnalysis } from "../experiment/analyze_run.ts";
 import type { ClassInfo, Json } from "../types.ts";
+import type { ProjectionRecord } from "../projection/project_run.ts";
 
 /** One `{"type":"epoch"}` record of `metrics.jsonl`. */
 export interface EpochRecord {
@@ -23,27 +24,14 @@ export interface EpochRecord {
   minedTuplesPerBatch?: number;
 }
 
-/** A 2-D projection of one split, as written by `deno task project` into `projections.json`. */
-export interface Projection {
-  /** The projection method. */
-  method: "pca" | "umap" | "tsne";
-  /** Row indices into the split's embedding matrix. */
-  rows: number[];
-  /** Class label of each point. */
-  labels: number[];
-  /** First coordinate of each point. */
-  x: number[];
-  /** Second coordinate of each point. */
-  y: number[];
-  /** True when `rows` is a stratified subsample of the split. */
-  subsampled: boolean;
-  /** Rows in the whole split. */
-  total: number;
-  /** Wall-clock seconds the projection took. */
-  seconds: number;
+/**
+ * A 2-D projection of one split, as written by `deno task project` into `projections.json`;
+ * the report also reads files without `options`.
+ */
+export type Projection = Omit<ProjectionRecord, "options"> & {
   /** The options the projection ran with. */
-  options?: Record<string, Json>;
-}
+  options?: ProjectionRecord["options"];
+};
 
 /** `projections.json`: projections of the train and test embeddings. */
 export interface Projections {
