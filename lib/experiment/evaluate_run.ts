@@ -8,24 +8,18 @@ import { join } from "node:path";
 import { knnAccuracy } from "../eval/classification.ts";
 import { clusteringMetrics } from "../eval/clustering.ts";
 import { retrievalMetrics } from "../eval/retrieval.ts";
-import { readFloat32, RUN_FILES, writeJsonAtomic } from "../run/run_folder.ts";
+import {
+  readRunEmbeddings,
+  RUN_FILES,
+  type RunEmbeddings,
+  writeJsonAtomic,
+} from "../run/run_folder.ts";
+
+export { readRunEmbeddings };
 import type { Json } from "../types.ts";
 
-/** Embeddings of both sides of a split, with labels. */
-export interface SplitEmbeddings {
-  /** Embedding dimension. */
-  dim: number;
-  /** Training embeddings, row-major, `trainLabels.length * dim` values. */
-  train: Float32Array;
-  /** Label of each training embedding. */
-  trainLabels: Int32Array;
-  /** Test embeddings, row-major, `testLabels.length * dim` values. */
-  test: Float32Array;
-  /** Label of each test embedding. */
-  testLabels: Int32Array;
-  /** Class names, indexed by label. */
-  classNames: string[];
-}
+/** Embeddings of both sides of a split, with labels (the run folder's form). */
+export type SplitEmbeddings = RunEmbeddings;
 
 /** The headline test figures, as stored in `summary.json` under `test`. */
 export interface TestMetrics {
@@ -125,46 +119,6 @@ function countPerClass(labels: Int32Array, n: number): number[] {
   const counts = new Array<number>(n).fill(0);
   for (const l of labels) counts[l]++;
   return counts;
-}
-
-/**
- * Reads a run folder's saved embeddings.
- *
- * @param dir The run folder.
- * @returns The embeddings and labels.
- * @throws {Error} When files are missing or inconsistent (one line naming the file).
- *
- * @example
- * ```ts
- * import { readRunEmbeddings } from "./evaluate_run.ts";
- * await readRunEmbeddings("/nonexistent").then(() => { throw new Error("no error"); }, () => {});
- * ```
- */
-export async function readRunEmbeddings(dir: string): Promise<SplitEmbeddings> {
-  const metaPath = join(dir, RUN_FILES.embeddingsMeta);
-  let meta: { dim: number; trainLabels: number[]; testLabels: number[]; classNames: string[] };
-  try {
-    meta = JSON.parse(await Deno.readTextFile(metaPath));
-  } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "not found" : "not valid JSON";
-    throw new Error(`Cannot read run "${dir}": ${metaPath} ${why}`);
-  }
-  const train = await readFloat32(join(dir, RUN_FILES.trainEmbeddings));
-  const test = await readFloat32(join(dir, RUN_FILES.testEmbeddings));
-  if (
-    train.length !== meta.trainLabels.length * meta.dim ||
-    test.length !== meta.testLabels.length * meta.dim
-  ) {
-    throw new Error(`Cannot read run "${dir}": embedding files do not match ${metaPath}`);
-  }
-  return {
-    dim: meta.dim,
-    train,
-    trainLabels: Int32Array.from(meta.trainLabels),
-    test,
-    testLabels: Int32Array.from(meta.testLabels),
-    classNames: meta.classNames,
-  };
 }
 
 /**

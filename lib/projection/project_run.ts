@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { readFloat32, RUN_FILES, writeJsonAtomic } from "../run/run_folder.ts";
+import { readRunEmbeddings, RUN_FILES, writeJsonAtomic } from "../run/run_folder.ts";
 import type { Json } from "../types.ts";
 import { type Projection2d, projectPca } from "./pca.ts";
 import { stratifiedSubsample } from "./subsample.ts";
@@ -100,50 +100,6 @@ export interface ProjectRunResult {
   warnings: string[];
 }
 
-interface RunEmbeddings {
-  dim: number;
-  train: Float32Array;
-  trainLabels: number[];
-  test: Float32Array;
-  testLabels: number[];
-}
-
-async function readEmbeddings(dir: string): Promise<RunEmbeddings> {
-  const metaPath = join(dir, RUN_FILES.embeddingsMeta);
-  let meta: { dim?: unknown; trainLabels?: unknown; testLabels?: unknown };
-  try {
-    meta = JSON.parse(await Deno.readTextFile(metaPath));
-  } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "not found" : "not valid JSON";
-    throw new Error(`Cannot project run "${dir}": ${metaPath} ${why}`);
-  }
-  const { dim, trainLabels, testLabels } = meta;
-  if (
-    typeof dim !== "number" || !Number.isInteger(dim) || dim < 1 ||
-    !Array.isArray(trainLabels) || !Array.isArray(testLabels)
-  ) {
-    throw new Error(
-      `Cannot project run "${dir}": ${metaPath} lacks dim, trainLabels or testLabels`,
-    );
-  }
-  const read = async (file: string) => {
-    try {
-      return await readFloat32(join(dir, file));
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        throw new Error(`Cannot project run "${dir}": ${join(dir, file)} not found`);
-      }
-      throw error;
-    }
-  };
-  const train = await read(RUN_FILES.trainEmbeddings);
-  const test = await read(RUN_FILES.testEmbeddings);
-  if (train.length !== trainLabels.length * dim || test.length !== testLabels.length * dim) {
-    throw new Error(`Cannot project run "${dir}": embedding files do not match ${metaPath}`);
-  }
-  return { dim, train, trainLabels, test, testLabels };
-}
-
 async function readExisting(path: string, warnings: string[]): Promise<ProjectionsFile | null> {
   let text: string;
   try {
@@ -212,7 +168,7 @@ export async function projectRun(
   }
   checkMax("tsneMax", tsneMax);
   checkMax("umapMax", umapMax);
-  const embeddings = await readEmbeddings(dir);
+  const embeddings = await readRunEmbeddings(dir, "Cannot project run");
   const path = join(dir, PROJECTIONS_FILE);
   const warnings: string[] = [];
   const existing = await readExisting(path, warnings);

@@ -41,6 +41,18 @@ export const MAX_COLORED_CLASSES = 20;
 const percent = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 /** Left margin that fits the longest label (about 6.5 px a character at 11 px). */
+/** Size and margins of a class x class heat map: cells shrink as classes grow, labels fit. */
+function squareGrid(names: readonly string[]) {
+  const margin = labelMargin(names);
+  const cell = names.length > 40 ? 11 : names.length > 15 ? 14 : 28;
+  return {
+    width: margin + 20 + cell * names.length,
+    height: margin + 40 + cell * names.length,
+    marginLeft: margin,
+    marginBottom: margin,
+  };
+}
+
 function labelMargin(labels: readonly string[], min = 40): number {
   const longest = labels.reduce((m, s) => Math.max(m, s.length), 0);
   return Math.max(min, Math.min(220, Math.round(longest * 6.5) + 12));
@@ -318,13 +330,8 @@ export function confusionFigure(
     });
   });
   const names = classNames.slice();
-  const margin = labelMargin(names);
-  const cell = names.length > 40 ? 11 : names.length > 15 ? 14 : 28;
   return {
-    width: margin + 20 + cell * names.length,
-    height: margin + 40 + cell * names.length,
-    marginLeft: margin,
-    marginBottom: margin,
+    ...squareGrid(names),
     x: { label: "predicted", domain: names, tickRotate: -90 },
     y: { label: "true", domain: names },
     // No ramp legend: Plot draws it on a canvas, which linkedom lacks.
@@ -579,13 +586,8 @@ export function centroidDistanceFigure(
       if (typeof d === "number" && Number.isFinite(d)) cells.push({ a: names[i], b: names[j], d });
     })
   );
-  const margin = labelMargin(names);
-  const cell = names.length > 40 ? 11 : names.length > 15 ? 14 : 28;
   return {
-    width: margin + 20 + cell * names.length,
-    height: margin + 40 + cell * names.length,
-    marginLeft: margin,
-    marginBottom: margin,
+    ...squareGrid(names),
     x: { label: null, domain: names.slice(), tickRotate: -90 },
     y: { label: null, domain: names.slice() },
     color: { scheme: "viridis", reverse: true },

@@ -208,3 +208,77 @@ export async function isFinishedRun(dir: string): Promise<boolean> {
     return false;
   }
 }
+
+/** A run's saved embeddings: train and test rows (`dim` floats each) with their labels. */
+export interface RunEmbeddings {
+  /** Floats per row. */
+  dim: number;
+  /** Training embeddings, row-major. */
+  train: Float32Array;
+  /** Label of each training row. */
+  trainLabels: Int32Array;
+  /** Test embeddings, row-major. */
+  test: Float32Array;
+  /** Label of each test row. */
+  testLabels: Int32Array;
+  /** Class names, indexed by label. */
+  classNames: string[];
+}
+
+/**
+ * Reads and checks a run folder's `embeddings/` (meta.json, train.f32, test.f32).
+ *
+ * @param dir The run folder.
+ * @param action How messages begin, naming what the caller was doing. @default "Cannot read run"
+ * @returns The embeddings and labels.
+ * @throws {Error} `<action> "<dir>": <file> not found` (or not valid JSON, or not matching).
+ *
+ * @example
+ * ```ts
+ * import { readRunEmbeddings } from "./run_folder.ts";
+ * await readRunEmbeddings("/nonexistent").then(() => { throw new Error("no error"); }, () => {});
+ * ```
+ */
+export async function readRunEmbeddings(
+  dir: string,
+  action = "Cannot read run",
+): Promise<RunEmbeddings> {
+  const metaPath = join(dir, RUN_FILES.embeddingsMeta);
+  let meta: { dim?: unknown; trainLabels?: unknown; testLabels?: unknown; classNames?: unknown };
+  try {
+    meta = JSON.parse(await Deno.readTextFile(metaPath));
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "not found" : "not valid JSON";
+    throw new Error(`${action} "${dir}": ${metaPath} ${why}`);
+  }
+  const { dim, trainLabels, testLabels, classNames } = meta;
+  if (
+    typeof dim !== "number" || !Number.isInteger(dim) || dim < 1 ||
+    !Array.isArray(trainLabels) || !Array.isArray(testLabels)
+  ) {
+    throw new Error(`${action} "${dir}": ${metaPath} lacks dim, trainLabels or testLabels`);
+  }
+  const read = async (file: string) => {
+    try {
+      return await readFloat32(join(dir, file));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        throw new Error(`${action} "${dir}": ${join(dir, file)} not found`);
+      }
+      throw error;
+    }
+  };
+  const train = await read(RUN_FILES.trainEmbeddings);
+  const test = await read(RUN_FILES.testEmbeddings);
+  if (train.length !== trainLabels.length * dim || test.length !== testLabels.length * dim) {
+    throw new Error(`${action} "${dir}": embedding files do not match ${metaPath}`);
+  }
+  return {
+    dim,
+    train,
+    trainLabels: Int32Array.from(trainLabels),
+    test,
+    testLabels: Int32Array.from(testLabels),
+    classNames: Array.isArray(classNames) ? classNames.map(String) : [],
+  };
+}
