@@ -5,3 +5,5 @@
  */
 export * from "./fast_gradients.ts";
 export * from "./select_backend.ts";
+export * from "./blas.ts";
+export * from "./blas_kernels.ts";

@@ -3,8 +3,10 @@
  * `tf.setBackend`.
  *
  * Order for `auto`: `tensorflow` (@tensorflow/tfjs-node, native libtensorflow) where it
- * loads, then `wasm` (XNNPACK, with the fast gradient kernels of
- * {@linkcode installFastGradients}). `webgpu` and `cpu` are chosen by name.
+ * loads; then `blas` (the wasm backend with convolutions and matrix products on the
+ * system's OpenBLAS, see {@linkcode installBlasKernels}) where a BLAS library loads; then
+ * `wasm` (XNNPACK, with the fast gradient kernels of {@linkcode installFastGradients}).
+ * `webgpu` and `cpu` are chosen by name.
  *
  * @module
  */
@@ -12,13 +14,22 @@ import * as tf from "../tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { installFastGradients } from "./fast_gradients.ts";
+import { installBlasKernels, uninstallBlasKernels } from "./blas_kernels.ts";
 import { initThreadedWasm } from "./wasm_threads.ts";
 
 // Kept to re-register a fresh wasm backend when the threaded start fails half-way.
 const wasmFactory = tf.findBackendFactory("wasm")!;
 
 /** The backend names the `--backend` flag accepts. */
-export const BACKEND_NAMES = ["auto", "tensorflow", "wasm", "webgpu", "cpu"] as const;
+export const BACKEND_NAMES = ["auto", "tensorflow", "blas", "wasm", "webgpu", "cpu"] as const;
+
+/**
+ * The thread count used when none is given: every core, up to 8 (the two reference
+ * networks gain nothing from more).
+ */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+}
 
 /** A name from {@linkcode BACKEND_NAMES}. */
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -26,10 +37,10 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 /** Options of {@linkcode selectBackend}. */
 export interface SelectBackendOptions {
   /**
-   * Threads for the wasm backend. More than 1 is opt-in (see `wasm_threads.ts`: it
-   * depends on tfjs-wasm 4.22's loader); when it fails the backend runs on one thread
-   * and a warning says so.
-   * @default 1
+   * Threads: the BLAS library's for `blas`, XNNPACK's for `wasm` (multithreaded wasm
+   * depends on tfjs-wasm 4.22's loader, see `wasm_threads.ts`; when it fails the backend
+   * runs on one thread and a warning says so).
+   * @default defaultThreads()
    */
   threads?: number;
 }
@@ -82,6 +93,7 @@ async function tryWebgpu(): Promise<string | null> {
 }
 
 async function setWasm(threads: number, warnings: string[]): Promise<number> {
+  uninstallBlasKernels();
   let used = 1;
   if (threads > 1) {
     try {
@@ -103,6 +115,21 @@ async function setWasm(threads: number, warnings: string[]): Promise<number> {
   }
   warnings.push(...installFastGradients("wasm").warnings);
   return used;
+}
+
+/** The wasm backend on one thread, its GEMM-heavy kernels on BLAS with `threads`. */
+async function trySetBlas(threads: number, warnings: string[]): Promise<string | null> {
+  try {
+    // The kernels write the wasm heap through FFI: one wasm thread keeps it unshared.
+    const inner: string[] = [];
+    await setWasm(1, inner);
+    warnings.push(...inner);
+    installBlasKernels(threads);
+    return null;
+  } catch (error) {
+    uninstallBlasKernels();
+    return error instanceof Error ? error.message.split("\n")[0] : String(error);
+  }
 }
 
 /**
@@ -130,7 +157,7 @@ export async function selectBackend(
       `Unknown backend "${requested}": expected one of ${BACKEND_NAMES.join(", ")}`,
     );
   }
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`Invalid --threads ${threads}: must be a positive integer`);
   }
@@ -157,8 +184,17 @@ export async function selectBackend(
     const failure = await tryTensorflow();
     if (failure === null) return done("tensorflow", "backend tensorflow: native libtensorflow");
     if (name === "tensorflow") throw new Error(`Cannot use --backend tensorflow: ${failure}`);
+    const blasFailure = await trySetBlas(threads, warnings);
+    if (blasFailure === null) {
+      return done("blas", `backend blas (auto: ${failure}; OpenBLAS found)`, threads);
+    }
     const used = await setWasm(threads, warnings);
-    return done("wasm", `backend wasm (auto: ${failure})`, used);
+    return done("wasm", `backend wasm (auto: ${failure}; ${blasFailure})`, used);
+  }
+  if (name === "blas") {
+    const failure = await trySetBlas(threads, warnings);
+    if (failure !== null) throw new Error(`Cannot use --backend blas: ${failure}`);
+    return done("blas", "backend blas: asked for by name", threads);
   }
   if (name === "webgpu") {
     const failure = await tryWebgpu();

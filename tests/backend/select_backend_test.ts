@@ -1,17 +1,25 @@
 import assert from "node:assert/strict";
+import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select_backend.ts";
+import { loadBlas } from "../../lib/backend/blas.ts";
 
 Deno.test("selectBackend() rejects unknown names and thread counts", async () => {
   await assert.rejects(() => selectBackend("nope"), /Unknown backend "nope"/);
   await assert.rejects(() => selectBackend("wasm", { threads: 0 }), /Invalid --threads 0/);
 });
 
-Deno.test("selectBackend('auto') uses tfjs-node where it loads, else falls back to wasm saying why", async () => {
+Deno.test("selectBackend('auto') uses tfjs-node where it loads, else blas where OpenBLAS loads, else wasm, saying why", async () => {
   const info = await selectBackend("auto");
   if (info.name === "tensorflow") return; // a machine where libtensorflow is installed
-  assert.equal(info.name, "wasm");
   assert.equal(info.requested, "auto");
-  assert.match(info.reason, /^backend wasm \(auto: .*tfjs-node/);
+  const blas = await Promise.resolve().then(() => loadBlas()).then(() => true, () => false);
+  assert.equal(info.name, blas ? "blas" : "wasm");
+  assert.match(
+    info.reason,
+    blas
+      ? /^backend blas \(auto: .*tfjs-node.*OpenBLAS found\)$/
+      : /^backend wasm \(auto: .*tfjs-node.*Cannot load a BLAS library/,
+  );
   assert.equal(info.reason.split("\n").length, 1);
   await assert.rejects(
     () => selectBackend("tensorflow"),
@@ -23,4 +31,22 @@ Deno.test("selectBackend('cpu') installs the fast gradient kernels on the refere
   const info = await selectBackend("cpu");
   assert.equal(info.name, "cpu");
   assert.deepEqual(info.warnings, []);
+});
+
+Deno.test("selectBackend('blas') runs on wasm with the GEMM kernels, and 'wasm' takes them out again", async () => {
+  const blas = await Promise.resolve().then(() => loadBlas()).then(() => true, () => false);
+  if (!blas) {
+    await assert.rejects(
+      () => selectBackend("blas"),
+      /^Error: Cannot use --backend blas: Cannot load a BLAS library/,
+    );
+    return;
+  }
+  const info = await selectBackend("blas", { threads: 2 });
+  assert.equal(info.name, "blas");
+  assert.equal(info.threads, 2);
+  const withBlas = tf.getKernel("Conv2D", "wasm")?.kernelFunc;
+  const wasm = await selectBackend("wasm", { threads: 1 });
+  assert.equal(wasm.name, "wasm");
+  assert.notEqual(tf.getKernel("Conv2D", "wasm")?.kernelFunc, withBlas);
 });

@@ -1,0 +1,577 @@
+/**
+ * The `blas` backend: tfjs's wasm backend (XNNPACK and SIMD for the element-wise ops,
+ * one thread) with its heavy kernels replaced by native GEMM calls on every core (see
+ * `blas.ts`). The GEMMs read and write the wasm heap in place through typed-array views.
+ *
+ * - `Conv2D`: im2col over a chunk of images, then one GEMM with the filter, which is
+ *   already laid out as a `[kh * kw * ci, co]` matrix.
+ * - `Conv2DBackpropFilter`: the same columns, transposed, times dy.
+ * - `Conv2DBackpropInput`: dy times the transposed filter, scattered back (col2im).
+ * - `BatchMatMul`: one GEMM per batch entry, transposes handled by BLAS.
+ * - `Sum` over leading axes (every bias gradient) as one pass with no transpose.
+ * - `MaxPoolGrad`: one pass over the windows, first maximum wins (as tfjs's cpu backend),
+ *   reading and writing the heap in place.
+ *
+ * Cases these do not cover (NCHW, int inputs, broadcast batch matmuls of mismatched
+ * batch sizes) run the wasm backend's own kernel (or the fast gradient one). The kernels
+ * read tfjs-backend-wasm 4.22 internals (`backend.dataIdMap`, `backend.wasm.HEAPU8`,
+ * `makeOutput`); {@linkcode installBlasKernels} refuses another version with a clear
+ * message, and {@linkcode uninstallBlasKernels} restores the wasm kernels.
+ *
+ * @module
+ */
+import * as tf from "../tf.ts";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { type Blas, loadBlas } from "./blas.ts";
+import { FAST_GRADIENTS_TFJS_VERSION } from "./fast_gradients.ts";
+
+/** The kernels replaced on the wasm backend. */
+export const BLAS_KERNELS = [
+  "Conv2D",
+  "Conv2DBackpropFilter",
+  "Conv2DBackpropInput",
+  "BatchMatMul",
+  "Sum",
+  "MaxPoolGrad",
+] as const;
+
+type Args = {
+  inputs: Record<string, tf.TensorInfo>;
+  backend: BackendWasm;
+  attrs?: Record<string, unknown>;
+};
+type Kernel = (args: Args, fallback: tf.KernelConfig) => tf.TensorInfo;
+
+/** Floats of im2col columns built at once: bounds the scratch memory to 64 MiB. */
+const CHUNK_FLOATS = 16 * 2 ** 20;
+
+let blas: Blas;
+let scratch: Float32Array = new Float32Array(0);
+
+function scratchOf(size: number): Float32Array {
+  if (scratch.length < size) scratch = new Float32Array(size);
+  return scratch.length === size ? scratch : scratch.subarray(0, size);
+}
+
+type WasmData = { memoryOffset: number };
+
+/**
+ * A view of a tensor's floats in the wasm heap. Views die when the heap grows: make
+ * them after every allocation of the kernel (outputs first).
+ */
+function values(backend: BackendWasm, info: tf.TensorInfo): Float32Array {
+  const { memoryOffset } = backend.dataIdMap.get(info.dataId) as unknown as WasmData;
+  const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
+  return new Float32Array(heap.buffer, memoryOffset, sizeOf(info.shape));
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** A new float32 output tensor of the wasm backend. */
+function output(backend: BackendWasm, shape: number[]): tf.TensorInfo {
+  return backend.makeOutput(shape, "float32");
+}
+
+function isFloat(...infos: tf.TensorInfo[]): boolean {
+  return infos.every((t) => t.dtype === "float32");
+}
+
+function conv2DInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: Record<string, unknown>,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as [number, number] | number,
+    (attrs.dilations as [number, number] | number | undefined) ?? 1,
+    attrs.pad as "same" | "valid",
+    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+  );
+}
+
+/** Images per GEMM chunk for a convolution. */
+function chunkImages(info: tf.backend_util.Conv2DInfo): number {
+  const perImage = info.outHeight * info.outWidth * info.filterHeight * info.filterWidth *
+    info.inChannels;
+  return Math.max(1, Math.min(info.batchSize, Math.floor(CHUNK_FLOATS / perImage)));
+}
+
+/** True when columns equal the input itself (1x1, stride 1, no padding). */
+function isPointwise(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 &&
+    info.strideWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
+}
+
+/** Writes the im2col rows of images [b0, b0 + nb) of x into cols. */
+function im2col(
+  x: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  b0: number,
+  nb: number,
+  cols: Float32Array,
+): void {
+  const { inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
+  const top = info.padInfo.top, left = info.padInfo.left;
+  const rowLength = kw * c;
+  let o = 0;
+  for (let b = b0; b < b0 + nb; b++) {
+    const xb = b * h * w * c;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - top + ky * dh;
+          if (iy < 0 || iy >= h) {
+            cols.fill(0, o, o + rowLength);
+            o += rowLength;
+            continue;
+          }
+          const xRow = xb + iy * w * c;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - left + kx * dw;
+            if (ix < 0 || ix >= w) {
+              for (let i = 0; i < c; i++) cols[o++] = 0;
+              continue;
+            }
+            let s = xRow + ix * c;
+            for (let i = 0; i < c; i++) cols[o++] = x[s++];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Adds the im2col-shaped gradient cols of images [b0, b0 + nb) back into dx. */
+function col2im(
+  cols: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  b0: number,
+  nb: number,
+  dx: Float32Array,
+): void {
+  const { inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { dilationHeight: dh, dilationWidth: dw } = info;
+  const top = info.padInfo.top, left = info.padInfo.left;
+  const rowLength = kw * c;
+  let o = 0;
+  for (let b = b0; b < b0 + nb; b++) {
+    const xb = b * h * w * c;
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - top + ky * dh;
+          if (iy < 0 || iy >= h) {
+            o += rowLength;
+            continue;
+          }
+          const xRow = xb + iy * w * c;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * sw - left + kx * dw;
+            if (ix < 0 || ix >= w) {
+              o += c;
+              continue;
+            }
+            let s = xRow + ix * c;
+            for (let i = 0; i < c; i++) dx[s++] += cols[o++];
+          }
+        }
+      }
+    }
+  }
+}
+
+function nhwcOnly(attrs: Record<string, unknown>): boolean {
+  return attrs.dataFormat === undefined || attrs.dataFormat === "NHWC" ||
+    attrs.dataFormat === "channelsLast";
+}
+
+/**
+ * Stride-1 convolutions with enough input channels skip im2col: on the zero-padded
+ * input, stacked as one `[B * Hp * Wp, ci]` matrix, the input pixel of output row r and
+ * filter tap (ky, kx) is row r + ky * Wp + kx. Each tap is then one GEMM on a contiguous
+ * slab of rows, accumulated in the padded output grid, whose rows past the right and
+ * bottom edges of each image are computed and dropped.
+ */
+function useSlabs(info: tf.backend_util.Conv2DInfo): boolean {
+  return info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 &&
+    info.dilationWidth === 1 && info.inChannels >= SLAB_MIN_CHANNELS && !isPointwise(info);
+}
+
+/** Input channels from which the slab formulation beats im2col. */
+const SLAB_MIN_CHANNELS = 8;
+
+interface Slabs {
+  hp: number;
+  wp: number;
+  /** Rows of the padded output grid computed. */
+  rows: number;
+  /** Row offset of each filter tap. */
+  shifts: number[];
+}
+
+function slabsOf(info: tf.backend_util.Conv2DInfo): Slabs {
+  const { top, bottom, left, right } = info.padInfo;
+  const hp = info.inHeight + top + bottom, wp = info.inWidth + left + right;
+  const shifts: number[] = [];
+  for (let ky = 0; ky < info.filterHeight; ky++) {
+    for (let kx = 0; kx < info.filterWidth; kx++) shifts.push(ky * wp + kx);
+  }
+  return { hp, wp, rows: info.batchSize * hp * wp - shifts[shifts.length - 1], shifts };
+}
+
+/** x [B, H, W, C] into the zero-padded [B, Hp, Wp, C]. */
+function padInput(x: Float32Array, info: tf.backend_util.Conv2DInfo, g: Slabs): Float32Array {
+  const { inHeight: h, inWidth: w, inChannels: c } = info;
+  const { top, left } = info.padInfo;
+  const xp = new Float32Array(info.batchSize * g.hp * g.wp * c);
+  for (let b = 0; b < info.batchSize; b++) {
+    for (let y = 0; y < h; y++) {
+      const from = (b * h + y) * w * c;
+      xp.set(x.subarray(from, from + w * c), ((b * g.hp + y + top) * g.wp + left) * c);
+    }
+  }
+  return xp;
+}
+
+/** Copies between an output-shaped tensor and the padded output grid, row by row. */
+function gridRows(
+  info: tf.backend_util.Conv2DInfo,
+  g: Slabs,
+  visit: (dense: number, grid: number, length: number) => void,
+): void {
+  const { outHeight: oh, outWidth: ow, outChannels: co } = info;
+  for (let b = 0; b < info.batchSize; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      visit((b * oh + oy) * ow * co, (b * g.hp + oy) * g.wp * co, ow * co);
+    }
+  }
+}
+
+function filterTap(f: Float32Array, info: tf.backend_util.Conv2DInfo, tap: number) {
+  const size = info.inChannels * info.outChannels;
+  return f.subarray(tap * size, (tap + 1) * size);
+}
+
+function slabConv2D(
+  x: Float32Array,
+  f: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  out: Float32Array,
+) {
+  const g = slabsOf(info), c = info.inChannels, co = info.outChannels;
+  const xp = padInput(x, info, g);
+  const grid = new Float32Array(g.rows * co);
+  g.shifts.forEach((shift, tap) => {
+    const a = xp.subarray(shift * c, (shift + g.rows) * c);
+    blas.sgemm(false, false, g.rows, co, c, a, filterTap(f, info, tap), grid, tap ? 1 : 0);
+  });
+  gridRows(info, g, (dense, at, n) => out.set(grid.subarray(at, at + n), dense));
+}
+
+function slabFilterGrad(
+  x: Float32Array,
+  dy: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  dw: Float32Array,
+) {
+  const g = slabsOf(info), c = info.inChannels, co = info.outChannels;
+  const xp = padInput(x, info, g);
+  const grid = new Float32Array(g.rows * co);
+  gridRows(info, g, (dense, at, n) => grid.set(dy.subarray(dense, dense + n), at));
+  const dyGrid = grid;
+  g.shifts.forEach((shift, tap) => {
+    const a = xp.subarray(shift * c, (shift + g.rows) * c);
+    blas.sgemm(true, false, c, co, g.rows, a, dyGrid, filterTap(dw, info, tap));
+  });
+}
+
+function slabInputGrad(
+  dy: Float32Array,
+  f: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  dx: Float32Array,
+) {
+  const g = slabsOf(info), c = info.inChannels, co = info.outChannels;
+  const grid = new Float32Array(g.rows * co);
+  gridRows(info, g, (dense, at, n) => grid.set(dy.subarray(dense, dense + n), at));
+  const dyGrid = grid;
+  const dxp = new Float32Array(info.batchSize * g.hp * g.wp * c);
+  g.shifts.forEach((shift, tap) => {
+    const target = dxp.subarray(shift * c, (shift + g.rows) * c);
+    blas.sgemm(false, true, g.rows, c, co, dyGrid, filterTap(f, info, tap), target, 1);
+  });
+  const { inHeight: h, inWidth: w } = info;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < info.batchSize; b++) {
+    for (let y = 0; y < h; y++) {
+      const from = ((b * g.hp + y + top) * g.wp + left) * c;
+      dx.set(dxp.subarray(from, from + w * c), (b * h + y) * w * c);
+    }
+  }
+}
+
+const conv2D: Kernel = (args, fallback) => {
+  const { x, filter } = args.inputs;
+  const attrs = args.attrs ?? {};
+  if (!nhwcOnly(attrs) || !isFloat(x, filter)) return callFallback(fallback, args);
+  const info = conv2DInfo(x.shape, filter.shape, attrs);
+  const result = output(args.backend, info.outShape);
+  const xv = values(args.backend, x), fv = values(args.backend, filter);
+  const out = values(args.backend, result);
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const rowsPerImage = info.outHeight * info.outWidth;
+  if (isPointwise(info)) {
+    blas.sgemm(false, false, info.batchSize * rowsPerImage, info.outChannels, k, xv, fv, out);
+  } else if (useSlabs(info)) {
+    slabConv2D(xv, fv, info, out);
+  } else {
+    const chunk = chunkImages(info);
+    for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
+      const nb = Math.min(chunk, info.batchSize - b0);
+      const cols = scratchOf(nb * rowsPerImage * k);
+      im2col(xv, info, b0, nb, cols);
+      const o = out.subarray(b0 * rowsPerImage * info.outChannels);
+      blas.sgemm(false, false, nb * rowsPerImage, info.outChannels, k, cols, fv, o);
+    }
+  }
+  return result;
+};
+
+const conv2DBackpropFilter: Kernel = (args, fallback) => {
+  const { x, dy } = args.inputs;
+  const attrs = args.attrs ?? {};
+  if (!nhwcOnly(attrs) || !isFloat(x, dy)) return callFallback(fallback, args);
+  const filterShape = attrs.filterShape as number[];
+  const info = conv2DInfo(x.shape, filterShape, attrs);
+  const result = output(args.backend, filterShape);
+  const xv = values(args.backend, x), dyv = values(args.backend, dy);
+  const dw = values(args.backend, result);
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const rowsPerImage = info.outHeight * info.outWidth;
+  if (isPointwise(info)) {
+    blas.sgemm(true, false, k, info.outChannels, info.batchSize * rowsPerImage, xv, dyv, dw);
+  } else if (useSlabs(info)) {
+    slabFilterGrad(xv, dyv, info, dw);
+  } else {
+    const chunk = chunkImages(info);
+    for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
+      const nb = Math.min(chunk, info.batchSize - b0);
+      const cols = scratchOf(nb * rowsPerImage * k);
+      im2col(xv, info, b0, nb, cols);
+      const d = dyv.subarray(b0 * rowsPerImage * info.outChannels);
+      blas.sgemm(true, false, k, info.outChannels, nb * rowsPerImage, cols, d, dw, b0 ? 1 : 0);
+    }
+  }
+  return result;
+};
+
+const conv2DBackpropInput: Kernel = (args, fallback) => {
+  const { dy, filter } = args.inputs;
+  const attrs = args.attrs ?? {};
+  if (!nhwcOnly(attrs) || !isFloat(dy, filter)) return callFallback(fallback, args);
+  const inputShape = attrs.inputShape as number[];
+  const info = conv2DInfo(inputShape, filter.shape, attrs);
+  const result = output(args.backend, inputShape);
+  const dyv = values(args.backend, dy), fv = values(args.backend, filter);
+  const dx = values(args.backend, result);
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const rowsPerImage = info.outHeight * info.outWidth;
+  if (isPointwise(info)) {
+    blas.sgemm(false, true, info.batchSize * rowsPerImage, k, info.outChannels, dyv, fv, dx);
+  } else if (useSlabs(info)) {
+    slabInputGrad(dyv, fv, info, dx);
+  } else {
+    dx.fill(0);
+    const chunk = chunkImages(info);
+    for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
+      const nb = Math.min(chunk, info.batchSize - b0);
+      const cols = scratchOf(nb * rowsPerImage * k);
+      const d = dyv.subarray(b0 * rowsPerImage * info.outChannels);
+      blas.sgemm(false, true, nb * rowsPerImage, k, info.outChannels, d, fv, cols);
+      col2im(cols, info, b0, nb, dx);
+    }
+  }
+  return result;
+};
+
+const batchMatMul: Kernel = (args, fallback) => {
+  const { a, b } = args.inputs;
+  const attrs = args.attrs ?? {};
+  if (!isFloat(a, b) || a.shape.length < 2 || b.shape.length < 2) {
+    return callFallback(fallback, args);
+  }
+  const transA = Boolean(attrs.transposeA), transB = Boolean(attrs.transposeB);
+  const ra = a.shape.length, rb = b.shape.length;
+  const m = transA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const kb = transB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  const sizeA = batchA.reduce((x, y) => x * y, 1), sizeB = batchB.reduce((x, y) => x * y, 1);
+  // Equal batches, or one side a single matrix; other broadcasts go to the cpu kernel.
+  const sameBatch = batchA.length === batchB.length && batchA.every((d, i) => d === batchB[i]);
+  if (k !== kb || !(sameBatch || sizeA === 1 || sizeB === 1)) return callFallback(fallback, args);
+  const batch = Math.max(sizeA, sizeB);
+  const outBatch = sizeA >= sizeB ? batchA : batchB;
+  const result = output(args.backend, [...outBatch, m, n]);
+  const av = values(args.backend, a), bv = values(args.backend, b);
+  const out = values(args.backend, result);
+  for (let i = 0; i < batch; i++) {
+    const ai = sizeA === 1 ? av : av.subarray(i * m * k, (i + 1) * m * k);
+    const bi = sizeB === 1 ? bv : bv.subarray(i * k * n, (i + 1) * k * n);
+    blas.sgemm(transA, transB, m, n, k, ai, bi, out.subarray(i * m * n, (i + 1) * m * n));
+  }
+  return result;
+};
+
+/** Sum over a leading block of axes (as in every bias gradient) with no transpose. */
+const sum: Kernel = (args, fallback) => {
+  const { x } = args.inputs;
+  const attrs = args.attrs ?? {};
+  if (x.dtype !== "float32" || x.shape.length === 0) return callFallback(fallback, args);
+  const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape)
+    .sort((p, q) => p - q);
+  const leading = axes.every((axis, i) => axis === i);
+  if (!leading || axes.length === x.shape.length) return callFallback(fallback, args);
+  const outer = x.shape.slice(0, axes.length).reduce((p, q) => p * q, 1);
+  const kept = x.shape.slice(axes.length);
+  const inner = kept.reduce((p, q) => p * q, 1);
+  const result = output(args.backend, attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept);
+  const xv = values(args.backend, x);
+  const acc = new Float64Array(inner);
+  for (let r = 0; r < outer; r++) {
+    const base = r * inner;
+    for (let j = 0; j < inner; j++) acc[j] += xv[base + j];
+  }
+  values(args.backend, result).set(acc);
+  return result;
+};
+
+/** dx of max pooling: each window's dy goes to its first maximum, in place in the heap. */
+const maxPoolGrad: Kernel = (args, fallback) => {
+  const { dy, input } = args.inputs;
+  const attrs = args.attrs ?? {};
+  if (!isFloat(dy, input) || input.shape.length !== 4) return callFallback(fallback, args);
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize as [number, number] | number,
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as "same" | "valid",
+    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+  );
+  const result = output(args.backend, input.shape);
+  const x = values(args.backend, input), dyv = values(args.backend, dy);
+  const dx = values(args.backend, result);
+  dx.fill(0);
+  const [b, h, w, c] = input.shape;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const { filterHeight: fh, filterWidth: fw } = info;
+  const top = info.padInfo.top, left = info.padInfo.left;
+  let o = 0;
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < oh; i++) {
+      const r0 = Math.max(0, i * sh - top), r1 = Math.min(h, i * sh - top + fh);
+      for (let j = 0; j < ow; j++) {
+        const c0 = Math.max(0, j * sw - left), c1 = Math.min(w, j * sw - left + fw);
+        for (let k = 0; k < c; k++, o++) {
+          let best = -Infinity, where = -1;
+          for (let row = r0; row < r1; row++) {
+            let at = ((n * h + row) * w + c0) * c + k;
+            for (let col = c0; col < c1; col++, at += c) {
+              if (x[at] > best || where < 0) {
+                best = x[at];
+                where = at;
+              }
+            }
+          }
+          if (where >= 0) dx[where] += dyv[o];
+        }
+      }
+    }
+  }
+  return result;
+};
+
+const KERNELS: Record<(typeof BLAS_KERNELS)[number], Kernel> = {
+  Conv2D: conv2D,
+  Conv2DBackpropFilter: conv2DBackpropFilter,
+  Conv2DBackpropInput: conv2DBackpropInput,
+  BatchMatMul: batchMatMul,
+  Sum: sum,
+  MaxPoolGrad: maxPoolGrad,
+};
+
+function callFallback(fallback: tf.KernelConfig, args: Args): tf.TensorInfo {
+  return fallback.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+}
+
+const replaced = new Map<string, tf.KernelConfig>();
+
+/**
+ * Replaces the wasm backend's convolution, matrix-product and leading-axis sum kernels
+ * with the GEMM-based ones of this module, and sets the BLAS thread count. Call it after
+ * the wasm backend is set (and after `installFastGradients("wasm")`, whose kernels then
+ * serve as the fallbacks). Calling it again only changes the thread count.
+ *
+ * @param threads Threads for the BLAS library.
+ * @returns The library loaded.
+ * @throws {Error} When no BLAS library loads, or tfjs is not the version these kernels
+ *   were written for.
+ *
+ * @example
+ * ```ts ignore
+ * import * as tf from "../tf.ts";
+ * import "@tensorflow/tfjs-backend-wasm";
+ * import { installBlasKernels } from "./blas_kernels.ts";
+ * await tf.setBackend("wasm");
+ * installBlasKernels(2);
+ * ```
+ */
+export function installBlasKernels(threads: number): Blas {
+  if (tf.version_core !== FAST_GRADIENTS_TFJS_VERSION) {
+    throw new Error(
+      `The blas kernels were written for tfjs ${FAST_GRADIENTS_TFJS_VERSION}, found ${tf.version_core}`,
+    );
+  }
+  blas = loadBlas();
+  blas.setThreads(threads);
+  if (replaced.size) return blas;
+  for (const name of BLAS_KERNELS) {
+    const original = tf.getKernel(name, "wasm");
+    if (!original) throw new Error(`Cannot install the blas kernels: wasm has no ${name} kernel`);
+    replaced.set(name, original);
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel({
+      ...original,
+      kernelFunc: ((args: Args) => KERNELS[name](args, original)) as unknown as tf.KernelFunc,
+    });
+  }
+  return blas;
+}
+
+/**
+ * Puts back the wasm kernels that {@linkcode installBlasKernels} replaced.
+ *
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { uninstallBlasKernels } from "./blas_kernels.ts";
+ * uninstallBlasKernels(); // a no-op when nothing is installed
+ * ```
+ */
+export function uninstallBlasKernels(): void {
+  for (const [name, original] of replaced) {
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel(original);
+  }
+  replaced.clear();
+}

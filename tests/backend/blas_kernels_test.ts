@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import * as tf from "../../lib/tf.ts";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { loadBlas } from "../../lib/backend/blas.ts";
+import { installBlasKernels, uninstallBlasKernels } from "../../lib/backend/blas_kernels.ts";
+import { installFastGradients } from "../../lib/backend/fast_gradients.ts";
+
+await tf.setBackend("cpu");
+
+const available = (() => {
+  try {
+    loadBlas();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Runs f on wasm with the BLAS kernels and on the cpu reference; returns both. */
+async function both(f: () => tf.Tensor): Promise<[Float32Array, Float32Array, number[]]> {
+  await tf.setBackend("wasm");
+  installFastGradients("wasm");
+  installBlasKernels(2);
+  const a = f();
+  const blasValues = a.dataSync() as Float32Array, shape = a.shape;
+  await tf.setBackend("cpu");
+  const b = f();
+  assert.deepEqual(b.shape, shape);
+  return [blasValues, b.dataSync() as Float32Array, shape];
+}
+
+function assertClose(actual: Float32Array, expected: Float32Array, what: string) {
+  assert.equal(actual.length, expected.length, what);
+  let scale = 1e-6;
+  for (const v of expected) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < actual.length; i++) {
+    if (Math.abs(actual[i] - expected[i]) > 1e-5 * scale + 1e-6) {
+      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+type Shape4 = [number, number, number, number];
+const CASES: Array<[string, Shape4, Shape4, 1 | 2, "same" | "valid"]> = [
+  ["slab same", [2, 7, 9, 10], [3, 3, 10, 6], 1, "same"],
+  ["slab valid", [2, 7, 9, 10], [3, 3, 10, 6], 1, "valid"],
+  ["slab 5x5", [1, 8, 8, 12], [5, 5, 12, 4], 1, "same"],
+  ["im2col few channels", [3, 9, 8, 3], [3, 3, 3, 5], 1, "same"],
+  ["im2col stride 2", [2, 9, 9, 10], [3, 3, 10, 6], 2, "same"],
+  ["im2col stride 2 valid", [2, 9, 9, 4], [3, 3, 4, 6], 2, "valid"],
+  ["pointwise", [2, 5, 5, 6], [1, 1, 6, 3], 1, "valid"],
+];
+
+for (const [what, xShape, fShape, stride, pad] of CASES) {
+  Deno.test({
+    name: `installBlasKernels() matches the cpu backend: Conv2D and its gradients, ${what}`,
+    ignore: !available,
+    fn: async () => {
+      const x = tf.randomNormal(xShape, 0, 1, "float32", 1) as tf.Tensor4D;
+      const f = tf.randomNormal(fShape, 0, 1, "float32", 2) as tf.Tensor4D;
+      const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
+        tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, stride, pad)));
+      const [y, yRef] = await both(() => tf.conv2d(x, f, stride, pad));
+      assertClose(y, yRef, `${what} Conv2D`);
+      const [dw, dwRef] = await both(() => tf.grad((ff: tf.Tensor) => loss(x, ff))(f));
+      assertClose(dw, dwRef, `${what} Conv2DBackpropFilter`);
+      const [dx, dxRef] = await both(() => tf.grad((xx: tf.Tensor) => loss(xx, f))(x));
+      assertClose(dx, dxRef, `${what} Conv2DBackpropInput`);
+      tf.dispose([x, f]);
+    },
+  });
+}
+
+Deno.test({
+  name: "installBlasKernels() matches the cpu backend: BatchMatMul, Sum, MaxPoolGrad",
+  ignore: !available,
+  fn: async () => {
+    const a = tf.randomNormal([3, 4, 6], 0, 1, "float32", 3);
+    const b = tf.randomNormal([3, 6, 5], 0, 1, "float32", 4);
+    const single = tf.randomNormal([6, 5], 0, 1, "float32", 5);
+    const x = tf.randomNormal([2, 6, 7, 5], 0, 1, "float32", 6) as tf.Tensor4D;
+    for (
+      const [what, f] of [
+        ["matMul", () => tf.matMul(a, b)],
+        ["matMul transposed", () => tf.matMul(b, a, true, true)],
+        ["matMul broadcast", () => tf.matMul(a, single)],
+        ["matMul 2D", () => tf.matMul(single, single, false, true)],
+        ["sum leading", () => tf.sum(x, [0, 1, 2])],
+        ["sum keepDims", () => tf.sum(x, [0, 1], true)],
+        ["sum middle (fallback)", () => tf.sum(x, [1, 2])],
+        ["sum all (fallback)", () => tf.sum(x)],
+        [
+          "maxPool 2x2 gradient",
+          () =>
+            tf.grad((t: tf.Tensor) =>
+              tf.sum(tf.square(tf.maxPool(t as tf.Tensor4D, 2, 2, "valid")))
+            )(x),
+        ],
+        [
+          "maxPool 3x3 stride 2 same gradient",
+          () =>
+            tf.grad((t: tf.Tensor) =>
+              tf.sum(tf.square(tf.maxPool(t as tf.Tensor4D, 3, 2, "same")))
+            )(x),
+        ],
+      ] as Array<[string, () => tf.Tensor]>
+    ) {
+      const [got, want] = await both(f);
+      assertClose(got, want, what);
+    }
+    tf.dispose([a, b, single, x]);
+  },
+});
+
+Deno.test({
+  name: "MaxPoolGrad of the blas kernels sends ties to the first maximum",
+  ignore: !available,
+  fn: async () => {
+    const x = tf.tensor4d([1, 1, 1, 1], [1, 2, 2, 1]);
+    const [dx] = await both(() =>
+      tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 2, 2, "valid")))(x)
+    );
+    assert.deepEqual(Array.from(dx), [1, 0, 0, 0]);
+  },
+});
+
+Deno.test({
+  name: "uninstallBlasKernels() restores the wasm kernels",
+  ignore: !available,
+  fn: async () => {
+    await tf.setBackend("wasm");
+    installBlasKernels(1);
+    const replaced = tf.getKernel("Conv2D", "wasm");
+    uninstallBlasKernels();
+    const restored = tf.getKernel("Conv2D", "wasm");
+    assert.notEqual(restored?.kernelFunc, replaced?.kernelFunc);
+    installBlasKernels(1);
+    assert.notEqual(tf.getKernel("Conv2D", "wasm")?.kernelFunc, restored?.kernelFunc);
+    uninstallBlasKernels();
+  },
+});
