@@ -5,11 +5,30 @@
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/** Exit codes of every task. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes of every task (130: stopped by Ctrl-C, as shells report SIGINT). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** An error the user can fix: printed as one line, without a stack trace. */
 export class UsageError extends Error {}
+
+/** A run stopped by Ctrl-C: `runTask` prints the message as it is and exits 130. */
+export class Interrupted extends Error {}
+
+/**
+ * Ctrl-C for long tasks: the first SIGINT aborts the returned signal, so that the run
+ * stops at its next safe point (the task then throws {@linkcode Interrupted}); a second
+ * SIGINT exits at once with 130.
+ *
+ * @returns The signal to pass to `runExperiment`.
+ */
+export function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  Deno.addSignalListener("SIGINT", () => {
+    if (controller.signal.aborted) Deno.exit(EXIT.interrupted);
+    controller.abort();
+  });
+  return controller.signal;
+}
 
 /**
  * Parses `Deno.args` (a leading `--` from `deno task x -- ...` is dropped).
@@ -23,7 +42,17 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(
   options: T,
   args: string[] = Deno.args,
 ) {
-  const list = args[0] === "--" ? args.slice(1) : args;
+  const given = args[0] === "--" ? args.slice(1) : args;
+  // `--epochs -1` would read as two flags: a negative number after a value flag is its value.
+  const list: string[] = [];
+  for (let i = 0; i < given.length; i++) {
+    const name = /^--([^=]+)$/.exec(given[i])?.[1];
+    const next = given[i + 1];
+    if (name && options[name]?.type === "string" && next !== undefined && /^-\.?\d/.test(next)) {
+      list.push(`--${name}=${next}`);
+      i++;
+    } else list.push(given[i]);
+  }
   try {
     return parseArgs({ args: list, options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -59,6 +88,10 @@ export async function runTask(main: () => Promise<number | void>): Promise<void>
   try {
     Deno.exit((await main()) ?? EXIT.ok);
   } catch (error) {
+    if (error instanceof Interrupted) {
+      console.error(error.message);
+      Deno.exit(EXIT.interrupted);
+    }
     if (
       error instanceof UsageError || error instanceof RangeError || error instanceof TypeError ||
       error instanceof SyntaxError || error instanceof Deno.errors.NotFound ||

@@ -3,7 +3,15 @@
  *
  * @module
  */
-import { type ExperimentConfig, lossConfig, minerConfig } from "../lib/experiment/config.ts";
+import { basename, dirname, join } from "node:path";
+import {
+  type ExperimentConfig,
+  lossConfig,
+  minerConfig,
+  resolveConfig,
+  runId,
+} from "../lib/experiment/config.ts";
+import { isFinishedRun, RUN_FILES } from "../lib/run/run_folder.ts";
 import type { Json } from "../lib/types.ts";
 import { numberFlag, UsageError } from "./_cli.ts";
 
@@ -180,4 +188,60 @@ export function printRecord(record: Record<string, Json>): void {
   const { type, ...rest } = record;
   const parts = Object.entries(rest).map(([k, v]) => `${k}=${fmt(v)}`);
   console.error(`\r${type}: ${parts.join(" ")}`);
+}
+
+/**
+ * The experiment flags present in `args` (for `--resume`, which takes none of them).
+ *
+ * @param args The raw arguments.
+ * @returns The flag names given, without dashes.
+ */
+export function experimentFlagsGiven(args: string[]): string[] {
+  return Object.keys(EXPERIMENT_FLAGS).filter((f) =>
+    args.some((a) => a === `--${f}` || a.startsWith(`--${f}=`))
+  );
+}
+
+/**
+ * Reads what `train --resume <dir>` needs from a run folder: the config its id was made
+ * from, and where the folder lies.
+ *
+ * @param dir The run folder.
+ * @returns The config, the runs folder (`dir`'s parent) and whether the run is finished.
+ * @throws {Error} `Cannot resume "<dir>": ...` when the folder or its config.json is
+ * missing, unreadable, or does not give the folder's id.
+ */
+export async function readRunToResume(
+  dir: string,
+): Promise<{ config: ExperimentConfig; out: string; finished: boolean }> {
+  const fail = (why: string) => new Error(`Cannot resume "${dir}": ${why}`);
+  try {
+    if (!(await Deno.stat(dir)).isDirectory) throw fail("not a folder");
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw fail("folder not found");
+    throw error;
+  }
+  let saved: { id?: unknown; experiment?: unknown };
+  try {
+    saved = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.config)));
+  } catch (error) {
+    throw fail(
+      error instanceof Deno.errors.NotFound
+        ? `no ${RUN_FILES.config} (not a run folder)`
+        : `${RUN_FILES.config} is not valid JSON`,
+    );
+  }
+  const experiment = saved?.experiment;
+  if (!experiment || typeof experiment !== "object") {
+    throw fail(`its ${RUN_FILES.config} has no "experiment" (written before runs could resume)`);
+  }
+  const config = resolveConfig(experiment as ExperimentConfig);
+  const id = runId(config);
+  const folder = basename(dir.replace(/\/+$/, ""));
+  if (id !== saved.id || id !== folder) {
+    throw fail(
+      `its ${RUN_FILES.config} gives the id ${id}, not "${folder}" (edited, or the folder renamed?)`,
+    );
+  }
+  return { config, out: dirname(dir.replace(/\/+$/, "")), finished: await isFinishedRun(dir) };
 }

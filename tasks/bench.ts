@@ -7,7 +7,7 @@
  */
 import { selectBackend } from "../lib/backend/select_backend.ts";
 import { measureThroughput, type Throughput } from "../lib/bench/throughput.ts";
-import { runBenchExtras } from "../lib/bench/extras.ts";
+import { runBenchExtras, runProjectionBench } from "../lib/bench/extras.ts";
 import { writeJsonAtomic } from "../lib/run/run_folder.ts";
 import { numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
 
@@ -17,7 +17,8 @@ const HELP =
 A benchmark, not a test: training and inference images/s (median of several steps after
 warm-up) of conv64 (64x64x3, batch 64) and conv28 (28x28x1, batch 128) for each backend
 and thread count, k-NN evaluation time (5,000 queries x 20,000 references, d=32),
-decoding time of the tt100k-mini PNGs when present, and peak memory.
+UMAP and Barnes-Hut t-SNE times for 2,000 and 5,000 points (d=32; 5,000 skipped with
+--quick), decoding time of the tt100k-mini PNGs when present, and peak memory.
 
 Options:
   --quick          fewer steps, fewer sizes
@@ -104,7 +105,15 @@ await runTask(async () => {
     }
   }
   const extras = await runBenchExtras({ quick: values.quick });
-  const result = { networks, ...extras, peakMemoryMiB: Math.max(peak, peakMemoryMiB()) };
+  const layouts = runProjectionBench({ quick: values.quick });
+  const result = {
+    networks,
+    knnSeconds: extras.knnSeconds,
+    umapSeconds: layouts.umapSeconds,
+    tsneSeconds: layouts.tsneSeconds,
+    decodeSeconds: extras.decodeSeconds,
+    peakMemoryMiB: Math.max(peak, peakMemoryMiB()),
+  };
   await writeJsonAtomic(values.out, result);
   console.log(formatTable(result.networks));
   console.log(
@@ -112,6 +121,12 @@ await runTask(async () => {
       extras.knnSeconds.toFixed(2)
     } s`,
   );
+  for (const [name, bySize] of [["UMAP", layouts.umapSeconds], ["t-SNE", layouts.tsneSeconds]]) {
+    const sizes = Object.entries(bySize).map(([n, s]) =>
+      `${n} points ${s === null ? "skipped" : `${s.toFixed(1)} s`}`
+    );
+    console.log(`${name} (d=32${name === "t-SNE" ? ", Barnes-Hut" : ""}): ${sizes.join(", ")}`);
+  }
   if (extras.decodeSeconds !== null) {
     console.log(`decode tt100k-mini: ${extras.decodeSeconds.toFixed(2)} s`);
   }

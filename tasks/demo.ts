@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { selectBackend } from "../lib/backend/select_backend.ts";
+import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
 import { expandSweep } from "../lib/experiment/sweep.ts";
 import { join, resolve } from "node:path";
 import { projectRun, readProjections } from "../lib/projection/project_run.ts";
@@ -32,7 +32,7 @@ export const DEMO_SWEEP = {
 /** t-SNE (exact, O(N^2)) runs on a stratified subsample of this many points per split. */
 export const DEMO_TSNE_MAX = 300;
 
-const HELP = `Usage: deno task demo [--out runs] [--epochs 8] [--threads 2] [--quiet]
+const HELP = `Usage: deno task demo [--out runs] [--epochs 8] [--threads N] [--quiet]
 
 Trains {contrastive, triplet} x {no mining, semihard mining} embeddings (d=32) on the
 built-in synthetic traffic signs (37 classes in a 3-level hierarchy, rendered at 32x32),
@@ -44,8 +44,8 @@ Options:
   --out DIR       runs folder (default runs)
   --site DIR      where the report goes (default reports/site)
   --epochs N      epochs per run (default ${DEMO_SWEEP.epochs})
-  --backend NAME  auto|tensorflow|wasm|webgpu|cpu (default auto)
-  --threads N     wasm threads (default 2)
+  --backend NAME  auto|tensorflow|blas|wasm|webgpu|cpu (default auto)
+  --threads N     BLAS or wasm threads (default: the cores, at most 8)
   --quiet         no progress output
   -h, --help      this help`;
 
@@ -65,7 +65,7 @@ await runTask(async () => {
     epochs: numberFlag("epochs", values.epochs, DEMO_SWEEP.epochs),
   });
   const backend = await selectBackend(values.backend, {
-    threads: numberFlag("threads", values.threads, 2),
+    threads: numberFlag("threads", values.threads, defaultThreads()),
   });
   if (!values.quiet) console.error(`${backend.reason}, ${backend.threads} thread(s)`);
   for (const w of backend.warnings) console.error(`warning: ${w}`);

@@ -40,8 +40,20 @@ export interface Blas {
 const SYMBOLS = {
   cblas_sgemm: {
     parameters: [
-      "i32", "i32", "i32", "i32", "i32", "i32", "f32", "buffer", "i32", "buffer", "i32",
-      "f32", "buffer", "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      "f32",
+      "buffer",
+      "i32",
     ],
     result: "void",
   },

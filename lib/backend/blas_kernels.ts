@@ -454,6 +454,37 @@ const sum: Kernel = (args, fallback) => {
   return result;
 };
 
+/** The 2x2, stride 2 windows of the reference networks: four candidates, no bounds. */
+function maxPoolGrad2x2(
+  x: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  b: number,
+  h: number,
+  w: number,
+  c: number,
+  oh: number,
+  ow: number,
+): void {
+  let o = 0;
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < oh; i++) {
+      for (let j = 0; j < ow; j++) {
+        const p00 = ((n * h + 2 * i) * w + 2 * j) * c, p01 = p00 + c;
+        const p10 = p00 + w * c, p11 = p10 + c;
+        for (let k = 0; k < c; k++, o++) {
+          // The first maximum in row-major window order, as the cpu backend picks it.
+          let at = p00 + k, best = x[at];
+          if (x[p01 + k] > best) best = x[at = p01 + k];
+          if (x[p10 + k] > best) best = x[at = p10 + k];
+          if (x[p11 + k] > best) at = p11 + k;
+          dx[at] = dy[o];
+        }
+      }
+    }
+  }
+}
+
 /** dx of max pooling: each window's dy goes to its first maximum, in place in the heap. */
 const maxPoolGrad: Kernel = (args, fallback) => {
   const { dy, input } = args.inputs;
@@ -475,6 +506,10 @@ const maxPoolGrad: Kernel = (args, fallback) => {
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
   const { filterHeight: fh, filterWidth: fw } = info;
   const top = info.padInfo.top, left = info.padInfo.left;
+  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0) {
+    maxPoolGrad2x2(x, dyv, dx, b, h, w, c, oh, ow);
+    return result;
+  }
   let o = 0;
   for (let n = 0; n < b; n++) {
     for (let i = 0; i < oh; i++) {

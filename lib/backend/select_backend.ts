@@ -16,6 +16,7 @@ import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { installFastGradients } from "./fast_gradients.ts";
 import { installBlasKernels, uninstallBlasKernels } from "./blas_kernels.ts";
 import { initThreadedWasm } from "./wasm_threads.ts";
+import { unknownNameError } from "../_suggest.ts";
 
 // Kept to re-register a fresh wasm backend when the threaded start fails half-way.
 const wasmFactory = tf.findBackendFactory("wasm")!;
@@ -153,9 +154,8 @@ export async function selectBackend(
   options: SelectBackendOptions = {},
 ): Promise<BackendInfo> {
   if (!(BACKEND_NAMES as readonly string[]).includes(requested)) {
-    throw new RangeError(
-      `Unknown backend "${requested}": expected one of ${BACKEND_NAMES.join(", ")}`,
-    );
+    const error = unknownNameError("backend", requested, BACKEND_NAMES);
+    throw new RangeError(`${error.message} (one of ${BACKEND_NAMES.join(", ")})`);
   }
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) {

@@ -1,11 +1,15 @@
 /**
- * The benchmark's non-network measurements: k-NN evaluation and dataset decoding.
+ * The benchmark's non-network measurements: k-NN evaluation, UMAP and t-SNE layouts, and
+ * dataset decoding.
  *
  * @module
  */
 import { knnAccuracy } from "../eval/classification.ts";
 import { loadFolderDataset } from "../data/folder_dataset.ts";
+import { projectTsne } from "../projection/tsne.ts";
+import { projectUmap } from "../projection/umap.ts";
 import { createRng } from "../random.ts";
+import type { EmbeddingMatrix } from "../types.ts";
 
 /** Where the benchmark looks for real images to decode. */
 export const BENCH_DECODE_DIR: string =
@@ -52,4 +56,67 @@ export async function runBenchExtras(
     decodeSeconds = (performance.now() - t) / 1000;
   }
   return { knnSeconds, decodeSeconds, knnQueries: queries, knnReferences: references };
+}
+
+/** Seconds per point count, `null` where a size was not measured (`--quick`). */
+export interface SecondsBySize {
+  /** 2,000 points. */
+  "2000": number;
+  /** 5,000 points; `null` with `quick`. */
+  "5000": number | null;
+}
+
+/** What {@linkcode runProjectionBench} returns. */
+export interface ProjectionBenchResult {
+  /** Seconds of UMAP (umap-js through `projectUmap`, its default epochs), by points. */
+  umapSeconds: SecondsBySize;
+  /** Seconds of Barnes-Hut t-SNE (`projectTsne`, defaults: 1,000 iterations), by points. */
+  tsneSeconds: SecondsBySize;
+}
+
+/** 32-dim points in 20 Gaussian clusters, the shape of a trained embedding. */
+function clusteredPoints(n: number, dim: number, seed: number): EmbeddingMatrix {
+  const classes = 20;
+  const rng = createRng(seed);
+  const centers = Float64Array.from({ length: classes * dim }, () => 3 * rng.normal());
+  const data = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = i % classes;
+    for (let d = 0; d < dim; d++) data[i * dim + d] = centers[c * dim + d] + rng.normal();
+  }
+  return { data, rows: n, dim };
+}
+
+/**
+ * Times UMAP and Barnes-Hut t-SNE layouts of 2,000 and 5,000 points of 32 dims (20
+ * Gaussian clusters), single-threaded; with `quick`, 2,000 points only.
+ *
+ * @param options `quick` to skip the 5,000-point layouts.
+ * @returns Seconds by point count for each method.
+ *
+ * @example
+ * ```ts ignore
+ * import { runProjectionBench } from "./extras.ts";
+ * console.log(runProjectionBench({ quick: true }));
+ * ```
+ */
+export function runProjectionBench(options: { quick?: boolean } = {}): ProjectionBenchResult {
+  const time = (run: () => void) => {
+    const started = performance.now();
+    run();
+    return (performance.now() - started) / 1000;
+  };
+  const measure = (n: number) => {
+    const m = clusteredPoints(n, 32, n);
+    return {
+      umap: time(() => projectUmap(m, { seed: 0 })),
+      tsne: time(() => projectTsne(m, { seed: 0, method: "barnes-hut" })),
+    };
+  };
+  const small = measure(2000);
+  const large = options.quick ? null : measure(5000);
+  return {
+    umapSeconds: { "2000": small.umap, "5000": large?.umap ?? null },
+    tsneSeconds: { "2000": small.tsne, "5000": large?.tsne ?? null },
+  };
 }

@@ -3,5 +3,6 @@
  *
  * @module
  */
+export * from "./decode_bench.ts";
 export * from "./extras.ts";
 export * from "./throughput.ts";

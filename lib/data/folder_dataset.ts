@@ -101,6 +101,27 @@ async function listClassFolders(dir: string): Promise<Listing> {
   return { folders, skipped };
 }
 
+const CHANNEL_NAMES: Record<number, string> = { 1: "grey", 3: "RGB", 4: "RGBA" };
+
+/**
+ * When the decoded images do not all share one size and channel count: how many differ
+ * from the most common shape, and what they are. One uniform shape (even one that is
+ * resized) is the expected case and says nothing.
+ */
+function mixedShapeWarning(shapes: (string | undefined)[], target: string): string | undefined {
+  const counts = new Map<string, number>();
+  for (const shape of shapes) if (shape) counts.set(shape, (counts.get(shape) ?? 0) + 1);
+  if (counts.size < 2) return undefined;
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || naturalOrder(a[0], b[0]));
+  const total = sorted.reduce((n, [, c]) => n + c, 0);
+  const others = sorted.slice(1);
+  const differ = total - sorted[0][1];
+  const shown = others.slice(0, 5).map(([shape, n]) => `${shape}: ${n}`).join(", ") +
+    (others.length > 5 ? `, and ${others.length - 5} more shapes` : "");
+  return `Images of mixed sizes or channels: ${differ} of ${total} differ from the most ` +
+    `common ${sorted[0][0]} (${shown}); all were resized and converted to ${target}`;
+}
+
 /** Runs `task` over `0..count-1` with at most `concurrency` in flight. */
 async function forEachLimited(
   count: number,
@@ -133,7 +154,9 @@ function checkPositiveInteger(value: number, key: string): void {
  * Classes are sorted in natural order with the "en" collation (`pl20` before `pl100`), files
  * too, so loading is deterministic; labels index the sorted class names. Images are
  * recognised by extension and decoded by content (see `decodeImage`), then resized and
- * converted with `resizeImage` (RGBA composited on white).
+ * converted with `resizeImage` (RGBA composited on white). Images of mixed sizes or
+ * channel counts are all brought to that one shape, with a warning that counts those that
+ * differ from the most common shape.
  *
  * Skipped with a warning (in `warnings`): non-image entries (counted), corrupt images
  * (named; `strict` throws instead), class folders without images, classes with fewer than
@@ -250,6 +273,8 @@ export async function loadFolderDataset(
 
   const size = height * width * channels;
   const pixels: (Uint8Array | undefined)[] = new Array(candidates.length);
+  /** Each decoded image's own shape, `WxH RGB`, for the mixed-shape warning. */
+  const shapes: (string | undefined)[] = new Array(candidates.length);
   const corrupt: string[] = [];
   let firstError: unknown;
   await forEachLimited(candidates.length, concurrency, async (i) => {
@@ -258,6 +283,7 @@ export async function loadFolderDataset(
     try {
       const image = decodeImage(await Deno.readFile(path), path);
       pixels[i] = resizeImage(image, { height, width, channels });
+      shapes[i] = `${image.width}x${image.height} ${CHANNEL_NAMES[image.channels]}`;
     } catch (error) {
       if (!(error instanceof SyntaxError)) throw error;
       if (strict) firstError ??= error;
@@ -271,6 +297,9 @@ export async function loadFolderDataset(
       `Skipped ${count(corrupt.length, "corrupt image", "corrupt images")}: ${listNames(corrupt)}`,
     );
   }
+
+  const mixed = mixedShapeWarning(shapes, `${width}x${height} ${CHANNEL_NAMES[channels]}`);
+  if (mixed) warnings.push(mixed);
 
   const counts = new Map<string, number>();
   candidates.forEach((c, i) => {

@@ -10,6 +10,9 @@ import type { ImageDataset } from "../types.ts";
 /** Where Debian's `dataset-fashion-mnist` package installs the four gzipped IDX files. */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 
+/** The largest IDX file read, after decompression: a bound on memory for gzip bombs. */
+const MAX_IDX_BYTES = 2 ** 30;
+
 /** The Fashion-MNIST class names, indexed by label. */
 export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
   "T-shirt/top",
@@ -55,6 +58,7 @@ export interface IdxDatasetOptions {
  * @returns The dimensions and the values.
  * @throws {SyntaxError} On a bad magic number, a type other than unsigned byte, a
  * corrupt gzip stream, or a length that differs from the header's (naming both lengths).
+ * @throws {RangeError} When the file decompresses to more than 1 GiB.
  *
  * @example
  * ```ts
@@ -68,8 +72,11 @@ export function readIdx(bytes: Uint8Array, name: string): IdxArray {
   const where = `Cannot read IDX file "${name}"`;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = new Uint8Array(gunzipSync(bytes));
+      bytes = new Uint8Array(gunzipSync(bytes, { maxOutputLength: MAX_IDX_BYTES }));
     } catch (error) {
+      if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+        throw new RangeError(`${where}: decompresses to more than ${MAX_IDX_BYTES / 2 ** 30} GiB`);
+      }
       throw new SyntaxError(`${where}: corrupt gzip data (${(error as Error).message})`);
     }
   }
@@ -185,6 +192,11 @@ export async function loadIdxDataset(
     }
     if (labels.dims.length !== 1) {
       throw new SyntaxError(`${name}: ${prefix} labels have ${labels.dims.length} dims, not 1`);
+    }
+    if (images.dims[1] === 0 || images.dims[2] === 0) {
+      throw new SyntaxError(
+        `${name}: ${prefix} images are ${images.dims[1]}x${images.dims[2]} pixels`,
+      );
     }
     if (images.dims[0] !== labels.dims[0]) {
       throw new SyntaxError(

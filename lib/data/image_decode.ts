@@ -22,6 +22,17 @@ export interface DecodedImage {
 const MAX_PIXELS = 100_000_000;
 /** jpeg-js refuses to allocate more than this while decoding one image. */
 const MAX_JPEG_MEMORY_MB = 1024;
+/**
+ * Deflate expands at most 1032 times, so a PNG's unfiltered rows can be at most this many
+ * times larger than the whole file: a header claiming more is corrupt or hostile.
+ */
+const PNG_MAX_EXPANSION = 1100;
+/**
+ * A JPEG spends at least about 2 bits on each 8x8 block (a flat image with optimised
+ * Huffman tables: 256 pixels per byte for grey); 1024 leaves a wide margin and bounds
+ * what a tiny file with a huge frame header can make jpeg-js allocate.
+ */
+const JPEG_MAX_PIXELS_PER_BYTE = 1024;
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -51,7 +62,8 @@ function otherFormat(bytes: Uint8Array): string | undefined {
  * rounded to 8 bits, palettes are expanded to RGB (RGBA with a `tRNS` chunk), grey+alpha
  * becomes RGBA, and a `tRNS` colour key adds an alpha channel. CRCs are checked.
  * JPEG: baseline and progressive, decoded to RGB (grey JPEGs too) by jpeg-js.
- * Images over 100 megapixels are refused before any large allocation.
+ * Images over 100 megapixels, and headers that claim more pixels than the file's size can
+ * hold, are refused before any large allocation.
  *
  * @param bytes The file contents.
  * @param name The file name, for error messages.
@@ -108,8 +120,8 @@ function tryDecode(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // IOBuffer and DataView report a truncated PNG as an out-of-bounds read.
-    const truncated = truncatedHint ||
-      /out of bounds|outside the bounds|offset is outside|beyond/i.test(message);
+    const truncated = !message.startsWith("the file is truncated") && (truncatedHint ||
+      /out of bounds|outside the bounds|offset is outside|beyond/i.test(message));
     return fail(truncated ? `the file is truncated (${message})` : message || "corrupt data");
   }
 }
@@ -121,6 +133,9 @@ function checkSize(width: number, height: number): void {
   }
 }
 
+/** Samples per pixel of each PNG colour type. */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
 function decodePngBytes(bytes: Uint8Array): DecodedImage {
   // Read IHDR ourselves first so a corrupt size never reaches an allocation.
   if (bytes.length < 33) throw new Error("the file is truncated (no complete header)");
@@ -128,8 +143,24 @@ function decodePngBytes(bytes: Uint8Array): DecodedImage {
   if (String.fromCharCode(...bytes.subarray(12, 16)) !== "IHDR") {
     throw new Error("the first chunk is not IHDR");
   }
-  checkSize(view.getUint32(16), view.getUint32(20));
+  const headerWidth = view.getUint32(16);
+  const headerHeight = view.getUint32(20);
+  checkSize(headerWidth, headerHeight);
+  const depth = bytes[24];
+  const samples = PNG_CHANNELS[bytes[25]];
+  if (samples === undefined) throw new Error(`unknown colour type ${bytes[25]}`);
+  if (![1, 2, 4, 8, 16].includes(depth)) throw new Error(`invalid bit depth ${depth}`);
+  const raw = headerHeight * (1 + Math.ceil((headerWidth * samples * depth) / 8));
+  if (raw > PNG_MAX_EXPANSION * bytes.length) {
+    throw new Error(
+      `the file is truncated or corrupt: ${headerWidth}x${headerHeight} pixels cannot fit in ` +
+        `${bytes.length} bytes`,
+    );
+  }
+  return decodeCheckedPng(bytes);
+}
 
+function decodeCheckedPng(bytes: Uint8Array): DecodedImage {
   const png = decodePng(bytes, { checkCrc: true });
   const { width, height, depth, channels } = png;
   const n = width * height;
@@ -211,7 +242,62 @@ function decodePngBytes(bytes: Uint8Array): DecodedImage {
   throw new Error(`unsupported channel count ${channels}`);
 }
 
+/** JPEG start-of-frame markers (every coding process); they carry the image size. */
+const JPEG_SOF = new Set([
+  0xc0,
+  0xc1,
+  0xc2,
+  0xc3,
+  0xc5,
+  0xc6,
+  0xc7,
+  0xc9,
+  0xca,
+  0xcb,
+  0xcd,
+  0xce,
+  0xcf,
+]);
+
+/** The frame size of a JPEG, read from its markers without decoding anything. */
+function jpegFrameSize(bytes: Uint8Array): { width: number; height: number } {
+  let i = 2;
+  while (i + 1 < bytes.length) {
+    if (bytes[i] !== 0xff) throw new Error(`no marker at byte ${i}`);
+    const marker = bytes[i + 1];
+    if (marker === 0xff) { // fill byte
+      i++;
+      continue;
+    }
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) { // no length
+      i += 2;
+      continue;
+    }
+    if (marker === 0xd9 || marker === 0xda) break; // end of image, start of scan
+    if (i + 4 > bytes.length) break;
+    const length = (bytes[i + 2] << 8) | bytes[i + 3];
+    if (length < 2) throw new Error(`invalid marker length ${length} at byte ${i}`);
+    if (JPEG_SOF.has(marker)) {
+      if (i + 9 > bytes.length) break;
+      return {
+        height: (bytes[i + 5] << 8) | bytes[i + 6],
+        width: (bytes[i + 7] << 8) | bytes[i + 8],
+      };
+    }
+    i += 2 + length;
+  }
+  throw new Error("the file is truncated or corrupt (no frame header before the image data)");
+}
+
 function decodeJpegBytes(bytes: Uint8Array): DecodedImage {
+  const { width, height } = jpegFrameSize(bytes);
+  checkSize(width, height);
+  if (width * height > JPEG_MAX_PIXELS_PER_BYTE * bytes.length) {
+    throw new Error(
+      `the file is truncated or corrupt: ${width}x${height} pixels cannot fit in ` +
+        `${bytes.length} bytes`,
+    );
+  }
   const result = jpeg.decode(bytes, {
     useTArray: true,
     formatAsRGBA: false,

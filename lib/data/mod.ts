@@ -5,6 +5,7 @@
  * @module
  */
 export * from "./batch.ts";
+export * from "./decode_cache.ts";
 export * from "./folder_dataset.ts";
 export * from "./hierarchy.ts";
 export * from "./idx.ts";

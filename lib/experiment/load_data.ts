@@ -5,11 +5,12 @@
  * @module
  */
 import { join } from "node:path";
-import { loadFolderDataset } from "../data/folder_dataset.ts";
+import { type CachedFolderDataset, loadFolderDatasetCached } from "../data/decode_cache.ts";
 import { FASHION_MNIST_DIR, loadIdxDataset } from "../data/idx.ts";
 import { generateSynthetic } from "../data/synthetic.ts";
 import type { ImageDataset } from "../types.ts";
 import type { ExperimentConfig } from "./config.ts";
+import { closestName } from "../_suggest.ts";
 
 async function hasIdxFiles(dir: string): Promise<boolean> {
   try {
@@ -22,10 +23,23 @@ async function hasIdxFiles(dir: string): Promise<boolean> {
   return false;
 }
 
+/** Options of {@linkcode loadData}. */
+export interface LoadDataOptions {
+  /**
+   * Read a folder of class folders through the decode cache (`loadFolderDatasetCached`):
+   * `true` in the default cache folder, a string in that folder, `false` not at all.
+   * @default {true}
+   */
+  cache?: boolean | string;
+  /** Called with the cache's outcome (hit, miss or off, file, seconds) after a folder loads. */
+  onCache?: (info: Omit<CachedFolderDataset, "dataset">) => void;
+}
+
 /**
  * Loads the dataset a config names.
  *
  * @param config The resolved config (`data`, `syntheticPerClass`, `minPerClass`, `limit`, `seed`).
+ * @param options The decode cache (on by default) and a callback that reports its outcome.
  * @returns The dataset, its warnings included.
  * @throws {Error} When the path does not exist or holds no usable images (one-line message).
  *
@@ -42,6 +56,7 @@ export async function loadData(
     ExperimentConfig,
     "data" | "syntheticPerClass" | "imageSize" | "minPerClass" | "limit" | "strict"
   >,
+  options: LoadDataOptions = {},
 ): Promise<ImageDataset> {
   if (config.data === "synthetic") {
     // The synthetic images depend on their own seed (0), not on the run's: every seed of a
@@ -74,10 +89,33 @@ export async function loadData(
     return await loadIdxDataset(FASHION_MNIST_DIR, { limit });
   }
   if (await hasIdxFiles(config.data)) return await loadIdxDataset(config.data, { limit });
-  return await loadFolderDataset(config.data, {
+  const { cache = true, onCache } = options;
+  const { dataset, ...info } = await loadFolderDatasetCached(config.data, {
+    cacheDir: cache === true ? undefined : cache,
     minPerClass: config.minPerClass,
     strict: config.strict,
     height: size,
     width: size,
+  }).catch((error) => {
+    throw withNameHint(error, config.data);
   });
+  onCache?.(info);
+  return dataset;
+}
+
+/** The built-in dataset names `--data` takes besides a path. */
+const DATASET_NAMES = ["synthetic", "fashion-mnist"];
+
+/**
+ * A missing bare name (no slash or dot, such as `synthetc`) was most likely meant as a
+ * built-in dataset: say which.
+ */
+function withNameHint(error: unknown, data: string): unknown {
+  if (!(error instanceof Deno.errors.NotFound) || /[\/.]/.test(data)) return error;
+  const best = closestName(data, DATASET_NAMES);
+  return new Deno.errors.NotFound(
+    `${error.message} (did you mean "${best}"? --data takes a folder path, ${
+      DATASET_NAMES.join(" or ")
+    })`,
+  );
 }

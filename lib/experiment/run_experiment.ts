@@ -3,8 +3,10 @@
  * k-NN evaluation, and the run folder.
  *
  * Every input is loaded and validated before the run folder is created, so bad input
- * leaves nothing behind; once training starts, each epoch's record is appended to
- * `metrics.jsonl` and `summary.json` is written last.
+ * leaves nothing behind; once training starts, each epoch ends with a checkpoint and its
+ * record appended to `metrics.jsonl`, and `summary.json` is written last. A run stopped
+ * at any point (Ctrl-C, a kill, a crash) continues from its last checkpoint when run
+ * again, to the same result as an uninterrupted run on the same backend.
  *
  * @module
  */
@@ -15,14 +17,21 @@ import { minerFromConfig } from "../miners/mod.ts";
 import { createEmbeddingNet } from "../model/embedding_net.ts";
 import { embedDataset } from "../model/embed.ts";
 import { serializeModel } from "../model/serialize.ts";
+import type { EmbeddingNet } from "../model/embedding_net.ts";
 import {
   appendJsonLine,
-  isFinishedRun,
+  inspectRunFolder,
+  readRunCheckpoint,
+  removeRunCheckpoint,
+  removeTemporaryFiles,
+  repairJsonLines,
   RUN_FILES,
+  type RunCheckpoint,
   writeFloat32,
   writeJsonAtomic,
+  writeRunCheckpoint,
 } from "../run/run_folder.ts";
-import { train, type TrainRecord } from "../train/train.ts";
+import { train, type TrainRecord, type TrainState } from "../train/train.ts";
 import type { ImageDataset, Json, Split } from "../types.ts";
 import { type ExperimentConfig, runId } from "./config.ts";
 import { analyzeEmbeddings } from "./analyze_run.ts";
@@ -35,10 +44,23 @@ export interface RunExperimentOptions {
   out: string;
   /** The backend in use, recorded in the config (from `selectBackend`). */
   backend: { name: string; threads: number; reason: string; versions: Record<string, string> };
-  /** Retrain even when a finished run with this config exists. @default false */
+  /**
+   * Train from scratch even when the folder holds this run (finished or not) or another
+   * run. @default false
+   */
   force?: boolean;
-  /** Evaluate k=1 accuracy on the test split every this many epochs (0: only at the end). @default 0 */
+  /**
+   * Evaluate k=1 accuracy on the test split every this many epochs (0: only at the end).
+   * @default the value the run was started with when resuming, else 0
+   */
   evalEvery?: number;
+  /**
+   * Stops the run at the next batch boundary or between its last steps, rejecting with the
+   * signal's reason; the folder stays incomplete, with its last checkpoint.
+   */
+  signal?: AbortSignal;
+  /** Called once before training: `epoch` is 0 for a fresh run, else the checkpoint's. */
+  onStart?: (start: { dir: string; epoch: number }) => void;
   /** A dataset already loaded for this config (sweeps load each dataset once). */
   dataset?: ImageDataset;
   /** Each metrics record, as written. */
@@ -53,6 +75,8 @@ export interface RunExperimentResult {
   dir: string;
   /** True when a finished run with this config was already there and kept. */
   skipped: boolean;
+  /** The checkpoint's epoch when an incomplete run was continued. */
+  resumedFrom?: number;
   /** The contents of `summary.json`. */
   summary: Record<string, Json>;
   /** Warnings from loading the data. */
@@ -61,6 +85,92 @@ export interface RunExperimentResult {
 
 function sortedIndices(split: Split): Split {
   return { train: split.train.slice().sort(), test: split.test.slice().sort() };
+}
+
+/** A checkpoint's content: the training state and the records not yet in metrics.jsonl. */
+function toCheckpoint(
+  state: TrainState,
+  net: EmbeddingNet,
+  lossVariables: { shape: number[] }[],
+  records: TrainRecord[],
+): RunCheckpoint {
+  const shapes = [...net.variables, ...lossVariables].map((v) => v.shape);
+  const { optimizer: adam } = state;
+  return {
+    epoch: state.epoch,
+    state: {
+      step: state.step,
+      trainSeconds: state.trainSeconds,
+      images: state.images,
+      finalLoss: state.finalLoss,
+      adam: {
+        iterations: adam.iterations,
+        beta1Power: adam.beta1Power,
+        beta2Power: adam.beta2Power,
+      },
+      records,
+    },
+    arrays: [
+      ...state.weights.map((values, i) => ({
+        name: `net/${net.weightNames[i]}`,
+        shape: shapes[i],
+        values,
+      })),
+      ...state.lossWeights.map((values, i) => ({
+        name: `loss/${i}`,
+        shape: shapes[net.variables.length + i],
+        values,
+      })),
+      ...adam.firstMoments.map((values, i) => ({ name: `adam/m/${i}`, shape: shapes[i], values })),
+      ...adam.secondMoments.map((values, i) => ({ name: `adam/v/${i}`, shape: shapes[i], values })),
+    ],
+  };
+}
+
+/** The training state and pending records of a checkpoint read back. */
+function fromCheckpoint(
+  checkpoint: RunCheckpoint,
+  dir: string,
+): { state: TrainState; records: TrainRecord[] } {
+  const s = checkpoint.state as Record<string, Json>;
+  const adam = s.adam as Record<string, Json> | undefined;
+  const numbers = [s.step, s.trainSeconds, s.images, s.finalLoss, adam?.iterations];
+  if (
+    !numbers.every((n) => typeof n === "number") || !adam ||
+    typeof adam.beta1Power !== "number" || typeof adam.beta2Power !== "number" ||
+    !Array.isArray(s.records)
+  ) {
+    throw new SyntaxError(`Cannot read checkpoint "${dir}": its state lacks counters or records`);
+  }
+  const part = (prefix: string) =>
+    checkpoint.arrays.filter((a) => a.name.startsWith(prefix)).map((a) => a.values);
+  return {
+    state: {
+      epoch: checkpoint.epoch,
+      step: s.step as number,
+      trainSeconds: s.trainSeconds as number,
+      images: s.images as number,
+      finalLoss: s.finalLoss as number,
+      weights: part("net/"),
+      lossWeights: part("loss/"),
+      optimizer: {
+        iterations: adam.iterations as number,
+        beta1Power: adam.beta1Power,
+        beta2Power: adam.beta2Power,
+        firstMoments: part("adam/m/"),
+        secondMoments: part("adam/v/"),
+      },
+    },
+    records: s.records as TrainRecord[],
+  };
+}
+
+async function readJsonOrUndefined(path: string): Promise<Json | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -84,8 +194,17 @@ export async function runExperiment(
   config: ExperimentConfig,
   options: RunExperimentOptions,
 ): Promise<RunExperimentResult> {
-  const dir = join(options.out, runId(config));
-  if (!options.force && await isFinishedRun(dir)) {
+  const id = runId(config);
+  const dir = join(options.out, id);
+  const found = await inspectRunFolder(dir, id);
+  if (!options.force && found.status === "other") {
+    throw new Error(
+      `Cannot write run to "${dir}": it holds a different run (${
+        found.id ?? "no readable config.json"
+      }); use another --out or --force`,
+    );
+  }
+  if (!options.force && found.status === "finished") {
     const summary = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.summary)));
     return { dir, skipped: true, summary, warnings: [] };
   }
@@ -114,12 +233,53 @@ export async function runExperiment(
     architecture: config.architecture === "auto" ? undefined : config.architecture,
     seed: config.seed,
   });
+  const lossVariables = loss.trainableVariables?.() ?? [];
   try {
-    // Input is valid: from here on the run folder exists and records are kept.
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-    await Deno.mkdir(dir, { recursive: true });
+    const splitJson = {
+      train: Array.from(split.train),
+      test: Array.from(split.test),
+      ...(dataset.files
+        ? {
+          trainFiles: Array.from(split.train, (i) => dataset.files![i]),
+          testFiles: Array.from(split.test, (i) => dataset.files![i]),
+        }
+        : {}),
+    };
+    // An incomplete run of this config continues from its checkpoint; without one, it
+    // starts over (nothing of it was kept yet).
+    const warnings = [...dataset.warnings];
+    const checkpoint = !options.force && found.status === "incomplete"
+      ? await readRunCheckpoint(dir).catch((error) => {
+        if (!(error instanceof SyntaxError)) throw error;
+        throw new SyntaxError(`${error.message}; use --force to start over`);
+      })
+      : undefined;
+    const saved = checkpoint
+      ? await readJsonOrUndefined(join(dir, RUN_FILES.config)) as Record<string, Json>
+      : undefined;
+    if (checkpoint) {
+      const savedSplit = await readJsonOrUndefined(join(dir, RUN_FILES.split));
+      if (JSON.stringify(savedSplit) !== JSON.stringify(splitJson)) {
+        throw new Error(
+          `Cannot resume run "${dir}": the data no longer gives its split.json (${split.train.length} train and ${split.test.length} test samples now); use --force to start over`,
+        );
+      }
+      const savedBackend = (saved?.backend as Record<string, Json> | undefined)?.name;
+      if (savedBackend !== options.backend.name) {
+        warnings.push(
+          `Run "${dir}" was started on backend ${savedBackend} and continues on ${options.backend.name}: its results may differ from an uninterrupted run`,
+        );
+      }
+      if (config.miner.name === "distance-weighted") {
+        warnings.push(
+          `Run "${dir}": the distance-weighted miner's random draws restart with the resumed epoch, so results may differ from an uninterrupted run`,
+        );
+      }
+    }
+    const evalEvery = options.evalEvery ??
+      (typeof saved?.evalEvery === "number" ? saved.evalEvery : 0);
     const resolved = {
-      id: runId(config),
+      id,
       ...config,
       loss: loss.config(),
       miner: miner?.config() ?? { name: "none" },
@@ -141,25 +301,39 @@ export async function runExperiment(
         numTest: split.test.length,
         hierarchy: (dataset.hierarchy ?? null) as unknown as Json,
       },
+      // What the id is computed from: `train --resume` rebuilds the run from it.
+      experiment: config as unknown as Json,
+      evalEvery,
       createdAt: new Date().toISOString(),
     };
-    await writeJsonAtomic(join(dir, RUN_FILES.config), resolved);
-    await writeJsonAtomic(join(dir, RUN_FILES.split), {
-      train: Array.from(split.train),
-      test: Array.from(split.test),
-      ...(dataset.files
-        ? {
-          trainFiles: Array.from(split.train, (i) => dataset.files![i]),
-          testFiles: Array.from(split.test, (i) => dataset.files![i]),
-        }
-        : {}),
-    });
     const metricsPath = join(dir, RUN_FILES.metrics);
-    // Appends are chained: records land in metrics.jsonl in the order they happen.
-    let appended: Promise<void> = Promise.resolve();
+    let resume: { state: TrainState; records: TrainRecord[] } | undefined;
+    let hasFinalRecord = false;
+    if (checkpoint) {
+      resume = fromCheckpoint(checkpoint, dir);
+      await removeTemporaryFiles(dir);
+      // The checkpoint holds the records appended after it: add those a kill cut off.
+      const present = await repairJsonLines(metricsPath);
+      warnings.push(...present.warnings);
+      const epochs = new Set(present.records.filter((r) => r.type === "epoch").map((r) => r.epoch));
+      hasFinalRecord = present.records.some((r) => r.type === "final");
+      for (const record of resume.records) {
+        if (!epochs.has(record.epoch)) await appendJsonLine(metricsPath, record);
+      }
+    } else {
+      // Input is valid: from here on the run folder exists and records are kept.
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      await Deno.mkdir(dir, { recursive: true });
+      await writeJsonAtomic(join(dir, RUN_FILES.config), resolved);
+      await writeJsonAtomic(join(dir, RUN_FILES.split), splitJson);
+    }
+    options.onStart?.({ dir, epoch: checkpoint?.epoch ?? 0 });
+    // Records wait for the checkpoint that holds them, then are appended: metrics.jsonl
+    // never runs ahead of the checkpoint, so a resumed run appends each epoch once.
+    let pending: TrainRecord[] = [];
     const trainLabels = Int32Array.from(split.train, (i) => dataset.labels[i]);
     const testLabels = Int32Array.from(split.test, (i) => dataset.labels[i]);
-    const evalEvery = options.evalEvery ?? 0;
+    options.signal?.throwIfAborted();
     const result = await train(net, dataset, split.train, {
       loss,
       miner,
@@ -169,10 +343,17 @@ export async function runExperiment(
       learningRate: config.learningRate,
       seed: config.seed,
       augment: config.augment,
+      resumeFrom: resume?.state,
+      signal: options.signal,
       onBatch: options.onProgress,
       onRecord: (record) => {
-        appended = appended.then(() => appendJsonLine(metricsPath, record));
+        pending.push(record);
         options.onRecord?.(record);
+      },
+      onCheckpoint: async (state) => {
+        await writeRunCheckpoint(dir, toCheckpoint(state, net, lossVariables, pending));
+        for (const record of pending) await appendJsonLine(metricsPath, record);
+        pending = [];
       },
       afterEpoch: (epoch) => {
         if (!evalEvery || epoch % evalEvery !== 0 || epoch === config.epochs) return undefined;
@@ -187,7 +368,7 @@ export async function runExperiment(
         return { testKnnAccuracy1: quick.test.knnAccuracy["1"] };
       },
     });
-    await appended;
+    options.signal?.throwIfAborted();
 
     // Embeddings and model first: an evaluation that fails loses no training.
     const trainEmbeddings = embedDataset(net, dataset, split.train);
@@ -206,14 +387,13 @@ export async function runExperiment(
     const { manifest, weights } = serializeModel(net);
     await writeJsonAtomic(join(dir, RUN_FILES.modelManifest), manifest);
     await writeFloat32(join(dir, RUN_FILES.modelWeights), weights);
-    const lossWeights = loss.trainableVariables?.() ?? [];
-    if (lossWeights.length) {
+    if (lossVariables.length) {
       // ArcFace's class weights and ProxyAnchor's proxies are part of the model.
       await writeJsonAtomic(join(dir, RUN_FILES.lossManifest), {
         loss: loss.config(),
-        weights: lossWeights.map((v) => ({ shape: v.shape })),
+        weights: lossVariables.map((v) => ({ shape: v.shape })),
       });
-      const values = lossWeights.map((v) => v.dataSync() as Float32Array);
+      const values = lossVariables.map((v) => v.dataSync() as Float32Array);
       const all = new Float32Array(values.reduce((n, v) => n + v.length, 0));
       values.reduce((offset, v) => (all.set(v, offset), offset + v.length), 0);
       await writeFloat32(join(dir, RUN_FILES.lossWeights), all);
@@ -226,6 +406,7 @@ export async function runExperiment(
       testLabels,
       classNames: dataset.classNames,
     };
+    options.signal?.throwIfAborted();
     const evalStarted = performance.now();
     const evaluation = evaluateEmbeddings(embeddings, config.ks);
     const evalSeconds = (performance.now() - evalStarted) / 1000;
@@ -238,6 +419,7 @@ export async function runExperiment(
       seed: config.seed,
     });
     await writeJsonAtomic(join(dir, RUN_FILES.analysis), analysis);
+    options.signal?.throwIfAborted();
     const finalRecord: TrainRecord = {
       type: "final",
       ...Object.fromEntries(
@@ -250,10 +432,11 @@ export async function runExperiment(
       hierarchySpearman: analysis.test.hierarchyCorrelation?.spearman ?? null,
       evalSeconds,
     };
-    await appendJsonLine(metricsPath, finalRecord);
+    // A run killed after its final record and before summary.json already has one.
+    if (!hasFinalRecord) await appendJsonLine(metricsPath, finalRecord);
     options.onRecord?.(finalRecord);
     const summary: Record<string, Json> = {
-      id: resolved.id,
+      id,
       data: config.data,
       loss: config.loss.name,
       miner: resolved.miner.name === "triplet-margin"
@@ -276,9 +459,17 @@ export async function runExperiment(
       finishedAt: new Date().toISOString(),
     };
     await writeJsonAtomic(join(dir, RUN_FILES.summary), summary);
-    return { dir, skipped: false, summary, warnings: dataset.warnings };
+    // Finished: the checkpoint is no longer needed (a kill before this leaves it, unused).
+    await removeRunCheckpoint(dir);
+    return {
+      dir,
+      skipped: false,
+      summary,
+      warnings,
+      ...(checkpoint ? { resumedFrom: checkpoint.epoch } : {}),
+    };
   } finally {
     net.dispose();
-    for (const v of loss.trainableVariables?.() ?? []) v.dispose();
+    for (const v of lossVariables) v.dispose();
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Two-dimensional views of an embedding: PCA (exact), UMAP (umap-js) and t-SNE
- * (tsne-js), all seeded, and the projections of a run folder (`projections.json`).
+ * Two-dimensional views of an embedding: PCA (exact), UMAP (umap-js) and t-SNE (exact
+ * with tsne-js for small sets, Barnes-Hut for large ones), all seeded, and the
+ * projections of a run folder (`projections.json`).
  *
  * ```ts
  * import { projectPca, stratifiedSubsample } from "./mod.ts";
@@ -14,5 +15,6 @@
 export * from "./pca.ts";
 export * from "./umap.ts";
 export * from "./tsne.ts";
+export * from "./tsne_bh.ts";
 export * from "./subsample.ts";
 export * from "./project_run.ts";

@@ -5,11 +5,11 @@
  * @module
  */
 import { join } from "node:path";
-import { readRunEmbeddings, RUN_FILES, writeJsonAtomic } from "../run/run_folder.ts";
+import { readRunEmbeddings, writeJsonAtomic } from "../run/run_folder.ts";
 import type { Json } from "../types.ts";
 import { type Projection2d, projectPca } from "./pca.ts";
 import { stratifiedSubsample } from "./subsample.ts";
-import { projectTsne } from "./tsne.ts";
+import { projectTsne, type TsneMethod } from "./tsne.ts";
 import { projectUmap } from "./umap.ts";
 
 /** The name of the file {@linkcode projectRun} writes into a run folder. */
@@ -73,11 +73,17 @@ export interface ProjectRunOptions {
    */
   methods?: ProjectionMethod[];
   /**
-   * Most points of a split given to t-SNE (exact, quadratic time); above it, a
-   * stratified subsample.
-   * @default 1000
+   * Most points of a split given to t-SNE; above it, a stratified subsample. Barnes-Hut
+   * t-SNE lays out 5,000 points in about 30 s.
+   * @default 5000
    */
   tsneMax?: number;
+  /**
+   * How t-SNE is computed (see {@linkcode TsneMethod}): `"auto"` is exact (tsne-js) up to
+   * 200 points and Barnes-Hut above.
+   * @default "auto"
+   */
+  tsneMethod?: TsneMethod;
   /**
    * Most points of a split given to UMAP; above it, a stratified subsample.
    * @default 10000
@@ -130,8 +136,8 @@ function checkMax(name: string, value: number): void {
 
 /**
  * Projects a run's train and test embeddings (each split on its own) with PCA (all
- * points), UMAP (all points up to `umapMax`) and t-SNE (a stratified subsample of at
- * most `tsneMax` points), and writes them atomically to `<dir>/projections.json`
+ * points), UMAP (all points up to `umapMax`) and t-SNE (all points up to `tsneMax`,
+ * Barnes-Hut above 200 by default), and writes them atomically to `<dir>/projections.json`
  * (`{version: 1, train: {pca, umap, tsne}, test: {...}}`, see {@linkcode ProjectionsFile}).
  * Methods not asked for that an earlier `projections.json` holds are kept. Coordinates
  * are rounded to seven significant digits.
@@ -140,7 +146,7 @@ function checkMax(name: string, value: number): void {
  * @param options Methods, subsample sizes, seed, progress.
  * @returns The path written and warnings (subsamples, lowered parameters).
  * @throws {Error} "Cannot project run ..." when the embeddings are missing or inconsistent.
- * @throws {RangeError} On an unknown method or a non-positive maximum.
+ * @throws {RangeError} On an unknown method or t-SNE method, or a non-positive maximum.
  *
  * @example
  * ```ts
@@ -154,7 +160,8 @@ export async function projectRun(
 ): Promise<ProjectRunResult> {
   const {
     methods = [...PROJECTION_METHODS],
-    tsneMax = 1000,
+    tsneMax = 5000,
+    tsneMethod = "auto",
     umapMax = 10000,
     seed = 0,
     onProgress,
@@ -167,6 +174,11 @@ export async function projectRun(
     }
   }
   checkMax("tsneMax", tsneMax);
+  if (!["exact", "barnes-hut", "auto"].includes(tsneMethod)) {
+    throw new RangeError(
+      `Invalid tsneMethod "${tsneMethod}": use "exact", "barnes-hut" or "auto"`,
+    );
+  }
   checkMax("umapMax", umapMax);
   const embeddings = await readRunEmbeddings(dir, "Cannot project run");
   const path = join(dir, PROJECTIONS_FILE);
@@ -210,10 +222,15 @@ export async function projectRun(
         layout = r;
         used = { ...r.options, max: umapMax };
       } else {
-        const r = projectTsne(m, { seed, onProgress: report });
+        const r = projectTsne(m, { seed, method: tsneMethod, onProgress: report });
         warnings.push(...r.warnings.map((w) => `${split} tsne: ${w}`));
         layout = r;
-        used = { ...r.options, max: tsneMax, iterationsRun: r.iterationsRun };
+        used = {
+          ...r.options,
+          max: tsneMax,
+          iterationsRun: r.iterationsRun,
+          klDivergence: Number(r.klDivergence.toPrecision(6)),
+        };
       }
       out[split][method] = {
         method,

@@ -1,10 +1,11 @@
 /**
- * t-SNE (van der Maaten and Hinton, 2008) of an embedding to two dimensions with
- * tsne-js, seeded so that the same seed gives the same picture.
+ * t-SNE (van der Maaten and Hinton, 2008) of an embedding to two dimensions, seeded so
+ * that the same seed gives the same picture: exact with tsne-js for small sets (the
+ * reference), Barnes-Hut ({@linkcode barnesHutTsne}) for large ones.
  *
  * tsne-js is exact: its time and memory grow with the square of the number of points
- * (about 12 minutes for 2,000 points on a 2-core machine), so large splits are
- * subsampled first (see `stratifiedSubsample`).
+ * (about 190 s for 1,000 points on this 2-core machine). Barnes-Hut t-SNE lays out
+ * 5,000 points of 32 dims in about 30 s on one core.
  *
  * @module
  */
@@ -12,37 +13,90 @@ import TSNE from "tsne-js";
 import { createRng } from "../random.ts";
 import type { EmbeddingMatrix } from "../types.ts";
 import type { Projection2d } from "./pca.ts";
+import { barnesHutTsne, type TsneInit } from "./tsne_bh.ts";
+
+/**
+ * How {@linkcode projectTsne} computes t-SNE: `"exact"` (tsne-js, O(N^2) per iteration),
+ * `"barnes-hut"` ({@linkcode barnesHutTsne}, O(N log N)), or `"auto"`: exact up to
+ * {@linkcode TSNE_AUTO_EXACT_MAX} points, Barnes-Hut above.
+ */
+export type TsneMethod = "exact" | "barnes-hut" | "auto";
+
+/**
+ * The most points `method: "auto"` gives to exact t-SNE: about 10 s with tsne-js on this
+ * machine; above it Barnes-Hut is much faster and preserves neighbourhoods as well.
+ */
+export const TSNE_AUTO_EXACT_MAX = 200;
 
 /** Options of {@linkcode projectTsne}. */
 export interface TsneOptions {
   /** Seed of the initial layout. */
   seed: number;
   /**
+   * Exact, Barnes-Hut, or `"auto"` (exact up to {@linkcode TSNE_AUTO_EXACT_MAX} points).
+   * @default "auto"
+   */
+  method?: TsneMethod;
+  /**
    * Effective number of neighbours; lowered to `(rows - 1) / 3` for small inputs.
    * @default 30
    */
   perplexity?: number;
   /**
-   * Gradient-descent iterations, the first 100 of them with early exaggeration
-   * (tsne-js always runs those 100, and may stop early when the cost stops falling).
-   * @default 500
+   * Gradient-descent iterations. Exact: 500, the first 100 of them with early
+   * exaggeration 4 (tsne-js always runs those 100, and may stop early when the cost
+   * stops falling). Barnes-Hut: 1000, the first 250 with early exaggeration 12.
    */
   iterations?: number;
   /**
-   * Gradient-descent step size; default `max(rows / 16, 50)`, the rule of scikit-learn's
-   * `"auto"` (N / early exaggeration / 4) with tsne-js's exaggeration of 4. tsne-js's own
-   * default, 1000, scatters the clusters of a few hundred points.
+   * Gradient-descent step size. Exact: `max(rows / 16, 50)`, the rule of scikit-learn's
+   * `"auto"` (N / early exaggeration / 4) with tsne-js's exaggeration of 4 (tsne-js's own
+   * default, 1000, scatters the clusters of a few hundred points). Barnes-Hut:
+   * `max(rows / 12, 200)`, see {@linkcode barnesHutTsne}.
    */
   learningRate?: number;
+  /**
+   * Barnes-Hut accuracy (ignored, with a warning, by exact t-SNE).
+   * @default 0.5
+   */
+  theta?: number;
+  /**
+   * Barnes-Hut initial layout (ignored, with a warning, by exact t-SNE, which always
+   * starts from a seeded random layout).
+   * @default "pca"
+   */
+  init?: TsneInit;
   /** Called after each iteration with the iterations done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
 
+/** The options {@linkcode projectTsne} really used, as recorded in `projections.json`. */
+export interface TsneUsedOptions {
+  /** The method that ran (`"auto"` resolved). */
+  method: "exact" | "barnes-hut";
+  /** Seed of the initial layout. */
+  seed: number;
+  /** Perplexity, after lowering for small inputs. */
+  perplexity: number;
+  /** Iterations asked for. */
+  iterations: number;
+  /** Gradient-descent step size. */
+  learningRate: number;
+  /** Barnes-Hut accuracy; `null` for exact t-SNE. */
+  theta: number | null;
+  /** Initial layout (exact t-SNE: always `"random"`). */
+  init: TsneInit;
+  /** The factor on P in the early iterations (exact: 4, Barnes-Hut: 12). */
+  earlyExaggeration: number;
+  /** How many early iterations are exaggerated (exact: 100, Barnes-Hut: up to 250). */
+  exaggerationIterations: number;
+}
+
 /** What {@linkcode projectTsne} returns: the layout, the options it really used, warnings. */
 export interface TsneResult extends Projection2d {
-  /** The options after adjustment (`perplexity` lowered for small inputs). */
-  options: { seed: number; perplexity: number; iterations: number; learningRate: number };
-  /** Iterations actually run: tsne-js stops early when the cost stops falling. */
+  /** The options after adjustment (method resolved, `perplexity` lowered for small inputs). */
+  options: TsneUsedOptions;
+  /** Iterations actually run: tsne-js may stop early when the cost stops falling. */
   iterationsRun: number;
   /** The final Kullback-Leibler divergence between input and layout affinities. */
   klDivergence: number;
@@ -59,9 +113,12 @@ interface TsneJs {
 }
 
 /**
- * Lays out the rows of `m` in 2-D with exact t-SNE (tsne-js 1.0.3, squared Euclidean
- * input distances, as tsne-js computes them, not squared; early exaggeration 4 for the
- * first 100 iterations). Deterministic: tsne-js
+ * Lays out the rows of `m` in 2-D with t-SNE: exact or Barnes-Hut by `method`.
+ *
+ * Barnes-Hut: see {@linkcode barnesHutTsne} (squared Euclidean input distances over the
+ * `3 * perplexity` nearest neighbours). Exact: tsne-js 1.0.3 (Euclidean input distances,
+ * not squared, as tsne-js computes them; early exaggeration 4 for the first 100
+ * iterations). Both are deterministic. Exact: tsne-js
  * draws its initial layout from `Math.random`, which is swapped for a
  * {@linkcode createRng} generator seeded with `seed` while it runs (and restored in
  * `finally`); everything after is deterministic arithmetic. tsne-js needs more than
@@ -69,9 +126,10 @@ interface TsneJs {
  * so. Inputs of fewer than 3 rows get a trivial layout (points on the x axis).
  *
  * @param m The embeddings (`rows` x `dim`); not modified.
- * @param options Seed, perplexity, iterations.
+ * @param options Method, seed, perplexity, iterations, learning rate, theta, init.
  * @returns Coordinates, the options used and warnings.
- * @throws {RangeError} On a non-positive perplexity, iteration count or learning rate.
+ * @throws {RangeError} On an unknown method, a non-positive perplexity, iteration count
+ * or learning rate, or (Barnes-Hut) a theta outside [0, 1] or an unknown init.
  *
  * @example
  * ```ts
@@ -80,9 +138,35 @@ interface TsneJs {
  * const a = projectTsne({ data, rows: 20, dim: 3 }, { seed: 1, iterations: 120 });
  * const b = projectTsne({ data, rows: 20, dim: 3 }, { seed: 1, iterations: 120 });
  * if (a.x.some((v, i) => v !== b.x[i])) throw new Error("not deterministic");
+ * const c = projectTsne({ data, rows: 20, dim: 3 }, { seed: 1, method: "barnes-hut" });
+ * if (c.options.method !== "barnes-hut" || c.x.length !== 20) throw new Error("wrong");
  * ```
  */
 export function projectTsne(m: EmbeddingMatrix, options: TsneOptions): TsneResult {
+  const method = options.method ?? "auto";
+  if (method !== "exact" && method !== "barnes-hut" && method !== "auto") {
+    throw new RangeError(
+      `Invalid t-SNE method "${method}": use "exact", "barnes-hut" or "auto"`,
+    );
+  }
+  if (method === "barnes-hut" || (method === "auto" && m.rows > TSNE_AUTO_EXACT_MAX)) {
+    const { onProgress, seed, perplexity, iterations, learningRate, theta, init } = options;
+    const r = barnesHutTsne(m, {
+      seed,
+      perplexity,
+      iterations,
+      learningRate,
+      theta,
+      init,
+      onProgress,
+    });
+    const { neighbors: _, ...used } = r.options;
+    return { ...r, options: { method: "barnes-hut", ...used } };
+  }
+  return exactTsne(m, options);
+}
+
+function exactTsne(m: EmbeddingMatrix, options: TsneOptions): TsneResult {
   const { data, rows, dim } = m;
   const { seed, iterations = 500, onProgress } = options;
   let perplexity = options.perplexity ?? 30;
@@ -102,12 +186,28 @@ export function projectTsne(m: EmbeddingMatrix, options: TsneOptions): TsneResul
     throw new RangeError(`Invalid t-SNE learningRate ${learningRate}: must be positive`);
   }
   const warnings: string[] = [];
+  for (const name of ["theta", "init"] as const) {
+    if (options[name] !== undefined) {
+      warnings.push(`t-SNE ${name} ignored: it applies to Barnes-Hut, not exact t-SNE`);
+    }
+  }
+  const used = (perplexity: number, iterations: number): TsneUsedOptions => ({
+    method: "exact",
+    seed,
+    perplexity,
+    iterations,
+    learningRate,
+    theta: null,
+    init: "random",
+    earlyExaggeration: 4,
+    exaggerationIterations: 100,
+  });
   if (rows < 3) {
     warnings.push(`t-SNE needs at least 3 points, got ${rows}: placed them on a line`);
     return {
       x: Float64Array.from({ length: rows }, (_, i) => i),
       y: new Float64Array(rows),
-      options: { seed, perplexity, iterations: 0, learningRate },
+      options: used(perplexity, 0),
       iterationsRun: 0,
       klDivergence: 0,
       warnings,
@@ -148,7 +248,7 @@ export function projectTsne(m: EmbeddingMatrix, options: TsneOptions): TsneResul
   return {
     x: Float64Array.from(layout, (p) => p[0]),
     y: Float64Array.from(layout, (p) => p[1]),
-    options: { seed, perplexity, iterations, learningRate },
+    options: used(perplexity, iterations),
     iterationsRun,
     klDivergence,
     warnings,

@@ -163,6 +163,21 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+const isNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+/** A number, or null where JSON wrote NaN, or absent. */
+const isOptionalNumber = (v: unknown) => v === undefined || v === null || isNumber(v);
+const isNumberArray = (v: unknown) => Array.isArray(v) && v.every((x) => x === null || isNumber(x));
+
+/** Optional numeric fields of summary.json and of its `test`, checked when present. */
+const SUMMARY_NUMBERS = ["trainSeconds", "numTrain", "numTest", "numClasses", "threads"];
+const SUMMARY_TEST_NUMBERS = [
+  "precisionAt1",
+  "rPrecision",
+  "meanAveragePrecisionAtR",
+  "nmi",
+  "ami",
+];
+
 function checkSummary(value: unknown, path: string): RunSummary {
   const test = isObject(value) ? value.test : undefined;
   if (
@@ -171,7 +186,46 @@ function checkSummary(value: unknown, path: string): RunSummary {
   ) {
     throw new SyntaxError(`${path} lacks loss, miner or test.knnAccuracy`);
   }
+  // The report formats and plots these: a wrong type is a corrupt file, not a crash later.
+  const bad = [
+    ...(typeof value.data === "string" ? [] : ["data"]),
+    ...["dim", "seed", "epochs"].filter((k) => !isNumber(value[k])),
+    ...SUMMARY_NUMBERS.filter((k) => !isOptionalNumber(value[k])),
+    ...(value.ks === undefined || isNumberArray(value.ks) ? [] : ["ks"]),
+    ...(value.backend === undefined || typeof value.backend === "string" ? [] : ["backend"]),
+    ...SUMMARY_TEST_NUMBERS.filter((k) => !isOptionalNumber(test[k])).map((k) => `test.${k}`),
+    ...Object.entries(test.knnAccuracy).filter(([, v]) => !isNumber(v)).map(([k]) =>
+      `test.knnAccuracy.${k}`
+    ),
+  ];
+  if (bad.length > 0) {
+    throw new SyntaxError(`${path} has invalid ${bad.slice(0, 3).join(", ")}`);
+  }
   return value as unknown as RunSummary;
+}
+
+/** Whether `value` has the shape of evaluation.json that the run page draws. */
+function isEvaluation(value: unknown): value is EvaluationFile {
+  if (!isObject(value) || !isObject(value.knn)) return false;
+  if (!Array.isArray(value.classNames) || !value.classNames.every((c) => typeof c === "string")) {
+    return false;
+  }
+  if (value.testCountPerClass !== undefined && !isNumberArray(value.testCountPerClass)) {
+    return false;
+  }
+  return Object.values(value.knn).every((d) =>
+    isObject(d) && isNumber(d.accuracy) && isNumberArray(d.perClassAccuracy) &&
+    Array.isArray(d.confusion) && d.confusion.every((row) => isNumberArray(row))
+  );
+}
+
+/** Hierarchy rows need a class name; the other levels are text. */
+function isHierarchy(value: unknown): value is ClassInfo[] {
+  return Array.isArray(value) &&
+    value.every((row) =>
+      isObject(row) && Object.values(row).every((v) => typeof v === "string") &&
+      typeof row.class === "string"
+    );
 }
 
 function checkProjections(value: unknown, path: string): Projections {
@@ -182,7 +236,8 @@ function checkProjections(value: unknown, path: string): Projections {
     for (const [method, p] of Object.entries(value[side] as Record<string, unknown>)) {
       if (
         !isObject(p) || !Array.isArray(p.x) || !Array.isArray(p.y) || !Array.isArray(p.labels) ||
-        p.x.length !== p.y.length || p.x.length !== p.labels.length
+        p.x.length !== p.y.length || p.x.length !== p.labels.length || !isNumberArray(p.x) ||
+        !isNumberArray(p.y) || !p.labels.every((l) => Number.isInteger(l) && l >= 0)
       ) {
         throw new SyntaxError(`${path}: ${side}.${method} lacks x, y or labels of equal length`);
       }
@@ -196,8 +251,10 @@ function checkProjections(value: unknown, path: string): Projections {
  *
  * @param dir The run folder.
  * @returns The run and the warnings about optional files (evaluation, projections).
- * @throws {Error} When summary.json is missing (an unfinished run), or summary.json or
- * metrics.jsonl is corrupt; the message names the run and the file.
+ * @throws {Deno.errors.NotFound} When summary.json is missing (an unfinished run).
+ * @throws {SyntaxError} When summary.json or metrics.jsonl is corrupt, or summary.json
+ * lacks a field the report needs or has one of the wrong type. Messages name the run and
+ * the file.
  *
  * @example
  * ```ts
@@ -209,18 +266,20 @@ function checkProjections(value: unknown, path: string): Projections {
 export async function readRun(dir: string): Promise<{ run: RunRecord; warnings: string[] }> {
   const id = basename(dir);
   const warnings: string[] = [];
-  const fail = (why: string) => new Error(`Cannot read run "${id}": ${why}`);
+  const fail = (why: string, kind: new (message: string) => Error = SyntaxError) =>
+    new kind(`Cannot read run "${id}": ${why}`);
   const summaryPath = join(dir, RUN_FILES.summary);
   let summary: RunSummary;
   try {
     summary = checkSummary(await readJson(summaryPath), RUN_FILES.summary);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) throw fail("no summary.json (unfinished run)");
-    throw fail(
-      error instanceof SyntaxError
-        ? error.message.replace(summaryPath, RUN_FILES.summary)
-        : String(error),
-    );
+    if (error instanceof Deno.errors.NotFound) {
+      throw fail("no summary.json (unfinished run)", Deno.errors.NotFound);
+    }
+    if (error instanceof SyntaxError) {
+      throw fail(error.message.replace(summaryPath, RUN_FILES.summary));
+    }
+    throw fail(String(error), Error);
   }
   let epochs: EpochRecord[] = [];
   try {
@@ -229,8 +288,13 @@ export async function readRun(dir: string): Promise<{ run: RunRecord; warnings: 
     // Sorted by epoch, the last record of an epoch winning: a resumed run may append out of order.
     const byEpoch = new Map<number, EpochRecord>();
     for (const r of records) {
-      if (r.type === "epoch" && typeof r.epoch === "number" && typeof r.loss === "number") {
-        byEpoch.set(r.epoch, r as unknown as EpochRecord);
+      if (r.type === "epoch" && isNumber(r.epoch) && isNumber(r.loss)) {
+        // Optional figures of another type are dropped rather than drawn wrong.
+        const record: Record<string, unknown> = { ...r };
+        for (const key of ["seconds", "imagesPerSecond", "minedTuplesPerBatch"]) {
+          if (key in record && !isNumber(record[key])) delete record[key];
+        }
+        byEpoch.set(r.epoch, record as unknown as EpochRecord);
       }
     }
     epochs = [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
@@ -251,7 +315,7 @@ export async function readRun(dir: string): Promise<{ run: RunRecord; warnings: 
   let evaluation: EvaluationFile | null = null;
   try {
     const e = await readOptionalJson(join(dir, RUN_FILES.evaluation));
-    if (isObject(e) && isObject(e.knn)) evaluation = e as unknown as EvaluationFile;
+    if (isEvaluation(e)) evaluation = e;
     else warnings.push(`Run "${id}" has no usable evaluation.json: no per-class figures`);
   } catch {
     warnings.push(`Run "${id}": evaluation.json is not valid JSON`);
@@ -287,9 +351,11 @@ export async function readRun(dir: string): Promise<{ run: RunRecord; warnings: 
   if (!Array.isArray(classNames) && Array.isArray(dataset.classNames)) {
     classNames = dataset.classNames as string[];
   }
-  const hierarchy = Array.isArray(dataset.hierarchy)
-    ? dataset.hierarchy as unknown as ClassInfo[]
-    : null;
+  let hierarchy: ClassInfo[] | null = null;
+  if (isHierarchy(dataset.hierarchy)) hierarchy = dataset.hierarchy;
+  else if (dataset.hierarchy !== undefined && dataset.hierarchy !== null) {
+    warnings.push(`Run "${id}": config.json has an invalid dataset.hierarchy`);
+  }
   return {
     run: {
       id,

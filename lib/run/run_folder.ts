@@ -13,7 +13,12 @@
  *   evaluation.json    k-NN accuracy per k and class, confusion matrices, retrieval metrics
  *   analysis.json      class structure of train and test: silhouette, neighbours, centroid tree, hierarchy correlation
  *   summary.json       the headline figures; written last: its presence marks a finished run
+ *   checkpoint.json, checkpoint-<epoch>.bin   the last per-epoch checkpoint, while training
  * ```
+ *
+ * A folder with config.json but no summary.json is an incomplete run: interrupted, it
+ * continues from its checkpoint. Every file but metrics.jsonl is written whole (temporary
+ * file, then rename); metrics.jsonl is only appended to.
  *
  * @module
  */
@@ -35,6 +40,7 @@ export const RUN_FILES = {
   evaluation: "evaluation.json",
   analysis: "analysis.json",
   summary: "summary.json",
+  checkpoint: "checkpoint.json",
 } as const;
 
 /**
@@ -103,12 +109,14 @@ export async function appendJsonLine(path: string, record: Record<string, Json>)
 }
 
 /**
- * Reads a JSONL file; a truncated or malformed last line (an interrupted append) is
- * skipped with a warning, any other malformed line is an error.
+ * Reads a JSONL file of JSON objects; a truncated or malformed last line (an interrupted
+ * append) is skipped with a warning, any other malformed line, or a line that holds
+ * something else than an object, is an error.
  *
  * @param path The JSONL file.
  * @returns The records and warnings.
- * @throws {SyntaxError} On a malformed line before the last one.
+ * @throws {SyntaxError} On a malformed or non-object line before the last one (the message
+ * names the file and the line).
  *
  * @example
  * ```ts
@@ -128,13 +136,23 @@ export async function readJsonLines(
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line) continue;
+    let record: unknown;
+    let problem: string | undefined;
     try {
-      records.push(JSON.parse(line));
+      record = JSON.parse(line);
+      if (typeof record !== "object" || record === null || Array.isArray(record)) {
+        problem = "is not a JSON object";
+      }
     } catch {
-      const isLast = lines.slice(i + 1).every((l) => !l.trim());
-      if (!isLast) throw new SyntaxError(`Cannot read "${path}": line ${i + 1} is not valid JSON`);
-      warnings.push(`Skipped the truncated last line ${i + 1} of "${path}"`);
+      problem = "is not valid JSON";
     }
+    if (problem === undefined) {
+      records.push(record as Record<string, Json>);
+      continue;
+    }
+    const isLast = lines.slice(i + 1).every((l) => !l.trim());
+    if (!isLast) throw new SyntaxError(`Cannot read "${path}": line ${i + 1} ${problem}`);
+    warnings.push(`Skipped the truncated last line ${i + 1} of "${path}"`);
   }
   return { records, warnings };
 }
@@ -281,4 +299,288 @@ export async function readRunEmbeddings(
     testLabels: Int32Array.from(testLabels),
     classNames: Array.isArray(classNames) ? classNames.map(String) : [],
   };
+}
+
+/** The name of a {@linkcode writeFileAtomic} temporary file. */
+const TEMPORARY = /\.tmp-\d+-[0-9a-f]{8}$/;
+
+/**
+ * Removes the temporary files that a kill during {@linkcode writeFileAtomic} can leave, in
+ * `dir` and its subfolders.
+ *
+ * @param dir A run folder.
+ * @returns The paths removed.
+ *
+ * @example
+ * ```ts
+ * import { removeTemporaryFiles } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/summary.json.tmp-12-0a1b2c3d`, "{");
+ * if ((await removeTemporaryFiles(dir)).length !== 1) throw new Error("kept it");
+ * ```
+ */
+export async function removeTemporaryFiles(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      const path = join(dir, e.name);
+      if (e.isDirectory) removed.push(...await removeTemporaryFiles(path));
+      else if (e.isFile && TEMPORARY.test(e.name)) {
+        await Deno.remove(path);
+        removed.push(path);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return removed;
+}
+
+/** A training checkpoint as plain data: JSON state and named float32 arrays. */
+export interface RunCheckpoint {
+  /** Epochs completed. */
+  epoch: number;
+  /** Any JSON state (counters, records, optimiser scalars). */
+  state: Record<string, Json>;
+  /** Named arrays (weights, optimiser moments), stored together in one float32 file. */
+  arrays: { name: string; shape: number[]; values: Float32Array }[];
+}
+
+const CHECKPOINT_FORMAT = "metriclab-checkpoint/1";
+const CHECKPOINT_BIN = /^checkpoint-\d+\.bin$/;
+
+/** Removes the checkpoint-<epoch>.bin files of `dir` other than `keep`. */
+async function removeCheckpointBins(dir: string, keep?: string): Promise<void> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && CHECKPOINT_BIN.test(e.name) && e.name !== keep) names.push(e.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  for (const name of names) await Deno.remove(join(dir, name)).catch(() => {});
+}
+
+/**
+ * Writes a checkpoint into a run folder: the arrays to `checkpoint-<epoch>.bin`, then
+ * `checkpoint.json` (which names that file), each atomically, then removes older bins. A
+ * kill at any point leaves the previous or the new checkpoint whole, never a mix.
+ *
+ * @param dir The run folder.
+ * @param checkpoint Epoch, state and arrays.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { readRunCheckpoint, writeRunCheckpoint } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeRunCheckpoint(dir, { epoch: 2, state: { step: 8 },
+ *   arrays: [{ name: "w", shape: [2], values: new Float32Array([1, 2]) }] });
+ * const back = await readRunCheckpoint(dir);
+ * if (back?.epoch !== 2 || back.arrays[0].values[1] !== 2) throw new Error("bad round trip");
+ * ```
+ */
+export async function writeRunCheckpoint(dir: string, checkpoint: RunCheckpoint): Promise<void> {
+  const { epoch, state, arrays } = checkpoint;
+  if (!Number.isInteger(epoch) || epoch < 0) {
+    throw new RangeError(`Cannot write checkpoint to "${dir}": invalid epoch ${epoch}`);
+  }
+  const weightsFile = `checkpoint-${epoch}.bin`;
+  const all = new Float32Array(arrays.reduce((n, a) => n + a.values.length, 0));
+  arrays.reduce((offset, a) => (all.set(a.values, offset), offset + a.values.length), 0);
+  await writeFloat32(join(dir, weightsFile), all);
+  await writeJsonAtomic(join(dir, RUN_FILES.checkpoint), {
+    format: CHECKPOINT_FORMAT,
+    epoch,
+    weightsFile,
+    arrays: arrays.map((a) => ({ name: a.name, shape: a.shape, size: a.values.length })),
+    state,
+  });
+  await removeCheckpointBins(dir, weightsFile);
+}
+
+/**
+ * Reads a run folder's checkpoint.
+ *
+ * @param dir The run folder.
+ * @returns The checkpoint, or undefined when there is none.
+ * @throws {SyntaxError} `Cannot read checkpoint "<dir>": ...` when checkpoint.json is not
+ * valid or does not match its float file (or that file is missing).
+ *
+ * @example
+ * ```ts
+ * import { readRunCheckpoint } from "./run_folder.ts";
+ * if (await readRunCheckpoint(await Deno.makeTempDir()) !== undefined) throw new Error("none");
+ * ```
+ */
+export async function readRunCheckpoint(dir: string): Promise<RunCheckpoint | undefined> {
+  const path = join(dir, RUN_FILES.checkpoint);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  const bad = (why: string) => new SyntaxError(`Cannot read checkpoint "${dir}": ${why}`);
+  let meta: {
+    format?: unknown;
+    epoch?: unknown;
+    weightsFile?: unknown;
+    arrays?: { name?: unknown; shape?: unknown; size?: unknown }[];
+    state?: unknown;
+  };
+  try {
+    meta = JSON.parse(text);
+  } catch {
+    throw bad(`${RUN_FILES.checkpoint} is not valid JSON`);
+  }
+  const { epoch, weightsFile, arrays, state } = meta;
+  if (
+    meta.format !== CHECKPOINT_FORMAT || typeof epoch !== "number" ||
+    typeof weightsFile !== "string" || !CHECKPOINT_BIN.test(weightsFile) ||
+    !Array.isArray(arrays) || !state || typeof state !== "object" ||
+    !arrays.every((a) =>
+      typeof a.name === "string" && Array.isArray(a.shape) && typeof a.size === "number"
+    )
+  ) {
+    throw bad(`${RUN_FILES.checkpoint} is not a ${CHECKPOINT_FORMAT} file`);
+  }
+  let floats: Float32Array;
+  try {
+    floats = await readFloat32(join(dir, weightsFile));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw bad(`${weightsFile} not found`);
+    throw error;
+  }
+  const total = arrays.reduce((n, a) => n + (a.size as number), 0);
+  if (floats.length !== total) {
+    throw bad(
+      `${weightsFile} holds ${floats.length} floats, ${RUN_FILES.checkpoint} lists ${total}`,
+    );
+  }
+  let offset = 0;
+  return {
+    epoch,
+    state: state as Record<string, Json>,
+    arrays: arrays.map((a) => {
+      const values = floats.slice(offset, offset + (a.size as number));
+      offset += a.size as number;
+      return { name: a.name as string, shape: a.shape as number[], values };
+    }),
+  };
+}
+
+/**
+ * Removes a run folder's checkpoint (once the run is finished, it is no longer needed).
+ *
+ * @param dir The run folder.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { removeRunCheckpoint } from "./run_folder.ts";
+ * await removeRunCheckpoint(await Deno.makeTempDir());
+ * ```
+ */
+export async function removeRunCheckpoint(dir: string): Promise<void> {
+  await Deno.remove(join(dir, RUN_FILES.checkpoint)).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
+  await removeCheckpointBins(dir);
+}
+
+/** What {@linkcode inspectRunFolder} finds. */
+export interface RunFolderInspection {
+  /**
+   * `absent`: no folder, or one holding only temporary files; `finished`: config.json of
+   * this run and summary.json; `incomplete`: config.json of this run, no summary.json;
+   * `other`: anything else (another run's config.json, an unreadable one, or files
+   * without one).
+   */
+  status: "absent" | "incomplete" | "finished" | "other";
+  /** The id in config.json; null when there is none or it cannot be read. */
+  id: string | null;
+}
+
+/**
+ * Tells whether `dir` is free, holds the run `id` (finished or not), or holds something else.
+ *
+ * @param dir A run folder.
+ * @param id The run id it should hold.
+ * @returns The status and the id found.
+ *
+ * @example
+ * ```ts
+ * import { inspectRunFolder, writeJsonAtomic } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeJsonAtomic(`${dir}/config.json`, { id: "a" });
+ * if ((await inspectRunFolder(dir, "a")).status !== "incomplete") throw new Error();
+ * if ((await inspectRunFolder(dir, "b")).status !== "other") throw new Error();
+ * ```
+ */
+export async function inspectRunFolder(dir: string, id: string): Promise<RunFolderInspection> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { status: "absent", id: null };
+    throw error;
+  }
+  if (!names.includes(RUN_FILES.config)) {
+    // A kill during the very first write leaves only a temporary file.
+    const onlyTemporary = names.every((n) => TEMPORARY.test(n));
+    return { status: onlyTemporary ? "absent" : "other", id: null };
+  }
+  let found: string | null = null;
+  try {
+    const config = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.config)));
+    if (config && typeof config.id === "string") found = config.id;
+  } catch {
+    // Unreadable: not a run this code can continue.
+  }
+  if (found !== id) return { status: "other", id: found };
+  return { status: await isFinishedRun(dir) ? "finished" : "incomplete", id: found };
+}
+
+/**
+ * Cuts a truncated last line (an append stopped by a kill) off a JSONL file, so that
+ * appends can go on; the file is rewritten atomically, and only when it has one.
+ *
+ * @param path The JSONL file (missing: nothing to do).
+ * @returns The records kept and a warning per line dropped.
+ * @throws {SyntaxError} On a malformed line before the last one.
+ *
+ * @example
+ * ```ts
+ * import { repairJsonLines } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/m.jsonl`, '{"epoch":1}\n{"epo');
+ * const { records } = await repairJsonLines(`${dir}/m.jsonl`);
+ * if (records.length !== 1 || !(await Deno.readTextFile(`${dir}/m.jsonl`)).endsWith("}\n")) {
+ *   throw new Error("not repaired");
+ * }
+ * ```
+ */
+export async function repairJsonLines(
+  path: string,
+): Promise<{ records: Record<string, Json>[]; warnings: string[] }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return { records: [], warnings: [] };
+    throw error;
+  }
+  const { records, warnings } = await readJsonLines(path);
+  const torn = text.length > 0 && !text.endsWith("\n");
+  if (warnings.length || torn) {
+    await writeFileAtomic(path, records.map((r) => JSON.stringify(r) + "\n").join(""));
+    if (!warnings.length) {
+      warnings.push(`Ended the last line of "${path}": its newline was cut off`);
+    }
+  }
+  return { records, warnings };
 }

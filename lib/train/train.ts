@@ -39,6 +39,63 @@ export interface TrainOptions {
   onBatch?: (done: number, total: number) => void;
   /** Called after each epoch (1-based); may return evaluation figures to record. */
   afterEpoch?: (epoch: number) => Record<string, Json> | undefined;
+  /**
+   * Continue from this state (from `onCheckpoint` of an earlier, interrupted call with the
+   * same network, data and options): the result equals that of an uninterrupted run on the
+   * same backend.
+   */
+  resumeFrom?: TrainState;
+  /**
+   * Receives the state after every `checkpointEvery`-th epoch and after the last one, after
+   * that epoch's record; training waits for the returned promise (the caller saves it).
+   */
+  onCheckpoint?: (state: TrainState) => void | Promise<void>;
+  /** Epochs between checkpoints. @default 1 */
+  checkpointEvery?: number;
+  /**
+   * Stops training at the next batch boundary when aborted, rejecting with the signal's
+   * reason; the epoch in progress is dropped (resume from the last checkpoint). With a
+   * signal, training yields to the event loop every 100 ms, so that signal handlers run.
+   */
+  signal?: AbortSignal;
+}
+
+/** Adam's state: step count, bias-correction powers and the moments of each variable. */
+export interface AdamState {
+  /** Steps taken. */
+  iterations: number;
+  /** beta1 to the power `iterations + 1`, as Adam accumulated it (float32). */
+  beta1Power: number;
+  /** beta2 to the power `iterations + 1`, as Adam accumulated it (float32). */
+  beta2Power: number;
+  /** First moments, one per trained variable (network first, then loss weights). */
+  firstMoments: Float32Array[];
+  /** Second moments, in the same order. */
+  secondMoments: Float32Array[];
+}
+
+/**
+ * Everything {@linkcode train} needs to continue after a whole number of epochs: plain
+ * arrays, no tensors. The batches and the augmentation of an epoch depend only on the seed
+ * and the epoch number, so the epoch count is the sampler's position and random state.
+ */
+export interface TrainState {
+  /** Epochs completed. */
+  epoch: number;
+  /** Batches completed. */
+  step: number;
+  /** Seconds spent in training steps so far. */
+  trainSeconds: number;
+  /** Training images seen so far. */
+  images: number;
+  /** Mean loss of the last completed epoch. */
+  finalLoss: number;
+  /** The network's weights, in `net.variables` order. */
+  weights: Float32Array[];
+  /** The loss's trainable weights (ArcFace's class weights, ProxyAnchor's proxies). */
+  lossWeights: Float32Array[];
+  /** The optimiser. */
+  optimizer: AdamState;
 }
 
 /** What {@linkcode train} returns. */
@@ -55,28 +112,131 @@ function tupleCount(t: IndicesTuple): number {
   return t.kind === "triplets" ? t.anchors.length : t.posAnchors.length + t.negAnchors.length;
 }
 
+/** The fields of tfjs's AdamOptimizer that `getWeights()`/`setWeights()` do not carry. */
+interface AdamInternals {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+/** Reads Adam's state into plain arrays. */
+async function captureAdam(optimizer: tf.AdamOptimizer): Promise<AdamState> {
+  const named = await optimizer.getWeights();
+  const iterTensor = named[0].tensor;
+  const iterations = (await iterTensor.data())[0];
+  iterTensor.dispose(); // a fresh scalar; the moments are the optimizer's own variables
+  const moments = await Promise.all(
+    named.slice(1).map(async (w) => Float32Array.from(await w.tensor.data())),
+  );
+  const half = moments.length / 2;
+  const internals = optimizer as unknown as AdamInternals;
+  return {
+    iterations,
+    beta1Power: (await internals.accBeta1.data())[0],
+    beta2Power: (await internals.accBeta2.data())[0],
+    firstMoments: moments.slice(0, half),
+    secondMoments: moments.slice(half),
+  };
+}
+
+/** Puts a saved state back into a fresh Adam. */
+async function restoreAdam(
+  optimizer: tf.AdamOptimizer,
+  state: AdamState,
+  variables: tf.Variable[],
+): Promise<void> {
+  const tensors: tf.Tensor[] = [
+    tf.scalar(state.iterations, "int32"),
+    ...[...state.firstMoments, ...state.secondMoments].map((m, i) =>
+      tf.tensor(m, variables[i % variables.length].shape)
+    ),
+  ];
+  try {
+    // setWeights() makes its own variables from these (sharing their data), so disposing
+    // the tensors afterwards is safe.
+    await optimizer.setWeights(tensors.map((tensor, i) => ({ name: `w${i}`, tensor })));
+    // setWeights() recomputes beta^(t+1) with pow(); Adam accumulated it by repeated
+    // multiplication, which can differ in the last bit: restore the saved values.
+    const internals = optimizer as unknown as AdamInternals;
+    tf.tidy(() => {
+      internals.accBeta1.assign(tf.scalar(state.beta1Power));
+      internals.accBeta2.assign(tf.scalar(state.beta2Power));
+    });
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
+/** Checks that a saved state fits these variables. */
+function checkState(
+  state: TrainState,
+  net: tf.Variable[],
+  lossVars: tf.Variable[],
+  epochs: number,
+) {
+  const fits = (values: Float32Array[], vars: tf.Variable[]) =>
+    values.length === vars.length && values.every((v, i) => v.length === vars[i].size);
+  const all = [...net, ...lossVars];
+  const o = state.optimizer;
+  const why = !Number.isInteger(state.epoch) || state.epoch < 0 || state.epoch > epochs
+    ? `it is at epoch ${state.epoch} of ${epochs}`
+    : !fits(state.weights, net)
+    ? "its network weights do not fit this network"
+    : !fits(state.lossWeights, lossVars)
+    ? "its loss weights do not fit this loss"
+    : (o.firstMoments.length || o.secondMoments.length) &&
+        !(fits(o.firstMoments, all) && fits(o.secondMoments, all))
+    ? "its optimiser state does not fit these variables"
+    : undefined;
+  if (why) throw new RangeError(`Cannot resume training from the checkpoint: ${why}`);
+}
+
+/**
+ * Honours an abort between batches. Training awaits only settled promises, which never
+ * give the event loop a turn, so a signal handler could not run: this yields to the event
+ * loop, at most every 100 ms (a yield costs a few milliseconds).
+ */
+function abortChecker(signal: AbortSignal | undefined): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (!signal) return;
+    if (performance.now() - last >= 100) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      last = performance.now();
+    }
+    signal.throwIfAborted();
+  };
+}
+
 /**
  * Trains `net` on the samples `trainIndices` of `dataset`.
+ *
+ * Training is a pure function of the network's initial weights, the data and the options
+ * on one backend: with `onCheckpoint` and `resumeFrom`, an interrupted run continues to
+ * the same weights and losses as an uninterrupted one.
  *
  * @param net The network; its weights change in place.
  * @param dataset Images and labels.
  * @param trainIndices The training split.
- * @param options Loss, miner, schedule and callbacks.
+ * @param options Loss, miner, schedule, checkpoints and callbacks.
  * @returns Timing and the final loss.
- * @throws {RangeError} On invalid options, or when the loss becomes NaN or infinite.
+ * @throws {RangeError} On invalid options, a checkpoint that does not fit, or when the loss
+ * becomes NaN or infinite.
  *
  * @example
  * ```ts
  * import { createEmbeddingNet } from "../model/embedding_net.ts";
- * import { train } from "./train.ts";
+ * import { train, type TrainState } from "./train.ts";
  * import { tripletMarginLoss } from "../losses/mod.ts";
  * const images = new Uint8Array(8 * 8 * 8).map((_, i) => (i * 37) % 256);
  * const data = { source: "x", images, labels: new Int32Array([0, 0, 1, 1, 0, 0, 1, 1]),
  *   classNames: ["a", "b"], height: 8, width: 8, channels: 1, warnings: [] };
  * const net = createEmbeddingNet({ inputShape: [8, 8, 1], dim: 4 });
- * const r = await train(net, data, new Int32Array([0, 1, 2, 3, 4, 5, 6, 7]),
- *   { loss: tripletMarginLoss(), epochs: 1, batchSize: 4, samplesPerClass: 2 });
- * if (!Number.isFinite(r.finalLoss)) throw new Error("no loss");
+ * const states: TrainState[] = [];
+ * const r = await train(net, data, new Int32Array([0, 1, 2, 3, 4, 5, 6, 7]), {
+ *   loss: tripletMarginLoss(), epochs: 1, batchSize: 4, samplesPerClass: 2,
+ *   onCheckpoint: (state) => void states.push(state),
+ * });
+ * if (!Number.isFinite(r.finalLoss) || states[0].epoch !== 1) throw new Error("no loss");
  * net.dispose();
  * ```
  */
@@ -90,25 +250,58 @@ export async function train(
   const batchSize = options.batchSize ?? 64;
   const m = options.samplesPerClass ?? 4;
   const learningRate = options.learningRate ?? 1e-3;
+  const checkpointEvery = options.checkpointEvery ?? 1;
   if (!Number.isInteger(epochs) || epochs < 0) {
     throw new RangeError(`Invalid --epochs ${epochs}: must be a non-negative integer`);
   }
   if (!(learningRate > 0 && Number.isFinite(learningRate))) {
     throw new RangeError(`Invalid --lr ${learningRate}: must be a positive number`);
   }
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) {
+    throw new RangeError(`Invalid checkpointEvery ${checkpointEvery}: must be a positive integer`);
+  }
   const sampler = createMPerClassSampler(dataset.labels, trainIndices, {
     m,
     batchSize,
     seed: options.seed ?? 0,
   });
+  const lossVariables = options.loss.trainableVariables?.() ?? [];
+  const variables = [...net.variables, ...lossVariables];
+  const resume = options.resumeFrom;
+  if (resume) checkState(resume, net.variables, lossVariables, epochs);
   const optimizer = tf.train.adam(learningRate);
   const [h, w, c] = net.inputShape;
   const buffer = new Float32Array(batchSize * h * w * c);
   const emit = options.onRecord ?? (() => {});
-  let trainSeconds = 0, images = 0, finalLoss = 0, step = 0;
+  let trainSeconds = resume?.trainSeconds ?? 0;
+  let images = resume?.images ?? 0;
+  let finalLoss = resume?.finalLoss ?? 0;
+  let step = resume?.step ?? 0;
   const total = epochs * sampler.batchesPerEpoch;
+  const checkAbort = abortChecker(options.signal);
+  const snapshot = async (epoch: number): Promise<TrainState> => ({
+    epoch,
+    step,
+    trainSeconds,
+    images,
+    finalLoss,
+    weights: await Promise.all(net.variables.map(async (v) => Float32Array.from(await v.data()))),
+    lossWeights: await Promise.all(
+      lossVariables.map(async (v) => Float32Array.from(await v.data())),
+    ),
+    optimizer: await captureAdam(optimizer),
+  });
   try {
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    if (resume) {
+      tf.tidy(() => {
+        net.variables.forEach((v, i) => v.assign(tf.tensor(resume.weights[i], v.shape)));
+        lossVariables.forEach((v, i) => v.assign(tf.tensor(resume.lossWeights[i], v.shape)));
+      });
+      if (resume.optimizer.firstMoments.length) {
+        await restoreAdam(optimizer, resume.optimizer, variables);
+      }
+    }
+    for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
       const started = performance.now();
       let lossSum = 0, tupleSum = 0;
       const batches = sampler.epoch(epoch - 1);
@@ -116,6 +309,7 @@ export async function train(
         ? createRng((options.seed ?? 0) * 7919 + epoch)
         : undefined;
       for (const batch of batches) {
+        await checkAbort();
         const labels = new Int32Array(batch.length);
         for (let i = 0; i < batch.length; i++) labels[i] = dataset.labels[batch[i]];
         const floats = toFloatBatch(dataset, batch, buffer).subarray(0, batch.length * h * w * c);
@@ -137,7 +331,7 @@ export async function train(
               return options.loss.compute(embeddings, labels, indices);
             },
             true,
-            [...net.variables, ...(options.loss.trainableVariables?.() ?? [])],
+            variables,
           )!;
         });
         const value = (await lossTensor.data())[0];
@@ -168,6 +362,9 @@ export async function train(
       }
       const extra = options.afterEpoch?.(epoch);
       emit(extra ? { ...record, ...extra } : record);
+      if (options.onCheckpoint && (epoch % checkpointEvery === 0 || epoch === epochs)) {
+        await options.onCheckpoint(await snapshot(epoch));
+      }
     }
   } finally {
     optimizer.dispose();

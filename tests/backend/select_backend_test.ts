@@ -5,6 +5,10 @@ import { loadBlas } from "../../lib/backend/blas.ts";
 
 Deno.test("selectBackend() rejects unknown names and thread counts", async () => {
   await assert.rejects(() => selectBackend("nope"), /Unknown backend "nope"/);
+  await assert.rejects(
+    () => selectBackend("wsam"),
+    /^RangeError: Unknown backend "wsam": did you mean "wasm"\? \(one of auto, tensorflow, blas, wasm, webgpu, cpu\)$/,
+  );
   await assert.rejects(() => selectBackend("wasm", { threads: 0 }), /Invalid --threads 0/);
 });
 

@@ -68,7 +68,11 @@ Deno.test("loadFolderDataset() loads mixed sizes and formats in natural order", 
     assert.deepEqual(pixel(1), [255, 255, 255]);
     assert.deepEqual(pixel(3), [20, 20, 20]);
     assert.deepEqual(pixel(4), [10, 10, 10]);
-    assert.deepEqual(data.warnings, []);
+    assert.deepEqual(data.warnings, [
+      "Images of mixed sizes or channels: 4 of 5 differ from the most common 2x2 RGB " +
+      "(4x4 RGB: 1, 4x4 RGBA: 1, 8x8 grey: 1, 16x16 RGB: 1); all were resized and converted " +
+      "to 5x6 RGB",
+    ]);
     assert.equal(data.predefinedSplit, undefined);
     assert.equal(data.source, root);
 
@@ -220,4 +224,39 @@ Deno.test({
     for (const label of data.labels) perClass[label]++;
     assert.ok(perClass.every((n) => n === 30));
   },
+});
+
+Deno.test("loadFolderDataset() brings stray sizes and channel counts to one shape with a warning counting them", async () => {
+  const files: Record<string, string> = {};
+  for (const c of ["a", "b"]) {
+    for (let i = 0; i < 4; i++) files[`${c}/${i}.png`] = `png:64x64x3:${40 * i}`;
+  }
+  files["a/small.png"] = "png:32x32x1:128";
+  files["b/alpha.png"] = "png:64x64x4:0";
+  files["b/photo.jpg"] = "jpg:100x80:200";
+  await withTree(files, async (root) => {
+    const data = await loadFolderDataset(root);
+    assert.deepEqual([data.height, data.width, data.channels], [64, 64, 3]);
+    assert.equal(data.labels.length, 11);
+    assert.equal(data.images.length, 11 * 64 * 64 * 3);
+    assert.deepEqual(data.warnings, [
+      "Images of mixed sizes or channels: 3 of 11 differ from the most common 64x64 RGB " +
+      "(32x32 grey: 1, 64x64 RGBA: 1, 100x80 RGB: 1); all were resized and converted to " +
+      "64x64 RGB",
+    ]);
+    // The grey image is replicated to RGB, the transparent one composited on white.
+    const pixel = (path: string) => {
+      const k = data.files!.indexOf(`${root}/${path}`);
+      return [...data.images.subarray(k * 64 * 64 * 3, k * 64 * 64 * 3 + 3)];
+    };
+    assert.deepEqual(pixel("a/small.png"), [128, 128, 128]);
+    assert.deepEqual(pixel("b/alpha.png"), [255, 255, 255]);
+    // One shape for all, even if resized, says nothing.
+    const uniform = await loadFolderDataset(root, { height: 16, width: 16 });
+    assert.equal(uniform.warnings.length, 1);
+    await Deno.remove(`${root}/a/small.png`);
+    await Deno.remove(`${root}/b/alpha.png`);
+    await Deno.remove(`${root}/b/photo.jpg`);
+    assert.deepEqual((await loadFolderDataset(root, { height: 16, width: 16 })).warnings, []);
+  });
 });

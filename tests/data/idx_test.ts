@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { FASHION_MNIST_DIR, loadIdxDataset, readIdx } from "../../lib/data/idx.ts";
+import { fuzz, fuzzCases } from "./_fuzz.ts";
 
 function idx(dims: number[], data: ArrayLike<number>): Uint8Array {
   const header = new Uint8Array(4 + 4 * dims.length);
@@ -131,4 +132,48 @@ Deno.test({
     assert.equal(data.labels[200], 9);
     assert.equal(new Set(data.labels).size, 10);
   },
+});
+
+Deno.test("loadIdxDataset() names a truncated file and rejects empty images", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await writeTinyIdx(dir, false);
+    const path = `${dir}/train-images-idx3-ubyte`;
+    const bytes = await Deno.readFile(path);
+    await Deno.writeFile(path, bytes.subarray(0, bytes.length - 5));
+    await assert.rejects(
+      () => loadIdxDataset(dir),
+      (error: unknown) =>
+        error instanceof SyntaxError &&
+        error.message ===
+          `Cannot read IDX file "${path}": truncated: dims 3x2x3 need 34 bytes, the file has 29`,
+    );
+    // A truncated gzip stream, too.
+    await Deno.remove(path);
+    await Deno.writeFile(`${path}.gz`, gzipSync(bytes).subarray(0, 20));
+    await assert.rejects(() => loadIdxDataset(dir), {
+      name: "SyntaxError",
+      message: new RegExp(`^Cannot read IDX file "${path}\\.gz": corrupt gzip data`),
+    });
+    await Deno.remove(`${path}.gz`);
+    await Deno.writeFile(path, idx([3, 0, 3], []));
+    await assert.rejects(() => loadIdxDataset(dir), /train images are 0x3 pixels/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readIdx() fuzzed: 600 random, truncated and bit-flipped files fail cleanly", async () => {
+  const seeds = [
+    idx([3, 2, 3], Array.from({ length: 18 }, (_, i) => i * 13)),
+    idx([5], [0, 1, 2, 3, 4]),
+    new Uint8Array(gzipSync(idx([2, 4, 4], Array.from({ length: 32 }, (_, i) => i)))),
+  ];
+  const { ok, failed } = await fuzz(
+    fuzzCases(seeds, 600, 5),
+    '"fuzz-idx"',
+    (c) => readIdx(c.bytes, "fuzz-idx"),
+    ({ dims, data }) => assert.equal(data.length, dims.reduce((a, b) => a * b, 1)),
+  );
+  assert.ok(failed > 300 && ok > 0, `${ok} read, ${failed} failed`);
 });

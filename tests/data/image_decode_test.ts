@@ -4,6 +4,7 @@ import jpeg from "jpeg-js";
 import { crc32 } from "node:zlib";
 import { decodeImage } from "../../lib/data/image_decode.ts";
 import { createRng } from "../../lib/random.ts";
+import { fuzz, fuzzCases } from "./_fuzz.ts";
 
 const W = 5, H = 3;
 const ramp = (n: number, step = 17) => Uint8Array.from({ length: n }, (_, i) => (i * step) & 255);
@@ -210,4 +211,68 @@ Deno.test("decodeImage() throws only SyntaxError on 200 random, mutated and trun
   }
   assert.ok(decoded < 200, "some inputs must fail");
   assert.ok(performance.now() - start < 5000, "fuzzing took too long");
+});
+
+Deno.test("decodeImage() refuses headers that claim more pixels than the file can hold", () => {
+  // A 1x1 PNG whose IHDR says 9000x9000 (81 MP, under the cap): CRC fixed so only the size
+  // is wrong; refused before fast-png inflates or allocates anything.
+  const png = encodePng({ width: 1, height: 1, data: new Uint8Array([0]), channels: 1 });
+  const big = png.slice();
+  const view = new DataView(big.buffer);
+  view.setUint32(16, 9000);
+  view.setUint32(20, 9000);
+  view.setUint32(29, crc32(big.subarray(12, 29)));
+  assertDecodeError(big, "big.png", /9000x9000 pixels cannot fit in \d+ bytes/);
+
+  // A JPEG whose frame header says 9000x9000: jpeg-js would allocate ~250 MB for it.
+  const jpg = rgbJpeg(8, 8);
+  const sof = jpg.findIndex((b, i) => b === 0xff && jpg[i + 1] === 0xc0);
+  assert.ok(sof > 0, "no SOF0 marker");
+  const huge = jpg.slice();
+  new DataView(huge.buffer).setUint16(sof + 5, 9000); // height
+  new DataView(huge.buffer).setUint16(sof + 7, 9000); // width
+  const start = performance.now();
+  assertDecodeError(huge, "huge.jpg", /9000x9000 pixels cannot fit/);
+  assert.ok(performance.now() - start < 100, "the size check came after decoding");
+  // A frame header of width 0 is an invalid size, not a crash.
+  const zero = jpg.slice();
+  new DataView(zero.buffer).setUint16(sof + 7, 0);
+  assertDecodeError(zero, "zero.jpg", /invalid size 0x8/);
+});
+
+Deno.test("decodeImage() fuzzed: 800 random, truncated and bit-flipped PNGs and JPEGs fail cleanly", async () => {
+  const rng = createRng(7);
+  const noise = (n: number) => Uint8Array.from({ length: n }, () => rng.int(256));
+  const seeds = [
+    encodePng({ width: 12, height: 9, data: ramp(12 * 9 * 3, 7), channels: 3 }),
+    encodePng({ width: 7, height: 5, data: noise(7 * 5 * 4), channels: 4 }),
+    encodePng({
+      width: 6,
+      height: 4,
+      data: new Uint16Array(24).map((_, i) => i * 2000),
+      depth: 16,
+      channels: 1,
+    }),
+    encodePng({
+      width: 5,
+      height: 3,
+      data: new Uint8Array(15).map((_, i) => i % 3),
+      channels: 1,
+      palette: [[255, 0, 0], [0, 255, 0], [0, 0, 255]],
+    }),
+    rgbJpeg(16, 16, 80),
+    new Uint8Array(jpeg.encode({ width: 9, height: 7, data: noise(9 * 7 * 4) }, 50).data),
+  ];
+  const { ok, failed } = await fuzz(
+    fuzzCases(seeds, 800, 11),
+    '"fuzz.img"',
+    (c) => decodeImage(c.bytes, "fuzz.img"),
+    (image, c) => {
+      assert.ok([1, 3, 4].includes(image.channels), `case ${c.index}: ${image.channels} channels`);
+      assert.ok(image.width > 0 && image.height > 0, `case ${c.index}`);
+      assert.equal(image.data.length, image.width * image.height * image.channels);
+    },
+  );
+  assert.ok(failed > 400, `only ${failed} of 800 failed`);
+  assert.ok(ok > 0, "no mutated file decoded (JPEG bit flips in the scan usually do)");
 });

@@ -28,7 +28,7 @@ Deno.test("embedImages() predicts test images as the run's own k-NN does", async
   try {
     await runExperiment(config, { out, backend });
     const dir = join(out, runId(config));
-    const dataset = await loadData(config);
+    const dataset = await loadData(config, { cache: false });
     const saved = await readRunEmbeddings(dir);
     const meta = JSON.parse(await Deno.readTextFile(join(dir, "embeddings/meta.json")));
     const testIndices: number[] = meta.testIndices;

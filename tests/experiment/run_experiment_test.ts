@@ -7,7 +7,13 @@ import { evaluateRunFolder } from "../../lib/experiment/evaluate_run.ts";
 import { runExperiment } from "../../lib/experiment/run_experiment.ts";
 import { embedDataset } from "../../lib/model/embed.ts";
 import { loadRunModel } from "../../lib/experiment/load_run_model.ts";
-import { readFloat32, readJsonLines, RUN_FILES } from "../../lib/run/run_folder.ts";
+import {
+  readFloat32,
+  readJsonLines,
+  readRunCheckpoint,
+  RUN_FILES,
+  writeJsonAtomic,
+} from "../../lib/run/run_folder.ts";
 import type { TrainRecord } from "../../lib/train/train.ts";
 
 const backend = await selectBackend("wasm");
@@ -51,9 +57,10 @@ Deno.test("runExperiment() writes a complete run folder and skips it the second 
     assert.deepEqual(records.map((r) => r.type), ["epoch", "final"]);
 
     await t.step("the folder holds every run file and nothing else", async () => {
-      // The triplet loss has no learned weights, so no loss.json / loss-weights.bin.
+      // The triplet loss has no learned weights, so no loss.json / loss-weights.bin; a
+      // finished run's checkpoint is removed.
       const expected = Object.entries(RUN_FILES)
-        .filter(([key]) => key !== "lossManifest" && key !== "lossWeights")
+        .filter(([key]) => !["lossManifest", "lossWeights", "checkpoint"].includes(key))
         .map(([, f]) => `${runId(config)}/${f}`);
       assert.deepEqual(await listFiles(out), expected.sort());
     });
@@ -237,6 +244,131 @@ Deno.test("runExperiment() appends metrics.jsonl records in epoch order", async 
     const { dir } = await runExperiment(resolveConfig({ ...config, epochs: 4 }), { out, backend });
     const { records } = await readJsonLines(join(dir, RUN_FILES.metrics));
     assert.deepEqual(records.map((r) => r.epoch ?? r.type), [1, 2, 3, 4, "final"]);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("runExperiment() refuses a folder that holds a different run, writing nothing", async () => {
+  const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+  try {
+    const dir = join(out, runId(config));
+    await writeJsonAtomic(join(dir, RUN_FILES.config), { id: "someone-else" });
+    await assert.rejects(
+      () => runExperiment(config, { out, backend }),
+      {
+        message:
+          `Cannot write run to "${dir}": it holds a different run (someone-else); use another --out or --force`,
+      },
+    );
+    await Deno.writeTextFile(join(dir, RUN_FILES.config), "{ not json");
+    await assert.rejects(
+      () => runExperiment(config, { out, backend }),
+      { message: /it holds a different run \(no readable config\.json\)/ },
+    );
+    assert.deepEqual(await listFiles(out), [`${runId(config)}/config.json`]);
+    // --force replaces it.
+    const forced = await runExperiment(config, { out, backend, force: true });
+    assert.equal(forced.skipped, false);
+    assert.equal((await readJson(join(dir, RUN_FILES.config))).id, runId(config));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("runExperiment() resumes an interrupted run to the uninterrupted result", async () => {
+  const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+  try {
+    const two = resolveConfig({ ...config, epochs: 2, loss: { name: "proxy-anchor" } });
+    const reference = await runExperiment(two, { out: join(out, "reference"), backend });
+    const stopped = join(out, "stopped");
+    const dir = join(stopped, runId(two));
+    // Abort once epoch 1 is recorded: its checkpoint is written, then training stops.
+    const controller = new AbortController();
+    await assert.rejects(
+      () =>
+        runExperiment(two, {
+          out: stopped,
+          backend,
+          signal: controller.signal,
+          onRecord: (r) => r.epoch === 1 && controller.abort(),
+        }),
+      { name: "AbortError" },
+    );
+    assert.equal((await readRunCheckpoint(dir))?.epoch, 1);
+    const before = await readJsonLines(join(dir, RUN_FILES.metrics));
+    assert.deepEqual(before.records.map((r) => r.epoch), [1]);
+    // As if killed while appending epoch 1's record: a torn line, which the checkpoint
+    // (written first) still holds.
+    const line = await Deno.readTextFile(join(dir, RUN_FILES.metrics));
+    await Deno.writeTextFile(join(dir, RUN_FILES.metrics), line.slice(0, 9));
+
+    const starts: number[] = [];
+    const resumed = await runExperiment(two, {
+      out: stopped,
+      backend,
+      onStart: ({ epoch }) => starts.push(epoch),
+    });
+    assert.deepEqual(starts, [1]);
+    assert.equal(resumed.resumedFrom, 1);
+    assert(resumed.warnings.some((w) => /last line/.test(w)), String(resumed.warnings));
+    assert.deepEqual(resumed.summary.test, reference.summary.test);
+    assert.equal(resumed.summary.finalLoss, reference.summary.finalLoss);
+    for (
+      const file of [RUN_FILES.trainEmbeddings, RUN_FILES.testEmbeddings, RUN_FILES.lossWeights]
+    ) {
+      assert.deepEqual(
+        await Deno.readFile(join(dir, file)),
+        await Deno.readFile(join(reference.dir, file)),
+        file,
+      );
+    }
+    const { records } = await readJsonLines(join(dir, RUN_FILES.metrics));
+    assert.deepEqual(records.map((r) => r.epoch ?? r.type), [1, 2, "final"]);
+    const { records: expected } = await readJsonLines(join(reference.dir, RUN_FILES.metrics));
+    assert.deepEqual(records.map((r) => r.loss), expected.map((r) => r.loss));
+    assert.equal(await readRunCheckpoint(dir), undefined, "the checkpoint outlived the run");
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("runExperiment() starts an incomplete run without a checkpoint over", async () => {
+  const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+  try {
+    const dir = join(out, runId(config));
+    await writeJsonAtomic(join(dir, RUN_FILES.config), { id: runId(config) });
+    await Deno.writeTextFile(join(dir, RUN_FILES.metrics), '{"type":"epoch","epoch":1}\n');
+    const result = await runExperiment(config, { out, backend });
+    assert.equal(result.resumedFrom, undefined);
+    const { records } = await readJsonLines(join(dir, RUN_FILES.metrics));
+    assert.deepEqual(records.map((r) => r.epoch ?? r.type), [1, "final"]);
+    assert.equal((await readJson(join(dir, RUN_FILES.config))).dim, 4);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("runExperiment() will not resume when the data no longer gives the run's split", async () => {
+  const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+  try {
+    const two = resolveConfig({ ...config, epochs: 2 });
+    const controller = new AbortController();
+    await assert.rejects(() =>
+      runExperiment(two, {
+        out,
+        backend,
+        signal: controller.signal,
+        onRecord: () => controller.abort(),
+      })
+    );
+    const dir = join(out, runId(two));
+    const split = await readJson(join(dir, RUN_FILES.split));
+    await writeJsonAtomic(join(dir, RUN_FILES.split), { ...split, test: split.test.slice(1) });
+    await assert.rejects(
+      () => runExperiment(two, { out, backend }),
+      { message: /^Cannot resume run ".*": the data no longer gives its split\.json/ },
+    );
   } finally {
     await Deno.remove(out, { recursive: true });
   }

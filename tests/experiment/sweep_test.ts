@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { DEFAULT_CONFIG, runId } from "../../lib/experiment/config.ts";
 import { expandSweep, parseSweepText } from "../../lib/experiment/sweep.ts";
+import { fuzz, fuzzCases } from "../data/_fuzz.ts";
 
 Deno.test("expandSweep() builds the full grid in data, loss, miner, dim, seed order", () => {
   const cells = expandSweep({
@@ -167,4 +168,61 @@ Deno.test({
       message: /line 1, column (8|9) \(unexpected "/,
     });
   },
+});
+
+Deno.test("parseSweepText() and expandSweep() fuzzed: 400 mutated sweep files fail cleanly", async () => {
+  const valid = new TextEncoder().encode(
+    JSON.stringify(
+      {
+        data: "synthetic",
+        losses: ["contrastive", { name: "triplet", margin: 0.1 }],
+        miners: ["none", "semihard"],
+        dims: [8, 16],
+        seeds: [0, 1],
+        epochs: 3,
+        batchSize: 16,
+        ks: [1, 5],
+        out: "runs",
+      },
+    ),
+  );
+  let expanded = 0;
+  let rejected = 0;
+  const { failed } = await fuzz(
+    fuzzCases([valid], 400, 17),
+    '"fuzz.json"',
+    (c) => {
+      const sweep = parseSweepText(new TextDecoder().decode(c.bytes), "fuzz.json");
+      try {
+        return expandSweep(sweep);
+      } catch (error) {
+        // A well-formed file with bad content: the message names the key or the value.
+        assert.ok(
+          error instanceof RangeError || error instanceof TypeError,
+          `case ${c.index}: ${error}`,
+        );
+        assert.match(error.message, /^(Invalid|Unknown) /, `case ${c.index}`);
+        rejected++;
+        return null;
+      }
+    },
+    (cells) => {
+      if (cells === null) return;
+      expanded++;
+      assert.ok(cells.length >= 1 && cells.length <= 64, `${cells.length} cells`);
+      for (const c of cells) assert.equal(typeof c.data, "string");
+    },
+  );
+  assert.ok(
+    failed > 100 && rejected > 5 && expanded > 0,
+    `${failed} unparsable, ${rejected} rejected, ${expanded} expanded`,
+  );
+});
+
+Deno.test("parseSweepText() reports deeply nested JSON without overflowing the stack", () => {
+  const text = "[".repeat(50_000);
+  assert.throws(() => parseSweepText(text, "deep.json"), {
+    name: "SyntaxError",
+    message: /^Cannot read sweep "deep\.json": invalid JSON at line 1, column \d+/,
+  });
 });

@@ -1,3 +1,4 @@
+import { knnSearch } from "../../lib/eval/knn.ts";
 import { createRng } from "../../lib/random.ts";
 import type { EmbeddingMatrix } from "../../lib/types.ts";
 
@@ -37,4 +38,44 @@ export function separation(
     }
   }
   return { within: within / nw, between: between / nb };
+}
+
+/**
+ * Four well-separated Gaussian clusters and two more that overlap the first two
+ * (centres 1.5 and 1 standard deviations of noise away per dimension), round-robin.
+ */
+export function mixedClusters(rows: number, dim: number, seed = 0): EmbeddingMatrix {
+  const rng = createRng(seed);
+  const centers: number[][] = [];
+  for (let c = 0; c < 4; c++) centers.push(Array.from({ length: dim }, () => rng.normal() * 8));
+  centers.push(centers[0].map((v) => v + rng.normal() * 1.5));
+  centers.push(centers[1].map((v) => v + rng.normal()));
+  const data = new Float64Array(rows * dim);
+  for (let i = 0; i < rows; i++) {
+    for (let d = 0; d < dim; d++) data[i * dim + d] = centers[i % 6][d] + rng.normal();
+  }
+  return { data, rows, dim };
+}
+
+/**
+ * Neighbourhood preservation: the fraction of each point's `k` nearest input neighbours
+ * that are among its `k` nearest layout neighbours, averaged over the points.
+ */
+export function neighborhoodPreservation(
+  m: EmbeddingMatrix,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  k = 10,
+): number {
+  const input = knnSearch(m, m, k, { excludeSelf: true }).indices;
+  const data = new Float64Array(2 * m.rows);
+  for (let i = 0; i < m.rows; i++) (data[2 * i] = x[i]), (data[2 * i + 1] = y[i]);
+  const plane = { data, rows: m.rows, dim: 2 };
+  const output = knnSearch(plane, plane, k, { excludeSelf: true }).indices;
+  let kept = 0;
+  for (let i = 0; i < m.rows; i++) {
+    const near = new Set(input.subarray(i * k, (i + 1) * k));
+    for (const j of output.subarray(i * k, (i + 1) * k)) if (near.has(j)) kept++;
+  }
+  return kept / (m.rows * k);
 }

@@ -70,6 +70,8 @@ Deno.test("projectRun() writes projections.json with every method for train and 
       if (split === "train") assert.deepEqual(counts, [10, 10, 10]);
       assert.equal(file[split].umap!.options.seed, 0);
       assert.equal(file[split].tsne!.options.max, 30);
+      assert.equal(file[split].tsne!.options.method, "exact");
+      assert.equal(file[split].tsne!.options.theta, null);
     }
     assert.deepEqual(await readProjections(dir), file);
   } finally {
@@ -89,6 +91,13 @@ Deno.test("projectRun() is reproducible and keeps methods it did not rerun", asy
     await projectRun(dir, { methods: ["pca"], seed: 4 });
     const third = (await readProjections(dir))!;
     assert.deepEqual(third.train.umap, second.train.umap);
+    await projectRun(dir, { methods: ["tsne"], tsneMethod: "barnes-hut" });
+    const { options, subsampled } = (await readProjections(dir))!.train.tsne!;
+    assert.equal(subsampled, false);
+    assert.deepEqual(
+      [options.method, options.theta, options.init, options.iterations, options.max],
+      ["barnes-hut", 0.5, "pca", 1000, 5000],
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -103,6 +112,10 @@ Deno.test("projectRun() rejects a missing run, bad embeddings and bad options", 
       (e) => e instanceof RangeError && /Unknown projection method "mds"/.test(e.message),
     );
     await assert.rejects(projectRun(dir, { tsneMax: 0 }), RangeError);
+    await assert.rejects(
+      projectRun(dir, { tsneMethod: "fft" as "auto" }),
+      /Invalid tsneMethod "fft"/,
+    );
     await writeFloat32(join(dir, RUN_FILES.testEmbeddings), new Float32Array(5));
     await assert.rejects(projectRun(dir, { methods: ["pca"] }), /do not match/);
     await Deno.writeTextFile(join(dir, PROJECTIONS_FILE), "{");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { projectTsne } from "../../lib/projection/tsne.ts";
-import { clusters, separation } from "./_clusters.ts";
+import { projectTsne, TSNE_AUTO_EXACT_MAX } from "../../lib/projection/tsne.ts";
+import { createRng } from "../../lib/random.ts";
+import { clusters, mixedClusters, neighborhoodPreservation, separation } from "./_clusters.ts";
 
 Deno.test("projectTsne() gives the same layout for the same seed and restores Math.random", () => {
   const { m } = clusters(30, 4, 3);
@@ -19,7 +20,17 @@ Deno.test("projectTsne() keeps well-separated clusters apart", () => {
   const r = projectTsne(m, { seed: 0, perplexity: 8, iterations: 200 });
   const { within, between } = separation(r.x, r.y, labels);
   assert.ok(within * 3 < between, `within ${within}, between ${between}`);
-  assert.deepEqual(r.options, { seed: 0, perplexity: 8, iterations: 200, learningRate: 50 });
+  assert.deepEqual(r.options, {
+    method: "exact",
+    seed: 0,
+    perplexity: 8,
+    iterations: 200,
+    learningRate: 50,
+    theta: null,
+    init: "random",
+    earlyExaggeration: 4,
+    exaggerationIterations: 100,
+  });
   assert.deepEqual(r.warnings, []);
 });
 
@@ -40,4 +51,48 @@ Deno.test("projectTsne() rejects bad options", () => {
   assert.throws(() => projectTsne(m, { seed: 0, iterations: 0 }), RangeError);
   assert.throws(() => projectTsne(m, { seed: 0, learningRate: -1 }), RangeError);
   assert.throws(() => projectTsne({ ...m, dim: 3 }, { seed: 0 }), RangeError);
+  // @ts-expect-error: not a method
+  assert.throws(() => projectTsne(m, { seed: 0, method: "fft" }), /Invalid t-SNE method "fft"/);
+  const bh = { seed: 0, method: "barnes-hut" } as const;
+  assert.throws(() => projectTsne(m, { ...bh, theta: 2 }), /Invalid t-SNE theta 2/);
+  assert.throws(() => projectTsne(m, { ...bh, iterations: 1.5 }), RangeError);
+});
+
+Deno.test("projectTsne() picks exact up to TSNE_AUTO_EXACT_MAX points and Barnes-Hut above", () => {
+  const { m } = clusters(TSNE_AUTO_EXACT_MAX + 1, 3, 3);
+  const big = projectTsne(m, { seed: 0, iterations: 40 });
+  assert.equal(big.options.method, "barnes-hut");
+  assert.equal(big.options.theta, 0.5);
+  assert.equal(big.options.init, "pca");
+  const small = clusters(20, 3, 2).m;
+  const exact = projectTsne(small, { seed: 0, iterations: 101, theta: 0.3 });
+  assert.equal(exact.options.method, "exact");
+  assert.match(exact.warnings.join("\n"), /theta ignored: it applies to Barnes-Hut/);
+});
+
+Deno.test("projectTsne() Barnes-Hut preserves neighbourhoods as well as exact t-SNE", () => {
+  // 120 points, 10 dims: 4 separated clusters and 2 overlapping ones. Exact tsne-js takes a
+  // few seconds here; this is the check that the approximation costs no quality.
+  const m = mixedClusters(120, 10, 1);
+  const exact = projectTsne(m, { seed: 1, method: "exact", perplexity: 15, iterations: 300 });
+  const bh = projectTsne(m, { seed: 1, method: "barnes-hut", perplexity: 15 });
+  const npExact = neighborhoodPreservation(m, exact.x, exact.y);
+  const npBh = neighborhoodPreservation(m, bh.x, bh.y);
+  // Baselines: a random layout, and a random linear projection of the input.
+  const rng = createRng(5);
+  const rx = Float64Array.from({ length: m.rows }, () => rng.normal());
+  const ry = Float64Array.from({ length: m.rows }, () => rng.normal());
+  const w = Array.from({ length: 2 * m.dim }, () => rng.normal());
+  const px = new Float64Array(m.rows), py = new Float64Array(m.rows);
+  for (let i = 0; i < m.rows; i++) {
+    for (let d = 0; d < m.dim; d++) {
+      px[i] += m.data[i * m.dim + d] * w[d];
+      py[i] += m.data[i * m.dim + d] * w[m.dim + d];
+    }
+  }
+  const npRandom = neighborhoodPreservation(m, rx, ry);
+  const npLinear = neighborhoodPreservation(m, px, py);
+  const seen = `exact ${npExact}, Barnes-Hut ${npBh}, random ${npRandom}, linear ${npLinear}`;
+  assert.ok(Math.abs(npBh - npExact) <= 0.05, seen);
+  for (const np of [npExact, npBh]) assert.ok(np > npRandom + 0.5 && np > npLinear + 0.1, seen);
 });

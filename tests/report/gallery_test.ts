@@ -29,7 +29,7 @@ Deno.test("sampleDataUri() encodes the sample's bytes as a PNG", () => {
 
 Deno.test("buildGallery() shows misclassified test images first with their neighbours", async () => {
   const config = JSON.parse(await Deno.readTextFile(`${FIXTURE}/config.json`));
-  const dataset = await loadData(config as ExperimentConfig);
+  const dataset = await loadData(config as ExperimentConfig, { cache: false });
   const gallery = await buildGallery(FIXTURE, dataset, { images: 4, neighbours: 3 });
   assert.equal(gallery.items.length, 4);
   assert.ok(gallery.items.every((i) => i.neighbours.length === 3));

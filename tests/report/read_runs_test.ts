@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readRun, readRuns } from "../../lib/report/read_runs.ts";
+import { indexPage, runPage } from "../../lib/report/pages.ts";
+import { findingsPage } from "../../lib/report/findings.ts";
+import { fuzz, fuzzCases } from "../data/_fuzz.ts";
 
 const FIXTURE =
   new URL("../fixtures/runs/synthetic-triplet-semihard-d4-s0-fixture", import.meta.url)
@@ -62,5 +65,50 @@ Deno.test("readRun() keeps a run whose analysis.json is corrupt, with a warning"
     assert.ok(warnings.some((w) => w.includes("analysis.json")), warnings.join("\n"));
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readRun() fuzzed: 360 mutated run files give a run the pages can draw, or one clear error", async () => {
+  // Each of the run's JSON files in turn: random bytes, truncated, bit-flipped, overwritten.
+  const files = [
+    "summary.json",
+    "metrics.jsonl",
+    "config.json",
+    "evaluation.json",
+    "projections.json",
+    "analysis.json",
+  ];
+  const top = await Deno.makeTempDir({ prefix: "metriclab-fuzz-runs-" });
+  const id = "fuzz-run";
+  const dir = join(top, id);
+  await Deno.mkdir(dir);
+  try {
+    let read = 0;
+    let skipped = 0;
+    for (const [f, file] of files.entries()) {
+      const original = await Deno.readFile(join(FIXTURE, file));
+      for (const name of files) await Deno.copyFile(join(FIXTURE, name), join(dir, name));
+      const { ok, failed } = await fuzz(
+        fuzzCases([original], 60, 100 + f),
+        `Cannot read run "${id}"`,
+        async (c) => {
+          await Deno.writeFile(join(dir, file), c.bytes);
+          return await readRun(dir);
+        },
+        ({ run, warnings }, c) => {
+          // What the report draws from a run that was read must not throw (one case in
+          // eight: rendering is most of the time).
+          if (c.index % 8 !== 0) return;
+          runPage(run, { gallery: null });
+          indexPage([run], warnings);
+          findingsPage([run]);
+        },
+      );
+      read += ok;
+      skipped += failed;
+    }
+    assert.ok(read > 150 && skipped > 30, `${read} read, ${skipped} skipped`);
+  } finally {
+    await Deno.remove(top, { recursive: true });
   }
 });

@@ -255,3 +255,35 @@ Deno.test("serveSite() stops when its signal aborts", async () => {
   await assert.rejects(fetch(server.url), TypeError);
   await Deno.remove(top, { recursive: true });
 });
+
+Deno.test("createStaticHandler() refuses upper-case and mixed encodings of dots and slashes", async () => {
+  const { top, root } = await makeSite();
+  const handler = createStaticHandler(root);
+  const paths = [
+    "/..%2Fdeno.json",
+    "/%2E%2E%2Fdeno.json",
+    "/%2E%2e/deno.json",
+    "/sub/%2E%2E%2F%2E%2E%2Fdeno.json",
+    "/sub%2F..%2F..%2Fdeno.json",
+    "/.%2E/deno.json",
+    "/%2e./deno.json",
+    "/..%5Cdeno.json",
+    "//..//deno.json",
+    `/${encodeURIComponent(join(top, "deno.json"))}`, // an absolute path, encoded
+  ];
+  for (const path of paths) {
+    const res = await get(handler, path);
+    const text = await res.text();
+    assert.equal(res.status, 404, path);
+    assert.ok(!text.includes("secret"), path);
+  }
+  // An encoded slash inside the folder names the file it spells: still served.
+  const ok = await get(handler, "/sub%2Findex.html");
+  assert.equal(ok.status, 200);
+  assert.equal(await ok.text(), "<p>sub</p>");
+  // A leading double slash is not a way to an absolute path.
+  const abs = await get(handler, `//${top.replace(/^\//, "")}/deno.json`);
+  await abs.body?.cancel();
+  assert.equal(abs.status, 404);
+  await Deno.remove(top, { recursive: true });
+});

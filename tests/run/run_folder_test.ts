@@ -1,13 +1,20 @@
 import assert from "node:assert/strict";
 import {
   appendJsonLine,
+  inspectRunFolder,
   isFinishedRun,
   readFloat32,
   readJsonLines,
+  readRunCheckpoint,
+  removeRunCheckpoint,
+  removeTemporaryFiles,
+  repairJsonLines,
   RUN_FILES,
+  type RunCheckpoint,
   writeFileAtomic,
   writeFloat32,
   writeJsonAtomic,
+  writeRunCheckpoint,
 } from "../../lib/run/run_folder.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
@@ -139,5 +146,178 @@ Deno.test("isFinishedRun() is true only when summary.json is a file", async () =
     assert.equal(await isFinishedRun(`${dir}/other`), false);
     await writeJsonAtomic(`${dir}/${RUN_FILES.summary}`, { id: "x" });
     assert.equal(await isFinishedRun(dir), true);
+  });
+});
+
+// Fuzzing helpers (issue 7); an import may stand anywhere at the top level of a module.
+import { fuzz, fuzzCases } from "../data/_fuzz.ts";
+
+Deno.test("readJsonLines() rejects a line that is JSON but not an object, naming it", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/metrics.jsonl`;
+    for (const middle of ["null", "[1]", "3", '"epoch"']) {
+      await Deno.writeTextFile(path, `{"epoch":1}\n${middle}\n{"epoch":3}\n`);
+      await assert.rejects(() => readJsonLines(path), {
+        name: "SyntaxError",
+        message: `Cannot read "${path}": line 2 is not a JSON object`,
+      });
+    }
+    await Deno.writeTextFile(path, '{"epoch":1}\nnull\n');
+    const { records, warnings } = await readJsonLines(path);
+    assert.deepEqual(records, [{ epoch: 1 }]);
+    assert.match(warnings[0], /truncated last line 2/);
+  });
+});
+
+Deno.test("readJsonLines() fuzzed: 300 random, truncated and bit-flipped files give objects or a SyntaxError", async () => {
+  const seed = new TextEncoder().encode(
+    [
+      { type: "epoch", epoch: 1, loss: 0.5, seconds: 1.25, imagesPerSecond: 80 },
+      { type: "epoch", epoch: 2, loss: 0.25, minedTuplesPerBatch: 12 },
+      { type: "final", testKnnAccuracy1: 0.75, nmi: null, note: "é\n" },
+    ].map((r) => JSON.stringify(r)).join("\n") + "\n",
+  );
+  await withTempDir(async (dir) => {
+    const path = `${dir}/fuzz.jsonl`;
+    const { ok, failed } = await fuzz(
+      fuzzCases([seed], 300, 3),
+      path,
+      async (c) => {
+        await Deno.writeFile(path, c.bytes);
+        return await readJsonLines(path);
+      },
+      ({ records, warnings }) => {
+        for (const r of records) assert.ok(r && typeof r === "object" && !Array.isArray(r));
+        assert.ok(warnings.every((w) => w.includes(path)));
+      },
+    );
+    assert.ok(ok > 50 && failed > 50, `${ok} read, ${failed} failed`);
+  });
+});
+
+function checkpointAt(epoch: number): RunCheckpoint {
+  return {
+    epoch,
+    state: { step: epoch * 3, records: [{ type: "epoch", epoch }] },
+    arrays: [
+      { name: "net/a", shape: [2, 2], values: new Float32Array([1, 2, 3, epoch]) },
+      { name: "adam/m/0", shape: [3], values: new Float32Array([0.1, -0.5, 1e-30]) },
+      { name: "empty", shape: [0], values: new Float32Array(0) },
+    ],
+  };
+}
+
+Deno.test("writeRunCheckpoint() and readRunCheckpoint() round-trip, keeping one bin file", async () => {
+  await withTempDir(async (dir) => {
+    assert.equal(await readRunCheckpoint(dir), undefined);
+    await writeRunCheckpoint(dir, checkpointAt(1));
+    await writeRunCheckpoint(dir, checkpointAt(2));
+    assert.deepEqual(await readRunCheckpoint(dir), checkpointAt(2));
+    assert.deepEqual(await listNames(dir), ["checkpoint-2.bin", "checkpoint.json"]);
+    const meta = JSON.parse(await Deno.readTextFile(`${dir}/${RUN_FILES.checkpoint}`));
+    assert.equal(meta.epoch, 2);
+    assert.equal(meta.weightsFile, "checkpoint-2.bin");
+    await assert.rejects(() => writeRunCheckpoint(dir, checkpointAt(-1)), RangeError);
+  });
+});
+
+Deno.test("writeRunCheckpoint() leaves the older checkpoint whole until the new json lands", async () => {
+  await withTempDir(async (dir) => {
+    await writeRunCheckpoint(dir, checkpointAt(1));
+    // As if killed after the new bin and before the new json: the old pair still reads.
+    await writeFloat32(`${dir}/checkpoint-2.bin`, new Float32Array(9));
+    assert.deepEqual(await readRunCheckpoint(dir), checkpointAt(1));
+    await writeRunCheckpoint(dir, checkpointAt(3));
+    assert.deepEqual(await listNames(dir), ["checkpoint-3.bin", "checkpoint.json"]);
+  });
+});
+
+Deno.test("readRunCheckpoint() names the problem when the files do not agree", async () => {
+  await withTempDir(async (dir) => {
+    await writeRunCheckpoint(dir, checkpointAt(4));
+    await writeFloat32(`${dir}/checkpoint-4.bin`, new Float32Array(3));
+    await assert.rejects(() => readRunCheckpoint(dir), {
+      name: "SyntaxError",
+      message:
+        `Cannot read checkpoint "${dir}": checkpoint-4.bin holds 3 floats, checkpoint.json lists 7`,
+    });
+    await Deno.remove(`${dir}/checkpoint-4.bin`);
+    await assert.rejects(() => readRunCheckpoint(dir), { message: /checkpoint-4\.bin not found/ });
+    await Deno.writeTextFile(`${dir}/checkpoint.json`, "{");
+    await assert.rejects(() => readRunCheckpoint(dir), { message: /not valid JSON/ });
+    await Deno.writeTextFile(`${dir}/checkpoint.json`, '{"epoch": 1}');
+    await assert.rejects(() => readRunCheckpoint(dir), { message: /not a metriclab-checkpoint/ });
+  });
+});
+
+Deno.test("removeRunCheckpoint() removes the json and every bin, and tolerates none", async () => {
+  await withTempDir(async (dir) => {
+    await writeRunCheckpoint(dir, checkpointAt(1));
+    await writeFloat32(`${dir}/checkpoint-7.bin`, new Float32Array(1));
+    await Deno.writeTextFile(`${dir}/summary.json`, "{}");
+    await removeRunCheckpoint(dir);
+    assert.deepEqual(await listNames(dir), ["summary.json"]);
+    await removeRunCheckpoint(dir);
+    await removeRunCheckpoint(`${dir}/missing`);
+  });
+});
+
+Deno.test("inspectRunFolder() tells absent, incomplete, finished and other folders apart", async () => {
+  await withTempDir(async (dir) => {
+    assert.deepEqual(await inspectRunFolder(`${dir}/none`, "a"), { status: "absent", id: null });
+    await Deno.mkdir(`${dir}/r`);
+    assert.deepEqual(await inspectRunFolder(`${dir}/r`, "a"), { status: "absent", id: null });
+    // A kill during the first write leaves only a temporary file.
+    await Deno.writeTextFile(`${dir}/r/config.json.tmp-123-0a1b2c3d`, "{");
+    assert.deepEqual(await inspectRunFolder(`${dir}/r`, "a"), { status: "absent", id: null });
+    await Deno.writeTextFile(`${dir}/r/notes.txt`, "mine");
+    assert.deepEqual(await inspectRunFolder(`${dir}/r`, "a"), { status: "other", id: null });
+    await writeJsonAtomic(`${dir}/r/config.json`, { id: "a" });
+    assert.deepEqual(await inspectRunFolder(`${dir}/r`, "a"), { status: "incomplete", id: "a" });
+    assert.deepEqual(await inspectRunFolder(`${dir}/r`, "b"), { status: "other", id: "a" });
+    await writeJsonAtomic(`${dir}/r/summary.json`, {});
+    assert.deepEqual(await inspectRunFolder(`${dir}/r`, "a"), { status: "finished", id: "a" });
+    await Deno.writeTextFile(`${dir}/r/config.json`, "{ broken");
+    assert.deepEqual(await inspectRunFolder(`${dir}/r`, "a"), { status: "other", id: null });
+  });
+});
+
+Deno.test("repairJsonLines() cuts a torn last line so that appends can go on", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/m.jsonl`;
+    assert.deepEqual(await repairJsonLines(path), { records: [], warnings: [] });
+    await assert.rejects(() => Deno.stat(path), Deno.errors.NotFound);
+    await appendJsonLine(path, { epoch: 1 });
+    const intact = await repairJsonLines(path);
+    assert.deepEqual(intact, { records: [{ epoch: 1 }], warnings: [] });
+    await Deno.writeTextFile(path, '{"epoch":2', { append: true });
+    const torn = await repairJsonLines(path);
+    assert.deepEqual(torn.records, [{ epoch: 1 }]);
+    assert.equal(torn.warnings.length, 1);
+    assert.equal(await Deno.readTextFile(path), '{"epoch":1}\n');
+    // A whole last line whose newline was cut off is kept and ended.
+    await Deno.writeTextFile(path, '{"epoch":2}', { append: true });
+    const unended = await repairJsonLines(path);
+    assert.deepEqual(unended.records, [{ epoch: 1 }, { epoch: 2 }]);
+    assert.match(unended.warnings[0], /newline was cut off/);
+    await appendJsonLine(path, { epoch: 3 });
+    assert.equal((await readJsonLines(path)).records.length, 3);
+  });
+});
+
+Deno.test("removeTemporaryFiles() removes what a killed atomic write leaves, and only that", async () => {
+  await withTempDir(async (dir) => {
+    await writeJsonAtomic(`${dir}/config.json`, {});
+    await Deno.mkdir(`${dir}/embeddings`);
+    await Deno.writeTextFile(`${dir}/embeddings/train.f32.tmp-41-0123abcd`, "x");
+    await Deno.writeTextFile(`${dir}/checkpoint-3.bin.tmp-7-ffffffff`, "x");
+    await Deno.writeTextFile(`${dir}/notes.tmp`, "x");
+    const removed = await removeTemporaryFiles(dir);
+    assert.deepEqual(removed.sort(), [
+      `${dir}/checkpoint-3.bin.tmp-7-ffffffff`,
+      `${dir}/embeddings/train.f32.tmp-41-0123abcd`,
+    ]);
+    assert.deepEqual(await listNames(dir), ["config.json", "embeddings", "notes.tmp"]);
+    assert.deepEqual(await removeTemporaryFiles(`${dir}/missing`), []);
   });
 });

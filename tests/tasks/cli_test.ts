@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
+// The tasks' decode cache goes to a temporary folder, not the user's ~/.cache.
+const CACHE = await Deno.makeTempDir({ prefix: "metriclab-cache-" });
 
 interface Outcome {
   code: number;
@@ -16,7 +18,7 @@ async function runScript(script: string, args: string[]): Promise<Outcome> {
     cwd: ROOT,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", METRICLAB_CACHE_DIR: CACHE },
   }).output();
   const text = new TextDecoder();
   return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
@@ -109,7 +111,38 @@ const TRAIN_ERRORS: [string, string[], RegExp, number?][] = [
     1,
   ],
   ["--lr abc", ["--data", "synthetic", "--lr", "abc"], /Invalid --lr "abc": not a number/, 2],
-  ["--backend nope", ["--data", "synthetic", "--backend", "nope"], /Unknown backend "nope"/, 1],
+  [
+    "--backend wsam",
+    ["--data", "synthetic", "--backend", "wsam"],
+    /Unknown backend "wsam": did you mean "wasm"\?/,
+    1,
+  ],
+  [
+    "a misspelt dataset name",
+    ["--data", "synthetc"],
+    /Cannot read dataset "synthetc": path does not exist \(did you mean "synthetic"\?/,
+    1,
+  ],
+  [
+    "--epochs=-1",
+    ["--data", "synthetic", "--epochs=-1"],
+    /Invalid --epochs -1: must be a non-negative integer/,
+    1,
+  ],
+  [
+    "--epochs -1",
+    ["--data", "synthetic", "--epochs", "-1"],
+    /Invalid --epochs -1: must be a non-negative integer/,
+    1,
+  ],
+  ["--k 0", ["--data", "synthetic", "--k", "0"], /Invalid --k \[0\]: must be positive/, 1],
+  [
+    "a k larger than the training set",
+    ["--data", "synthetic", "--per-class", "2", "--image-size", "8", "--k", "1,100"],
+    /Invalid --k 100: the training set has only 37 samples/,
+    1,
+  ],
+  ["--lr 1e", ["--data", "synthetic", "--lr", "1e"], /Invalid --lr "1e": not a number/, 2],
   ["an unknown flag", ["--data", "synthetic", "--dimm", "8"], /--dimm/, 2],
 ];
 
@@ -260,4 +293,102 @@ Deno.test("every task's --help exits 0 and prints Usage:", async () => {
   const dashed = await runScript("train.ts", ["--", "--help"]);
   assert.equal(dashed.code, 0);
   assert.match(dashed.stdout, /^Usage:/);
+});
+
+Deno.test("tasks/train.ts stops a diverging loss with the step and a lower --lr, keeping the run folder", async () => {
+  const out = `${tmp}/runs-diverge`;
+  const outcome = await runScript("train.ts", [
+    "--data",
+    "synthetic",
+    "--per-class",
+    "4",
+    "--image-size",
+    "8",
+    "--dim",
+    "4",
+    "--loss",
+    "contrastive",
+    "--loss-option",
+    'distance={"name":"lp","normalize":false}',
+    "--lr",
+    "1e6",
+    "--epochs",
+    "2",
+    "--batch-size",
+    "16",
+    "--backend",
+    "wasm",
+    "--out",
+    out,
+    "--quiet",
+  ]);
+  assertUserError(outcome, /diverged.*(Infinity|NaN).*step \d+.*lower --lr/, 1);
+  assert.equal(outcome.stdout, "");
+  // What was recorded stays: the resolved config (and any finished epochs), no summary.
+  const [run] = await Array.fromAsync(Deno.readDir(out));
+  assert.ok(run?.isDirectory, "no run folder was kept");
+  const files = (await Array.fromAsync(Deno.readDir(`${out}/${run.name}`))).map((e) => e.name);
+  assert.ok(files.includes("config.json"), files.join());
+  assert.ok(!files.includes("summary.json"), "a diverged run looks finished");
+});
+
+Deno.test("tasks/report.ts skips unfinished and corrupt runs with warnings and builds the rest", async () => {
+  const fixture = `${ROOT}/tests/fixtures/runs/synthetic-triplet-semihard-d4-s0-fixture`;
+  const runs = `${tmp}/report-runs`;
+  const copy = async (name: string) => {
+    await Deno.mkdir(`${runs}/${name}`, { recursive: true });
+    for await (const e of Deno.readDir(fixture)) {
+      if (e.isFile) await Deno.copyFile(`${fixture}/${e.name}`, `${runs}/${name}/${e.name}`);
+    }
+  };
+  await copy("good");
+  await copy("unfinished");
+  await Deno.remove(`${runs}/unfinished/summary.json`);
+  await copy("truncated-metrics"); // an interrupted append: kept, with a warning
+  const metrics = await Deno.readTextFile(`${fixture}/metrics.jsonl`);
+  await Deno.writeTextFile(`${runs}/truncated-metrics/metrics.jsonl`, metrics + '{"type":"ep');
+  await copy("corrupt-metrics"); // a bad line in the middle: skipped
+  await Deno.writeTextFile(`${runs}/corrupt-metrics/metrics.jsonl`, "garbage\n" + metrics);
+  await copy("corrupt-summary");
+  await Deno.writeTextFile(`${runs}/corrupt-summary/summary.json`, '{"loss": "triplet", "mi');
+  const site = `${tmp}/report-site`;
+  const outcome = await runScript("report.ts", ["--runs", runs, "--out", site, "--no-gallery"]);
+  assert.equal(outcome.code, 0, JSON.stringify(outcome));
+  const warnings = outcome.stderr.split("\n").filter((l) => l.startsWith("warning:"));
+  const text = warnings.join("\n");
+  assert.match(text, /"unfinished": no summary\.json \(unfinished run\)/);
+  assert.match(text, /"corrupt-metrics": metrics\.jsonl is corrupt .*line 1 is not valid JSON/);
+  assert.match(text, /"corrupt-summary": summary\.json is not valid JSON/);
+  assert.match(text, /truncated last line .*truncated-metrics/);
+  assert.match(outcome.stdout, /^2 run\(s\)/);
+  assert.ok((await Deno.stat(`${site}/index.html`)).isFile);
+  const pages = (await Array.fromAsync(Deno.readDir(`${site}/runs`))).map((e) => e.name).sort();
+  assert.deepEqual(pages, ["good.html", "truncated-metrics.html"]);
+});
+
+Deno.test("tasks/serve.ts says in one line that the port is taken", async () => {
+  const blocker = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (blocker.addr as Deno.NetAddr).port;
+  try {
+    const outcome = await runScript("serve.ts", ["--dir", tmp, "--port", String(port)]);
+    assertUserError(
+      outcome,
+      new RegExp(
+        `Cannot serve on 127\\.0\\.0\\.1:${port}: the port is in use \\(try --port ${port + 1}\\)`,
+      ),
+      1,
+    );
+    assertUserError(
+      await runScript("serve.ts", ["--dir", `${tmp}/nope`, "--port", "0"]),
+      /no such folder/,
+      1,
+    );
+    assertUserError(
+      await runScript("serve.ts", ["--dir", tmp, "--host", "0.0.0.0"]),
+      /not a loopback address/,
+      2,
+    );
+  } finally {
+    blocker.close();
+  }
 });

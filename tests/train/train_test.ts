@@ -3,10 +3,15 @@ import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select_backend.ts";
 import { generateSynthetic } from "../../lib/data/synthetic.ts";
 import { lpDistance } from "../../lib/distances/lp_distance.ts";
-import { contrastiveLoss, tripletMarginLoss } from "../../lib/losses/mod.ts";
+import { contrastiveLoss, proxyAnchorLoss, tripletMarginLoss } from "../../lib/losses/mod.ts";
 import { batchHardMiner } from "../../lib/miners/mod.ts";
 import { createEmbeddingNet, type EmbeddingNet } from "../../lib/model/embedding_net.ts";
-import { train, type TrainOptions, type TrainRecord } from "../../lib/train/train.ts";
+import {
+  train,
+  type TrainOptions,
+  type TrainRecord,
+  type TrainState,
+} from "../../lib/train/train.ts";
 
 await selectBackend("wasm");
 
@@ -166,4 +171,126 @@ Deno.test("train() leaks no tensors", async () => {
     assert.equal(tf.memory().numTensors, before);
     net.dispose();
   }
+});
+
+/** Trains with a fresh net and ProxyAnchor loss (learned proxies), collecting everything. */
+async function runFull(epochs: number, extra: Partial<TrainOptions> = {}) {
+  const net = makeNet(1);
+  const loss = proxyAnchorLoss({ numClasses: 4, embeddingSize: 4, seed: 2 });
+  const records: TrainRecord[] = [];
+  const states: TrainState[] = [];
+  try {
+    const result = await train(net, data, all, {
+      loss,
+      epochs,
+      batchSize: 16,
+      augment: true,
+      onRecord: (r) => records.push(r),
+      onCheckpoint: (s) => void states.push(s),
+      ...extra,
+    });
+    const weights = net.variables.map((v) => v.dataSync().slice());
+    const proxies = loss.trainableVariables!().map((v) => v.dataSync().slice());
+    return { result, records, states, weights, proxies };
+  } finally {
+    net.dispose();
+    tf.dispose(loss.trainableVariables!());
+  }
+}
+
+Deno.test("train() resumed from a checkpoint ends exactly where an uninterrupted run ends", async () => {
+  const full = await runFull(3);
+  const first = await runFull(1);
+  const rest = await runFull(3, { resumeFrom: first.states[0] });
+  assert.deepEqual(full.records.map((r) => r.loss), [
+    ...first.records.map((r) => r.loss),
+    ...rest.records.map((r) => r.loss),
+  ]);
+  assert.deepEqual(rest.records.map((r) => r.epoch), [2, 3]);
+  // Bit for bit: network weights, the loss's proxies, Adam's state, the final loss.
+  assert.deepEqual(rest.weights, full.weights);
+  assert.deepEqual(rest.proxies, full.proxies);
+  assert.deepEqual(rest.states.at(-1)!.optimizer, full.states.at(-1)!.optimizer);
+  assert.equal(rest.result.finalLoss, full.result.finalLoss);
+  assert.equal(rest.states.at(-1)!.step, full.states.at(-1)!.step);
+});
+
+Deno.test("train() checkpoints every checkpointEvery epochs, after the epoch's record", async () => {
+  const order: string[] = [];
+  const { states } = await runFull(5, {
+    checkpointEvery: 2,
+    onRecord: (r) => order.push(`record ${r.epoch}`),
+    onCheckpoint: async (s) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      order.push(`checkpoint ${s.epoch}`);
+    },
+  });
+  assert.deepEqual(states, []);
+  assert.deepEqual(order, [
+    "record 1",
+    "record 2",
+    "checkpoint 2",
+    "record 3",
+    "record 4",
+    "checkpoint 4",
+    "record 5",
+    "checkpoint 5",
+  ]);
+  const { states: every } = await runFull(2);
+  assert.deepEqual(every.map((s) => [s.epoch, s.step]), [[1, 2], [2, 4]]);
+  const [s] = every;
+  assert.equal(s.optimizer.iterations, 2);
+  assert.equal(s.optimizer.firstMoments.length, s.weights.length + s.lossWeights.length);
+  await assert.rejects(() => runFull(1, { checkpointEvery: 0 }), RangeError);
+});
+
+Deno.test("train() stops at a batch boundary when its signal aborts, leaking no tensors", async () => {
+  const controller = new AbortController();
+  const before = tf.memory().numTensors;
+  const progress: number[] = [];
+  await assert.rejects(
+    () =>
+      run({
+        epochs: 3,
+        signal: controller.signal,
+        onBatch: (done) => progress.push(done),
+        onRecord: (r) => r.epoch === 1 && controller.abort(),
+      }),
+    { name: "AbortError" },
+  );
+  assert.deepEqual(progress, [1, 2], "trained past the abort");
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("train() rejects a checkpoint that does not fit the network or the schedule", async () => {
+  const { states } = await runFull(1);
+  const state = states[0];
+  const net = makeNet();
+  const loss = proxyAnchorLoss({ numClasses: 4, embeddingSize: 4, seed: 2 });
+  try {
+    const options = { loss, epochs: 2, batchSize: 16 };
+    await assert.rejects(
+      () => train(net, data, all, { ...options, resumeFrom: { ...state, weights: [] } }),
+      { name: "RangeError", message: /^Cannot resume training from the checkpoint: .*network/ },
+    );
+    await assert.rejects(
+      () => train(net, data, all, { ...options, epochs: 0, resumeFrom: state }),
+      { name: "RangeError", message: /at epoch 1 of 0/ },
+    );
+    await assert.rejects(
+      () => train(net, data, all, { ...options, loss: tripletMarginLoss(), resumeFrom: state }),
+      { name: "RangeError", message: /loss weights/ },
+    );
+  } finally {
+    net.dispose();
+    tf.dispose(loss.trainableVariables!());
+  }
+});
+
+Deno.test("train() resumed at its last epoch trains no more and keeps the final loss", async () => {
+  const full = await runFull(2);
+  const again = await runFull(2, { resumeFrom: full.states[1] });
+  assert.deepEqual(again.records, []);
+  assert.equal(again.result.finalLoss, full.result.finalLoss);
+  assert.deepEqual(again.weights, full.weights);
 });
