@@ -9,6 +9,8 @@
  * - `Conv2DBackpropInput`: dy times the transposed filter, scattered back (col2im).
  * - `BatchMatMul`: one GEMM per batch entry, transposes handled by BLAS.
  * - `Sum` over leading axes (every bias gradient) as one pass with no transpose.
+ * - The ReLU gradient: one pass (`dy` where `x > 0`) instead of Step, Cast and Mul; the
+ *   gradient registered for `Relu` uses it while these kernels are installed on wasm.
  * - `MaxPoolGrad`: one pass over the windows, first maximum wins (as tfjs's cpu backend),
  *   reading and writing the heap in place.
  *
@@ -43,14 +45,20 @@ type Args = {
 type Kernel = (args: Args, fallback: tf.KernelConfig) => tf.TensorInfo;
 
 /** Floats of im2col columns built at once: bounds the scratch memory to 64 MiB. */
-const CHUNK_FLOATS = 16 * 2 ** 20;
+const CHUNK_FLOATS = Number(Deno.env.get("METRICLAB_CHUNK") ?? 16 * 2 ** 20);
 
 let blas: Blas;
-let scratch: Float32Array = new Float32Array(0);
+/**
+ * Scratch arrays reused from call to call (kernels run one at a time): fresh arrays of
+ * tens of MiB cost page faults on every step.
+ */
+const scratch = { cols: new Float32Array(0), pad: new Float32Array(0), grid: new Float32Array(0) };
 
-function scratchOf(size: number): Float32Array {
-  if (scratch.length < size) scratch = new Float32Array(size);
-  return scratch.length === size ? scratch : scratch.subarray(0, size);
+function scratchOf(name: keyof typeof scratch, size: number, zero = false): Float32Array {
+  if (scratch[name].length < size) scratch[name] = new Float32Array(size);
+  const view = scratch[name].subarray(0, size);
+  if (zero) view.fill(0);
+  return view;
 }
 
 type WasmData = { memoryOffset: number };
@@ -205,7 +213,7 @@ function useSlabs(info: tf.backend_util.Conv2DInfo): boolean {
 }
 
 /** Input channels from which the slab formulation beats im2col. */
-const SLAB_MIN_CHANNELS = 8;
+const SLAB_MIN_CHANNELS = Number(Deno.env.get("METRICLAB_SLAB_MIN") ?? 8);
 
 interface Slabs {
   hp: number;
@@ -230,7 +238,7 @@ function slabsOf(info: tf.backend_util.Conv2DInfo): Slabs {
 function padInput(x: Float32Array, info: tf.backend_util.Conv2DInfo, g: Slabs): Float32Array {
   const { inHeight: h, inWidth: w, inChannels: c } = info;
   const { top, left } = info.padInfo;
-  const xp = new Float32Array(info.batchSize * g.hp * g.wp * c);
+  const xp = scratchOf("pad", info.batchSize * g.hp * g.wp * c, true);
   for (let b = 0; b < info.batchSize; b++) {
     for (let y = 0; y < h; y++) {
       const from = (b * h + y) * w * c;
@@ -259,6 +267,18 @@ function filterTap(f: Float32Array, info: tf.backend_util.Conv2DInfo, tap: numbe
   return f.subarray(tap * size, (tap + 1) * size);
 }
 
+/**
+ * Rows of the padded grid per block: the taps of a block reuse the same few MiB of
+ * input and output while they are in cache, instead of streaming the whole grid 9 times.
+ */
+const SLAB_BLOCK_ROWS = Number(Deno.env.get("METRICLAB_SLAB_ROWS") ?? 4096);
+
+function forBlocks(rows: number, visit: (r0: number, n: number) => void): void {
+  for (let r0 = 0; r0 < rows; r0 += SLAB_BLOCK_ROWS) {
+    visit(r0, Math.min(SLAB_BLOCK_ROWS, rows - r0));
+  }
+}
+
 function slabConv2D(
   x: Float32Array,
   f: Float32Array,
@@ -267,10 +287,13 @@ function slabConv2D(
 ) {
   const g = slabsOf(info), c = info.inChannels, co = info.outChannels;
   const xp = padInput(x, info, g);
-  const grid = new Float32Array(g.rows * co);
-  g.shifts.forEach((shift, tap) => {
-    const a = xp.subarray(shift * c, (shift + g.rows) * c);
-    blas.sgemm(false, false, g.rows, co, c, a, filterTap(f, info, tap), grid, tap ? 1 : 0);
+  const grid = scratchOf("grid", g.rows * co);
+  forBlocks(g.rows, (r0, n) => {
+    const target = grid.subarray(r0 * co, (r0 + n) * co);
+    g.shifts.forEach((shift, tap) => {
+      const a = xp.subarray((r0 + shift) * c, (r0 + shift + n) * c);
+      blas.sgemm(false, false, n, co, c, a, filterTap(f, info, tap), target, tap ? 1 : 0);
+    });
   });
   gridRows(info, g, (dense, at, n) => out.set(grid.subarray(at, at + n), dense));
 }
@@ -283,12 +306,15 @@ function slabFilterGrad(
 ) {
   const g = slabsOf(info), c = info.inChannels, co = info.outChannels;
   const xp = padInput(x, info, g);
-  const grid = new Float32Array(g.rows * co);
+  // dy in the padded grid: the rows past each image's edges must be zero.
+  const grid = scratchOf("grid", g.rows * co, true);
   gridRows(info, g, (dense, at, n) => grid.set(dy.subarray(dense, dense + n), at));
-  const dyGrid = grid;
-  g.shifts.forEach((shift, tap) => {
-    const a = xp.subarray(shift * c, (shift + g.rows) * c);
-    blas.sgemm(true, false, c, co, g.rows, a, dyGrid, filterTap(dw, info, tap));
+  forBlocks(g.rows, (r0, n) => {
+    const b = grid.subarray(r0 * co, (r0 + n) * co);
+    g.shifts.forEach((shift, tap) => {
+      const a = xp.subarray((r0 + shift) * c, (r0 + shift + n) * c);
+      blas.sgemm(true, false, c, co, n, a, b, filterTap(dw, info, tap), r0 ? 1 : 0);
+    });
   });
 }
 
@@ -299,13 +325,16 @@ function slabInputGrad(
   dx: Float32Array,
 ) {
   const g = slabsOf(info), c = info.inChannels, co = info.outChannels;
-  const grid = new Float32Array(g.rows * co);
+  // dy in the padded grid: the rows past each image's edges must be zero.
+  const grid = scratchOf("grid", g.rows * co, true);
   gridRows(info, g, (dense, at, n) => grid.set(dy.subarray(dense, dense + n), at));
-  const dyGrid = grid;
-  const dxp = new Float32Array(info.batchSize * g.hp * g.wp * c);
-  g.shifts.forEach((shift, tap) => {
-    const target = dxp.subarray(shift * c, (shift + g.rows) * c);
-    blas.sgemm(false, true, g.rows, c, co, dyGrid, filterTap(f, info, tap), target, 1);
+  const dxp = scratchOf("pad", info.batchSize * g.hp * g.wp * c, true);
+  forBlocks(g.rows, (r0, n) => {
+    const a = grid.subarray(r0 * co, (r0 + n) * co);
+    g.shifts.forEach((shift, tap) => {
+      const target = dxp.subarray((r0 + shift) * c, (r0 + shift + n) * c);
+      blas.sgemm(false, true, n, c, co, a, filterTap(f, info, tap), target, 1);
+    });
   });
   const { inHeight: h, inWidth: w } = info;
   const { top, left } = info.padInfo;
@@ -335,7 +364,7 @@ const conv2D: Kernel = (args, fallback) => {
     const chunk = chunkImages(info);
     for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
       const nb = Math.min(chunk, info.batchSize - b0);
-      const cols = scratchOf(nb * rowsPerImage * k);
+      const cols = scratchOf("cols", nb * rowsPerImage * k);
       im2col(xv, info, b0, nb, cols);
       const o = out.subarray(b0 * rowsPerImage * info.outChannels);
       blas.sgemm(false, false, nb * rowsPerImage, info.outChannels, k, cols, fv, o);
@@ -363,7 +392,7 @@ const conv2DBackpropFilter: Kernel = (args, fallback) => {
     const chunk = chunkImages(info);
     for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
       const nb = Math.min(chunk, info.batchSize - b0);
-      const cols = scratchOf(nb * rowsPerImage * k);
+      const cols = scratchOf("cols", nb * rowsPerImage * k);
       im2col(xv, info, b0, nb, cols);
       const d = dyv.subarray(b0 * rowsPerImage * info.outChannels);
       blas.sgemm(true, false, k, info.outChannels, nb * rowsPerImage, cols, d, dw, b0 ? 1 : 0);
@@ -392,7 +421,7 @@ const conv2DBackpropInput: Kernel = (args, fallback) => {
     const chunk = chunkImages(info);
     for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
       const nb = Math.min(chunk, info.batchSize - b0);
-      const cols = scratchOf(nb * rowsPerImage * k);
+      const cols = scratchOf("cols", nb * rowsPerImage * k);
       const d = dyv.subarray(b0 * rowsPerImage * info.outChannels);
       blas.sgemm(false, true, nb * rowsPerImage, k, info.outChannels, d, fv, cols);
       col2im(cols, info, b0, nb, dx);
@@ -444,15 +473,23 @@ const sum: Kernel = (args, fallback) => {
   const kept = x.shape.slice(axes.length);
   const inner = kept.reduce((p, q) => p * q, 1);
   const result = output(args.backend, attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept);
+  // ones[1 x outer] times x[outer x inner]: one pass at memory speed on every core.
+  if (ones.length < outer) ones = new Float32Array(outer).fill(1);
   const xv = values(args.backend, x);
-  const acc = new Float64Array(inner);
-  for (let r = 0; r < outer; r++) {
-    const base = r * inner;
-    for (let j = 0; j < inner; j++) acc[j] += xv[base + j];
-  }
-  values(args.backend, result).set(acc);
+  blas.sgemm(
+    false,
+    false,
+    1,
+    inner,
+    outer,
+    ones.subarray(0, outer),
+    xv,
+    values(args.backend, result),
+  );
   return result;
 };
+
+let ones = new Float32Array(0);
 
 /** The 2x2, stride 2 windows of the reference networks: four candidates, no bounds. */
 function maxPoolGrad2x2(
@@ -473,12 +510,18 @@ function maxPoolGrad2x2(
         const p00 = ((n * h + 2 * i) * w + 2 * j) * c, p01 = p00 + c;
         const p10 = p00 + w * c, p11 = p10 + c;
         for (let k = 0; k < c; k++, o++) {
-          // The first maximum in row-major window order, as the cpu backend picks it.
-          let at = p00 + k, best = x[at];
-          if (x[p01 + k] > best) best = x[at = p01 + k];
-          if (x[p10 + k] > best) best = x[at = p10 + k];
-          if (x[p11 + k] > best) at = p11 + k;
-          dx[at] = dy[o];
+          // The first maximum in row-major window order, as the cpu backend picks it; all
+          // four are written, so dx needs no clearing first. Branch-free: the values are
+          // random, so branches would mispredict half the time.
+          const a = x[p00 + k], b = x[p01 + k], e = x[p10 + k], f = x[p11 + k];
+          const ab = Number(a >= b), ae = Number(a >= e), af = Number(a >= f);
+          const be = Number(b >= e), bf = Number(b >= f), ef = Number(e >= f);
+          const s0 = ab & ae & af, s1 = (1 - ab) & be & bf, s2 = (1 - ae) & (1 - be) & ef;
+          const g = dy[o];
+          dx[p00 + k] = g * s0;
+          dx[p01 + k] = g * s1;
+          dx[p10 + k] = g * s2;
+          dx[p11 + k] = g * (1 - s0 - s1 - s2);
         }
       }
     }
@@ -501,15 +544,17 @@ const maxPoolGrad: Kernel = (args, fallback) => {
   const result = output(args.backend, input.shape);
   const x = values(args.backend, input), dyv = values(args.backend, dy);
   const dx = values(args.backend, result);
-  dx.fill(0);
   const [b, h, w, c] = input.shape;
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
   const { filterHeight: fh, filterWidth: fw } = info;
   const top = info.padInfo.top, left = info.padInfo.left;
+  // Rows or columns past the last window get no gradient: only then is clearing needed.
+  if (oh * 2 !== h || ow * 2 !== w) dx.fill(0);
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0) {
     maxPoolGrad2x2(x, dyv, dx, b, h, w, c, oh, ow);
     return result;
   }
+  dx.fill(0);
   let o = 0;
   for (let n = 0; n < b; n++) {
     for (let i = 0; i < oh; i++) {
@@ -550,6 +595,59 @@ function callFallback(fallback: tf.KernelConfig, args: Args): tf.TensorInfo {
 
 const replaced = new Map<string, tf.KernelConfig>();
 
+/** The kernel of the fused ReLU gradient, registered on wasm with the other kernels. */
+export const RELU_GRAD_KERNEL = "MetriclabReluGrad";
+
+/**
+ * dx = dy where x > 0, else 0 (times 0, so an infinite dy gives NaN as in tfjs): one
+ * branch-free pass, where tfjs's gradient takes Step, Cast and Mul. Unlike Step, a NaN in
+ * x gives 0 rather than NaN; the loss is NaN by then and training stops on it anyway.
+ */
+function reluGrad(args: Args): tf.TensorInfo {
+  const { dy, x } = args.inputs;
+  const result = output(args.backend, x.shape);
+  const xv = values(args.backend, x), dyv = values(args.backend, dy);
+  const dx = values(args.backend, result);
+  const n = dx.length;
+  for (let i = 0; i < n; i++) dx[i] = dyv[i] * Number(xv[i] > 0);
+  return result;
+}
+
+let originalReluGradient: tf.GradConfig | undefined;
+
+function installReluGradient(): void {
+  const original = tf.getGradient("Relu");
+  if (!original || originalReluGradient) return;
+  originalReluGradient = original;
+  tf.registerKernel({
+    kernelName: RELU_GRAD_KERNEL,
+    backendName: "wasm",
+    kernelFunc: reluGrad as unknown as tf.KernelFunc,
+  });
+  tf.registerGradient({
+    ...original,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const [x] = saved;
+      const single = dy as tf.Tensor;
+      // Only where this kernel exists and the dtypes are plain floats; else tfjs's own.
+      if (
+        tf.getBackend() !== "wasm" || single.dtype !== "float32" || x.dtype !== "float32" ||
+        !replaced.size
+      ) {
+        return original.gradFunc(dy, saved, attrs);
+      }
+      return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: single, x }) as tf.Tensor };
+    },
+  });
+}
+
+function uninstallReluGradient(): void {
+  if (!originalReluGradient) return;
+  tf.registerGradient(originalReluGradient);
+  tf.unregisterKernel(RELU_GRAD_KERNEL, "wasm");
+  originalReluGradient = undefined;
+}
+
 /**
  * Replaces the wasm backend's convolution, matrix-product and leading-axis sum kernels
  * with the GEMM-based ones of this module, and sets the BLAS thread count. Call it after
@@ -579,6 +677,7 @@ export function installBlasKernels(threads: number): Blas {
   blas = loadBlas();
   blas.setThreads(threads);
   if (replaced.size) return blas;
+  installReluGradient();
   for (const name of BLAS_KERNELS) {
     const original = tf.getKernel(name, "wasm");
     if (!original) throw new Error(`Cannot install the blas kernels: wasm has no ${name} kernel`);
@@ -609,4 +708,5 @@ export function uninstallBlasKernels(): void {
     tf.registerKernel(original);
   }
   replaced.clear();
+  uninstallReluGradient();
 }

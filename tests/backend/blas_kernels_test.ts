@@ -3,7 +3,11 @@ import * as tf from "../../lib/tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { loadBlas } from "../../lib/backend/blas.ts";
-import { installBlasKernels, uninstallBlasKernels } from "../../lib/backend/blas_kernels.ts";
+import {
+  installBlasKernels,
+  RELU_GRAD_KERNEL,
+  uninstallBlasKernels,
+} from "../../lib/backend/blas_kernels.ts";
 import { installFastGradients } from "../../lib/backend/fast_gradients.ts";
 
 await tf.setBackend("cpu");
@@ -35,6 +39,9 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string)
   let scale = 1e-6;
   for (const v of expected) scale = Math.max(scale, Math.abs(v));
   for (let i = 0; i < actual.length; i++) {
+    if (Number.isNaN(actual[i]) !== Number.isNaN(expected[i])) {
+      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
     if (Math.abs(actual[i] - expected[i]) > 1e-5 * scale + 1e-6) {
       assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
     }
@@ -86,6 +93,11 @@ Deno.test({
         ["matMul transposed", () => tf.matMul(b, a, true, true)],
         ["matMul broadcast", () => tf.matMul(a, single)],
         ["matMul 2D", () => tf.matMul(single, single, false, true)],
+        ["relu gradient", () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), t)))(x)],
+        [
+          "relu gradient at 0 and -0",
+          () => tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(tf.tensor1d([-1, 0, 2, -0, 3])),
+        ],
         ["sum leading", () => tf.sum(x, [0, 1, 2])],
         ["sum keepDims", () => tf.sum(x, [0, 1], true)],
         ["sum middle (fallback)", () => tf.sum(x, [1, 2])],
@@ -138,5 +150,24 @@ Deno.test({
     installBlasKernels(1);
     assert.notEqual(tf.getKernel("Conv2D", "wasm")?.kernelFunc, restored?.kernelFunc);
     uninstallBlasKernels();
+  },
+});
+
+Deno.test({
+  name: "installBlasKernels() makes the ReLU gradient one kernel on wasm, and restores tfjs's",
+  ignore: !available,
+  fn: async () => {
+    await tf.setBackend("wasm");
+    installBlasKernels(1);
+    const x = tf.tensor1d([-1, 2, 3]);
+    const grad = () => tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(x);
+    const fused = await tf.profile(grad);
+    assert.ok(fused.kernelNames.includes(RELU_GRAD_KERNEL), fused.kernelNames.join());
+    assert.ok(!fused.kernelNames.includes("Step"));
+    uninstallBlasKernels();
+    const plain = await tf.profile(grad);
+    assert.ok(!plain.kernelNames.includes(RELU_GRAD_KERNEL));
+    assert.ok(plain.kernelNames.includes("Step"));
+    x.dispose();
   },
 });
