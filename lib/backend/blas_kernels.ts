@@ -11,6 +11,8 @@
  * - `Sum` over leading axes (every bias gradient) as one pass with no transpose.
  * - The ReLU gradient: one pass (`dy` where `x > 0`) instead of Step, Cast and Mul; the
  *   gradient registered for `Relu` uses it while these kernels are installed on wasm.
+ * - `Identity` shares the input's memory (a reference count, as the cpu backend does)
+ *   instead of copying it: the gradient tape clones every tensor it saves.
  * - `MaxPoolGrad`: one pass over the windows, first maximum wins (as tfjs's cpu backend),
  *   reading and writing the heap in place.
  *
@@ -35,6 +37,7 @@ export const BLAS_KERNELS = [
   "BatchMatMul",
   "Sum",
   "MaxPoolGrad",
+  "Identity",
 ] as const;
 
 type Args = {
@@ -114,7 +117,12 @@ function isPointwise(info: tf.backend_util.Conv2DInfo): boolean {
     info.strideWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0;
 }
 
-/** Writes the im2col rows of images [b0, b0 + nb) of x into cols. */
+/**
+ * Writes the im2col rows of images [b0, b0 + nb) of x into cols, one filter tap at a
+ * time: the inner loop runs along an output row with a fixed stride and no bounds
+ * checks, which matters for the first layers (1 or 3 channels), where a loop per tap and
+ * pixel would do almost no work per iteration.
+ */
 function im2col(
   x: Float32Array,
   info: tf.backend_util.Conv2DInfo,
@@ -126,29 +134,36 @@ function im2col(
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { dilationHeight: dh, dilationWidth: dw } = info;
   const top = info.padInfo.top, left = info.padInfo.left;
-  const rowLength = kw * c;
-  let o = 0;
-  for (let b = b0; b < b0 + nb; b++) {
-    const xb = b * h * w * c;
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        for (let ky = 0; ky < kh; ky++) {
+  const k = kh * kw * c, step = sw * c;
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      const tap = (ky * kw + kx) * c, shift = kx * dw - left;
+      // Output columns [lo, hi) read inside the image.
+      const lo = Math.min(ow, Math.max(0, Math.ceil(-shift / sw)));
+      const hi = Math.max(lo, Math.min(ow, Math.floor((w - 1 - shift) / sw) + 1));
+      for (let b = 0; b < nb; b++) {
+        for (let oy = 0; oy < oh; oy++) {
           const iy = oy * sh - top + ky * dh;
-          if (iy < 0 || iy >= h) {
-            cols.fill(0, o, o + rowLength);
-            o += rowLength;
-            continue;
-          }
-          const xRow = xb + iy * w * c;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * sw - left + kx * dw;
-            if (ix < 0 || ix >= w) {
-              for (let i = 0; i < c; i++) cols[o++] = 0;
-              continue;
+          let o = ((b * oh + oy) * ow) * k + tap;
+          const inside = iy >= 0 && iy < h;
+          const end = inside ? lo : ow;
+          for (let ox = 0; ox < end; ox++, o += k) for (let i = 0; i < c; i++) cols[o + i] = 0;
+          if (!inside) continue;
+          let s = (((b0 + b) * h + iy) * w + lo * sw + shift) * c;
+          if (c === 1) {
+            for (let ox = lo; ox < hi; ox++, o += k, s += sw) cols[o] = x[s];
+          } else if (c === 3) {
+            for (let ox = lo; ox < hi; ox++, o += k, s += step) {
+              cols[o] = x[s];
+              cols[o + 1] = x[s + 1];
+              cols[o + 2] = x[s + 2];
             }
-            let s = xRow + ix * c;
-            for (let i = 0; i < c; i++) cols[o++] = x[s++];
+          } else {
+            for (let ox = lo; ox < hi; ox++, o += k, s += step) {
+              for (let i = 0; i < c; i++) cols[o + i] = x[s + i];
+            }
           }
+          for (let ox = hi; ox < ow; ox++, o += k) for (let i = 0; i < c; i++) cols[o + i] = 0;
         }
       }
     }
@@ -580,6 +595,14 @@ const maxPoolGrad: Kernel = (args, fallback) => {
   return result;
 };
 
+/** A second reference to x's memory, as tfjs's cpu backend does; wasm copies. */
+const identity: Kernel = (args, fallback) => {
+  const { x } = args.inputs;
+  if (x.dtype === "string") return callFallback(fallback, args);
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
 const KERNELS: Record<(typeof BLAS_KERNELS)[number], Kernel> = {
   Conv2D: conv2D,
   Conv2DBackpropFilter: conv2DBackpropFilter,
@@ -587,6 +610,7 @@ const KERNELS: Record<(typeof BLAS_KERNELS)[number], Kernel> = {
   BatchMatMul: batchMatMul,
   Sum: sum,
   MaxPoolGrad: maxPoolGrad,
+  Identity: identity,
 };
 
 function callFallback(fallback: tf.KernelConfig, args: Args): tf.TensorInfo {

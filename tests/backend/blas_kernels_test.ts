@@ -126,6 +126,22 @@ Deno.test({
 });
 
 Deno.test({
+  name: "installBlasKernels() matches the cpu backend: dilated and strided Conv2D (im2col)",
+  ignore: !available,
+  fn: async () => {
+    const x = tf.randomNormal([2, 11, 10, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+    const f = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 8) as tf.Tensor4D;
+    for (const pad of ["same", "valid"] as const) {
+      const [y, yRef] = await both(() => tf.conv2d(x, f, 1, pad, "NHWC", 2));
+      assertClose(y, yRef, `dilation 2 ${pad}`);
+      const [z, zRef] = await both(() => tf.conv2d(x, f, [2, 3], pad));
+      assertClose(z, zRef, `strides 2x3 ${pad}`);
+    }
+    tf.dispose([x, f]);
+  },
+});
+
+Deno.test({
   name: "MaxPoolGrad of the blas kernels sends ties to the first maximum",
   ignore: !available,
   fn: async () => {
