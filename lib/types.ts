@@ -154,6 +154,13 @@ export interface Miner {
   config(): ComponentConfig;
   /** The pairs or triplets chosen from a batch of embeddings and their labels. */
   mine(embeddings: EmbeddingMatrix, labels: Int32Array): IndicesTuple;
+  /**
+   * The state of the miner's random generator, for miners that draw at random (saved in
+   * checkpoints, so that a resumed run draws what an uninterrupted one would).
+   */
+  randomState?(): number;
+  /** Continues the random sequence from a state that `randomState()` returned. */
+  setRandomState?(state: number): void;
 }
 
 /** A metric-learning loss: a differentiable scalar from embeddings, labels and optional tuples. */

@@ -1,29 +1,37 @@
 /**
  * `deno task bench`: training and inference throughput of the two reference networks for
- * each backend and thread count (each in its own process: a wasm backend's thread count
- * is fixed once it starts), k-NN and decoding times; prints a table, writes bench.json.
+ * each backend and thread count (each in its own process: a backend's thread count is
+ * fixed once it starts) beside the PyTorch anchor, k-NN, UMAP, t-SNE and decoding times;
+ * prints a table, writes bench.json.
  *
  * @module
  */
+import { join } from "node:path";
 import { selectBackend } from "../lib/backend/select_backend.ts";
-import { measureThroughput, type Throughput } from "../lib/bench/throughput.ts";
+import { loadBlas } from "../lib/backend/blas.ts";
+import { measureThroughput, PYTORCH_ANCHOR, type Throughput } from "../lib/bench/throughput.ts";
+import { runDecodeBench } from "../lib/bench/decode_bench.ts";
 import { runBenchExtras, runProjectionBench } from "../lib/bench/extras.ts";
 import { writeJsonAtomic } from "../lib/run/run_folder.ts";
 import { numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
 
 const HELP =
-  `Usage: deno task bench [--quick] [--backends wasm,cpu] [--threads 1,2] [--out bench.json]
+  `Usage: deno task bench [--quick] [--backends blas,wasm] [--threads 1,2] [--out bench.json]
 
 A benchmark, not a test: training and inference images/s (median of several steps after
 warm-up) of conv64 (64x64x3, batch 64) and conv28 (28x28x1, batch 128) for each backend
-and thread count, k-NN evaluation time (5,000 queries x 20,000 references, d=32),
-UMAP and Barnes-Hut t-SNE times for 2,000 and 5,000 points (d=32; 5,000 skipped with
---quick), decoding time of the tt100k-mini PNGs when present, and peak memory.
+and thread count, as a ratio of the PyTorch 1.13 anchor; k-NN evaluation time (5,000
+queries x 20,000 references, d=32); UMAP and Barnes-Hut t-SNE times for 2,000 and 5,000
+points (d=32; 5,000 skipped with --quick); decoding 24,000 64x64 PNGs, then loading them
+from the decode cache (made once under the temp folder; --quick decodes tt100k-mini
+instead); and peak memory. Other processes on the machine skew every figure: run it on
+a quiet machine.
 
 Options:
   --quick          fewer steps, fewer sizes
-  --backends LIST  backends to measure (default wasm; cpu is the slow reference)
-  --threads LIST   wasm thread counts (default 1,2)
+  --backends LIST  backends to measure (default blas,wasm; blas is skipped where no
+                   OpenBLAS loads; cpu is the slow reference)
+  --threads LIST   BLAS and wasm thread counts (default 1,2)
   --out FILE       where to write the JSON (default bench.json)
   -h, --help       this help`;
 
@@ -47,7 +55,10 @@ async function child(
   quick: boolean,
 ) {
   const info = await selectBackend(backend, { threads });
-  const t = await measureThroughput(architecture, quick ? { warmup: 1, steps: 3 } : {});
+  const t = await measureThroughput(
+    architecture,
+    quick ? { warmup: 1, steps: 3 } : { warmup: 3, steps: 10 },
+  );
   console.log(
     JSON.stringify({ ...t, key: `${info.name}-${info.threads}t`, peakMemoryMiB: peakMemoryMiB() }),
   );
@@ -66,7 +77,7 @@ async function measureInChild(args: string[]): Promise<Row> {
 await runTask(async () => {
   const { values, positionals } = parseFlags({
     quick: { type: "boolean", default: false },
-    backends: { type: "string", default: "wasm" },
+    backends: { type: "string", default: "blas,wasm" },
     threads: { type: "string", default: "1,2" },
     out: { type: "string", default: "bench.json" },
     child: { type: "boolean", default: false },
@@ -78,12 +89,21 @@ await runTask(async () => {
     return void await child(arch as "conv64" | "conv28", backend, Number(threads), values.quick);
   }
   const threadCounts = values.threads.split(",").map((t) => numberFlag("threads", t, 1));
-  const backends = values.backends.split(",").filter(Boolean);
+  const backends = values.backends.split(",").filter(Boolean).filter((name) => {
+    if (name !== "blas") return true;
+    try {
+      loadBlas();
+      return true;
+    } catch (error) {
+      console.error(`skipping blas: ${error instanceof Error ? error.message : error}`);
+      return false;
+    }
+  });
   if (!backends.length) throw new UsageError("Invalid --backends: give at least one");
   const networks: Record<string, Record<string, Throughput>> = { conv64: {}, conv28: {} };
   let peak = 0;
   for (const backend of backends) {
-    for (const threads of backend === "wasm" ? threadCounts : [1]) {
+    for (const threads of backend === "wasm" || backend === "blas" ? threadCounts : [1]) {
       for (const arch of ["conv64", "conv28"] as const) {
         const row = await measureInChild([
           arch,
@@ -106,12 +126,19 @@ await runTask(async () => {
   }
   const extras = await runBenchExtras({ quick: values.quick });
   const layouts = runProjectionBench({ quick: values.quick });
+  // 24,000 PNGs made once in the temp folder (about 30 s, 265 MB), then reused.
+  const decode = values.quick ? undefined : await runDecodeBench(
+    join(Deno.env.get("TMPDIR") ?? "/tmp", "metriclab-decode-bench"),
+  );
   const result = {
     networks,
+    pytorchAnchor: PYTORCH_ANCHOR,
     knnSeconds: extras.knnSeconds,
     umapSeconds: layouts.umapSeconds,
     tsneSeconds: layouts.tsneSeconds,
-    decodeSeconds: extras.decodeSeconds,
+    decodeSeconds: decode?.coldSeconds ?? extras.decodeSeconds,
+    decodeImages: decode?.images ?? null,
+    decodeCachedSeconds: decode?.warmSeconds ?? null,
     peakMemoryMiB: Math.max(peak, peakMemoryMiB()),
   };
   await writeJsonAtomic(values.out, result);
@@ -127,23 +154,38 @@ await runTask(async () => {
     );
     console.log(`${name} (d=32${name === "t-SNE" ? ", Barnes-Hut" : ""}): ${sizes.join(", ")}`);
   }
-  if (extras.decodeSeconds !== null) {
-    console.log(`decode tt100k-mini: ${extras.decodeSeconds.toFixed(2)} s`);
+  if (decode) {
+    console.log(
+      `decode ${decode.images} PNGs (64x64): ${
+        decode.coldSeconds.toFixed(1)
+      } s; from the decode cache: ${decode.warmSeconds.toFixed(1)} s`,
+    );
+  } else if (extras.decodeSeconds !== null) {
+    console.log(`decode tt100k-mini (720 PNGs): ${extras.decodeSeconds.toFixed(2)} s`);
   }
   console.log(`peak memory: ${result.peakMemoryMiB.toFixed(0)} MiB`);
   console.log(`wrote ${values.out}`);
 });
 
 function formatTable(networks: Record<string, Record<string, Throughput>>): string {
-  const lines = ["network  backend    train img/s  infer img/s"];
+  const lines = ["network  backend    train img/s  (x PyTorch)  infer img/s  (x PyTorch)"];
   for (const [arch, rows] of Object.entries(networks)) {
+    const anchor = PYTORCH_ANCHOR[arch as keyof typeof PYTORCH_ANCHOR];
     for (const [key, t] of Object.entries(rows)) {
+      const train = t.trainImagesPerSecond, infer = t.inferImagesPerSecond;
       lines.push(
-        `${arch.padEnd(8)} ${key.padEnd(10)} ${t.trainImagesPerSecond.toFixed(1).padStart(11)}  ${
-          t.inferImagesPerSecond.toFixed(1).padStart(11)
+        `${arch.padEnd(8)} ${key.padEnd(10)} ${train.toFixed(1).padStart(11)}  ${
+          `(${(train / anchor.trainImagesPerSecond).toFixed(2)})`.padStart(11)
+        }  ${infer.toFixed(1).padStart(11)}  ${
+          `(${(infer / anchor.inferImagesPerSecond).toFixed(2)})`.padStart(11)
         }`,
       );
     }
+    lines.push(
+      `${arch.padEnd(8)} ${"PyTorch".padEnd(10)} ${
+        anchor.trainImagesPerSecond.toFixed(1).padStart(11)
+      }  ${"".padStart(11)}  ${anchor.inferImagesPerSecond.toFixed(1).padStart(11)}`,
+    );
   }
   return lines.join("\n");
 }

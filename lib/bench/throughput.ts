@@ -17,6 +17,15 @@ export const BENCH_NETWORKS: Record<
   conv28: { inputShape: [28, 28, 1], batchSize: 128 },
 };
 
+/**
+ * PyTorch 1.13 (Debian) with 2 threads, Adam, on the 2-core machine this project is
+ * measured on (issue 6's anchor): images per second of the same two networks and batches.
+ */
+export const PYTORCH_ANCHOR: Record<Architecture, Throughput> = {
+  conv64: { trainImagesPerSecond: 303, inferImagesPerSecond: 677 },
+  conv28: { trainImagesPerSecond: 2437, inferImagesPerSecond: 5888 },
+};
+
 /** Options of {@linkcode measureThroughput}. */
 export interface ThroughputOptions {
   /** Untimed steps first. @default 2 */

@@ -103,6 +103,7 @@ function toCheckpoint(
       trainSeconds: state.trainSeconds,
       images: state.images,
       finalLoss: state.finalLoss,
+      ...(state.minerRandomState === undefined ? {} : { minerRandomState: state.minerRandomState }),
       adam: {
         iterations: adam.iterations,
         beta1Power: adam.beta1Power,
@@ -151,6 +152,7 @@ function fromCheckpoint(
       trainSeconds: s.trainSeconds as number,
       images: s.images as number,
       finalLoss: s.finalLoss as number,
+      ...(typeof s.minerRandomState === "number" ? { minerRandomState: s.minerRandomState } : {}),
       weights: part("net/"),
       lossWeights: part("loss/"),
       optimizer: {
@@ -268,11 +270,6 @@ export async function runExperiment(
       if (savedBackend !== options.backend.name) {
         warnings.push(
           `Run "${dir}" was started on backend ${savedBackend} and continues on ${options.backend.name}: its results may differ from an uninterrupted run`,
-        );
-      }
-      if (config.miner.name === "distance-weighted") {
-        warnings.push(
-          `Run "${dir}": the distance-weighted miner's random draws restart with the resumed epoch, so results may differ from an uninterrupted run`,
         );
       }
     }

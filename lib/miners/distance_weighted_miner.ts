@@ -63,11 +63,15 @@ export function distanceWeightedMiner(options: DistanceWeightedMinerOptions = {}
       `Cannot create distanceWeightedMiner: seed must be an integer, got ${seed}`,
     );
   }
-  const rng = createRng(seed);
+  let rng = createRng(seed);
   const distance = lpDistance();
   return {
     config(): ComponentConfig {
       return { name: "distance-weighted", cutoff, nonzeroLossCutoff, seed };
+    },
+    randomState: () => rng.state(),
+    setRandomState(state: number) {
+      rng = createRng(state);
     },
     mine(embeddings: EmbeddingMatrix, labels: Int32Array) {
       checkBatch("distanceWeightedMiner", embeddings, labels);

@@ -96,6 +96,8 @@ export interface TrainState {
   lossWeights: Float32Array[];
   /** The optimiser. */
   optimizer: AdamState;
+  /** The miner's random state, for miners that draw at random (`Miner.randomState`). */
+  minerRandomState?: number;
 }
 
 /** What {@linkcode train} returns. */
@@ -290,6 +292,7 @@ export async function train(
       lossVariables.map(async (v) => Float32Array.from(await v.data())),
     ),
     optimizer: await captureAdam(optimizer),
+    ...(options.miner?.randomState ? { minerRandomState: options.miner.randomState() } : {}),
   });
   try {
     if (resume) {
@@ -299,6 +302,9 @@ export async function train(
       });
       if (resume.optimizer.firstMoments.length) {
         await restoreAdam(optimizer, resume.optimizer, variables);
+      }
+      if (resume.minerRandomState !== undefined) {
+        options.miner?.setRandomState?.(resume.minerRandomState);
       }
     }
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {

@@ -4,7 +4,7 @@ import { selectBackend } from "../../lib/backend/select_backend.ts";
 import { generateSynthetic } from "../../lib/data/synthetic.ts";
 import { lpDistance } from "../../lib/distances/lp_distance.ts";
 import { contrastiveLoss, proxyAnchorLoss, tripletMarginLoss } from "../../lib/losses/mod.ts";
-import { batchHardMiner } from "../../lib/miners/mod.ts";
+import { batchHardMiner, distanceWeightedMiner } from "../../lib/miners/mod.ts";
 import { createEmbeddingNet, type EmbeddingNet } from "../../lib/model/embedding_net.ts";
 import {
   train,
@@ -213,6 +213,24 @@ Deno.test("train() resumed from a checkpoint ends exactly where an uninterrupted
   assert.deepEqual(rest.states.at(-1)!.optimizer, full.states.at(-1)!.optimizer);
   assert.equal(rest.result.finalLoss, full.result.finalLoss);
   assert.equal(rest.states.at(-1)!.step, full.states.at(-1)!.step);
+});
+
+Deno.test("train() resumed with a random miner draws what an uninterrupted run draws", async () => {
+  // A fresh miner each time, as a resumed process would build; its state comes from the checkpoint.
+  const miner = () => distanceWeightedMiner({ seed: 5, cutoff: 0.5 });
+  const full = await runFull(3, { miner: miner(), loss: tripletMarginLoss() });
+  const first = await runFull(1, { miner: miner(), loss: tripletMarginLoss() });
+  assert.equal(typeof first.states[0].minerRandomState, "number");
+  const rest = await runFull(3, {
+    miner: miner(),
+    loss: tripletMarginLoss(),
+    resumeFrom: first.states[0],
+  });
+  assert.deepEqual(
+    full.records.map((r) => [r.loss, r.minedTuplesPerBatch]),
+    [...first.records, ...rest.records].map((r) => [r.loss, r.minedTuplesPerBatch]),
+  );
+  assert.deepEqual(rest.weights, full.weights);
 });
 
 Deno.test("train() checkpoints every checkpointEvery epochs, after the epoch's record", async () => {
