@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
+import { selectBackend } from "../lib/backend/select_backend.ts";
 import { expandSweep } from "../lib/experiment/sweep.ts";
 import { join, resolve } from "node:path";
 import { projectRun, readProjections } from "../lib/projection/project_run.ts";
@@ -45,7 +45,7 @@ Options:
   --site DIR      where the report goes (default reports/site)
   --epochs N      epochs per run (default ${DEMO_SWEEP.epochs})
   --backend NAME  auto|tensorflow|blas|wasm|webgpu|cpu (default auto)
-  --threads N     BLAS or wasm threads (default: the cores, at most 8)
+  --threads N     threads: BLAS (default: the cores, at most 8) or wasm (default 1)
   --quiet         no progress output
   -h, --help      this help`;
 
@@ -65,7 +65,7 @@ await runTask(async () => {
     epochs: numberFlag("epochs", values.epochs, DEMO_SWEEP.epochs),
   });
   const backend = await selectBackend(values.backend, {
-    threads: numberFlag("threads", values.threads, defaultThreads()),
+    threads: values.threads === undefined ? undefined : numberFlag("threads", values.threads, 1),
   });
   if (!values.quiet) console.error(`${backend.reason}, ${backend.threads} thread(s)`);
   for (const w of backend.warnings) console.error(`warning: ${w}`);

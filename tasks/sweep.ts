@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
+import { selectBackend } from "../lib/backend/select_backend.ts";
 import { expandSweep, parseSweepText } from "../lib/experiment/sweep.ts";
 import type { Json } from "../lib/types.ts";
 import { interruptSignal, numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
@@ -29,7 +29,7 @@ Options:
   --out DIR        runs folder (default: the file's "out", else runs)
   --epochs N       replaces the file's "epochs"
   --backend NAME   auto|tensorflow|blas|wasm|webgpu|cpu (default auto)
-  --threads N      BLAS or wasm threads (default: the cores, at most 8)
+  --threads N      threads: BLAS (default: the cores, at most 8) or wasm (default 1)
   --no-cache       decode image folders again instead of using the cache
   --quiet          no progress output
   --json           print the summaries as JSON instead of the table
@@ -65,7 +65,7 @@ await runTask(async () => {
   const cells = expandSweep(sweep, overrides);
   const out = values.out ?? (typeof sweep.out === "string" ? sweep.out : "runs");
   const backend = await selectBackend(values.backend, {
-    threads: numberFlag("threads", values.threads, defaultThreads()),
+    threads: values.threads === undefined ? undefined : numberFlag("threads", values.threads, 1),
   });
   if (!values.quiet) {
     console.error(

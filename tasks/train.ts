@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
+import { selectBackend } from "../lib/backend/select_backend.ts";
 import { join } from "node:path";
 import { resolveConfig, runId } from "../lib/experiment/config.ts";
 import { loadData } from "../lib/experiment/load_data.ts";
@@ -43,7 +43,7 @@ ${EXPERIMENT_HELP}
   --resume DIR           continue the incomplete run in DIR with its own config.json
                          (an already finished run is reported and left as it is)
   --backend NAME         auto|tensorflow|blas|wasm|webgpu|cpu (default auto)
-  --threads N            BLAS or wasm threads (default: the cores, at most 8)
+  --threads N            threads: BLAS (default: the cores, at most 8) or wasm (default 1)
   --no-cache             decode the image folder again instead of using the cache
   --eval-every N         k=1 test accuracy every N epochs (default 0: only at the end)
   --force                train from scratch even if the folder holds this run or another
@@ -78,7 +78,9 @@ await runTask(async () => {
   const config = target?.config ?? resolveConfig(configFromFlags(values));
   const out = target?.out ?? values.out!;
   const dir = join(out, runId(config));
-  const threads = numberFlag("threads", values.threads, defaultThreads());
+  const threads = values.threads === undefined
+    ? undefined
+    : numberFlag("threads", values.threads, 1);
   const evalEvery = values["eval-every"] === undefined
     ? undefined
     : numberFlag("eval-every", values["eval-every"], 0);

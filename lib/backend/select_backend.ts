@@ -38,10 +38,10 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 /** Options of {@linkcode selectBackend}. */
 export interface SelectBackendOptions {
   /**
-   * Threads: the BLAS library's for `blas`, XNNPACK's for `wasm` (multithreaded wasm
-   * depends on tfjs-wasm 4.22's loader, see `wasm_threads.ts`; when it fails the backend
-   * runs on one thread and a warning says so).
-   * @default defaultThreads()
+   * Threads: the BLAS library's for `blas` (default: {@linkcode defaultThreads}), XNNPACK's
+   * for `wasm` (default 1: multithreaded wasm depends on tfjs-wasm 4.22's loader, see
+   * `wasm_threads.ts`, and once stalled at start-up on a loaded machine, so it is opt-in;
+   * when it fails to start the backend runs on one thread and a warning says so).
    */
   threads?: number;
 }
@@ -157,9 +157,9 @@ export async function selectBackend(
     const error = unknownNameError("backend", requested, BACKEND_NAMES);
     throw new RangeError(`${error.message} (one of ${BACKEND_NAMES.join(", ")})`);
   }
-  const threads = options.threads ?? defaultThreads();
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`Invalid --threads ${threads}: must be a positive integer`);
+  const given = options.threads;
+  if (given !== undefined && (!Number.isInteger(given) || given < 1)) {
+    throw new RangeError(`Invalid --threads ${given}: must be a positive integer`);
   }
   const warnings: string[] = [];
   const versions: Record<string, string> = {
@@ -184,14 +184,16 @@ export async function selectBackend(
     const failure = await tryTensorflow();
     if (failure === null) return done("tensorflow", "backend tensorflow: native libtensorflow");
     if (name === "tensorflow") throw new Error(`Cannot use --backend tensorflow: ${failure}`);
+    const threads = given ?? defaultThreads();
     const blasFailure = await trySetBlas(threads, warnings);
     if (blasFailure === null) {
       return done("blas", `backend blas (auto: ${failure}; OpenBLAS found)`, threads);
     }
-    const used = await setWasm(threads, warnings);
+    const used = await setWasm(given ?? 1, warnings);
     return done("wasm", `backend wasm (auto: ${failure}; ${blasFailure})`, used);
   }
   if (name === "blas") {
+    const threads = given ?? defaultThreads();
     const failure = await trySetBlas(threads, warnings);
     if (failure !== null) throw new Error(`Cannot use --backend blas: ${failure}`);
     return done("blas", "backend blas: asked for by name", threads);
@@ -202,7 +204,7 @@ export async function selectBackend(
     return done("webgpu", "backend webgpu: asked for by name");
   }
   if (name === "wasm") {
-    const used = await setWasm(threads, warnings);
+    const used = await setWasm(given ?? 1, warnings);
     return done("wasm", "backend wasm: asked for by name", used);
   }
   if (!(await tf.setBackend("cpu"))) throw new Error("Cannot start the cpu backend");
