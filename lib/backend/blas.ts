@@ -79,6 +79,26 @@ export const BLAS_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
   ];
 
 let loaded: Blas | undefined;
+
+/**
+ * Whether a BLAS library loads here (see {@linkcode loadBlas}).
+ *
+ * @returns True when `loadBlas()` succeeds.
+ *
+ * @example
+ * ```ts
+ * import { blasAvailable } from "./blas.ts";
+ * console.log(blasAvailable() ? "blas backend available" : "no BLAS: wasm it is");
+ * ```
+ */
+export function blasAvailable(): boolean {
+  try {
+    loadBlas();
+    return true;
+  } catch {
+    return false;
+  }
+}
 let failure: string | undefined;
 
 const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;

@@ -361,6 +361,22 @@ function slabInputGrad(
   }
 }
 
+/** The im2col columns of x, a chunk of images at a time, each handed to `visit`. */
+function forColumnChunks(
+  x: Float32Array,
+  info: tf.backend_util.Conv2DInfo,
+  visit: (b0: number, nb: number, cols: Float32Array) => void,
+): void {
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const chunk = chunkImages(info);
+  for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
+    const nb = Math.min(chunk, info.batchSize - b0);
+    const cols = scratchOf("cols", nb * info.outHeight * info.outWidth * k);
+    im2col(x, info, b0, nb, cols);
+    visit(b0, nb, cols);
+  }
+}
+
 const conv2D: Kernel = (args, fallback) => {
   const { x, filter } = args.inputs;
   const attrs = args.attrs ?? {};
@@ -376,14 +392,10 @@ const conv2D: Kernel = (args, fallback) => {
   } else if (useSlabs(info)) {
     slabConv2D(xv, fv, info, out);
   } else {
-    const chunk = chunkImages(info);
-    for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
-      const nb = Math.min(chunk, info.batchSize - b0);
-      const cols = scratchOf("cols", nb * rowsPerImage * k);
-      im2col(xv, info, b0, nb, cols);
+    forColumnChunks(xv, info, (b0, nb, cols) => {
       const o = out.subarray(b0 * rowsPerImage * info.outChannels);
       blas.sgemm(false, false, nb * rowsPerImage, info.outChannels, k, cols, fv, o);
-    }
+    });
   }
   return result;
 };
@@ -404,14 +416,10 @@ const conv2DBackpropFilter: Kernel = (args, fallback) => {
   } else if (useSlabs(info)) {
     slabFilterGrad(xv, dyv, info, dw);
   } else {
-    const chunk = chunkImages(info);
-    for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
-      const nb = Math.min(chunk, info.batchSize - b0);
-      const cols = scratchOf("cols", nb * rowsPerImage * k);
-      im2col(xv, info, b0, nb, cols);
+    forColumnChunks(xv, info, (b0, nb, cols) => {
       const d = dyv.subarray(b0 * rowsPerImage * info.outChannels);
       blas.sgemm(true, false, k, info.outChannels, nb * rowsPerImage, cols, d, dw, b0 ? 1 : 0);
-    }
+    });
   }
   return result;
 };

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "../../lib/tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { loadBlas } from "../../lib/backend/blas.ts";
+import { blasAvailable } from "../../lib/backend/blas.ts";
 import {
   installBlasKernels,
   RELU_GRAD_KERNEL,
@@ -12,14 +12,7 @@ import { installFastGradients } from "../../lib/backend/fast_gradients.ts";
 
 await tf.setBackend("cpu");
 
-const available = (() => {
-  try {
-    loadBlas();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const available = blasAvailable();
 
 /** Runs f on wasm with the BLAS kernels and on the cpu reference; returns both. */
 async function both(f: () => tf.Tensor): Promise<[Float32Array, Float32Array, number[]]> {

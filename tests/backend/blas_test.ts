@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
-import { loadBlas } from "../../lib/backend/blas.ts";
+import { blasAvailable, loadBlas } from "../../lib/backend/blas.ts";
 
-const available = (() => {
-  try {
-    loadBlas();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const available = blasAvailable();
 
 function naive(
   ta: boolean,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select_backend.ts";
-import { loadBlas } from "../../lib/backend/blas.ts";
+import { blasAvailable } from "../../lib/backend/blas.ts";
 
 Deno.test("selectBackend() rejects unknown names and thread counts", async () => {
   await assert.rejects(() => selectBackend("nope"), /Unknown backend "nope"/);
@@ -16,7 +16,7 @@ Deno.test("selectBackend('auto') uses tfjs-node where it loads, else blas where 
   const info = await selectBackend("auto");
   if (info.name === "tensorflow") return; // a machine where libtensorflow is installed
   assert.equal(info.requested, "auto");
-  const blas = await Promise.resolve().then(() => loadBlas()).then(() => true, () => false);
+  const blas = blasAvailable();
   assert.equal(info.name, blas ? "blas" : "wasm");
   assert.match(
     info.reason,
@@ -38,7 +38,7 @@ Deno.test("selectBackend('cpu') installs the fast gradient kernels on the refere
 });
 
 Deno.test("selectBackend('blas') runs on wasm with the GEMM kernels, and 'wasm' takes them out again", async () => {
-  const blas = await Promise.resolve().then(() => loadBlas()).then(() => true, () => false);
+  const blas = blasAvailable();
   if (!blas) {
     await assert.rejects(
       () => selectBackend("blas"),
