@@ -25,6 +25,7 @@
  * @module
  */
 import * as tf from "../tf.ts";
+import { conv2DInfo } from "./_conv_info.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type Blas, loadBlas } from "./blas.ts";
 import { FAST_GRADIENTS_TFJS_VERSION } from "./fast_gradients.ts";
@@ -87,21 +88,6 @@ function output(backend: BackendWasm, shape: number[]): tf.TensorInfo {
 
 function isFloat(...infos: tf.TensorInfo[]): boolean {
   return infos.every((t) => t.dtype === "float32");
-}
-
-function conv2DInfo(
-  xShape: number[],
-  filterShape: number[],
-  attrs: Record<string, unknown>,
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides as [number, number] | number,
-    (attrs.dilations as [number, number] | number | undefined) ?? 1,
-    attrs.pad as "same" | "valid",
-    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
-  );
 }
 
 /** Images per GEMM chunk for a convolution. */

@@ -16,6 +16,7 @@
  * @module
  */
 import * as tf from "../tf.ts";
+import { conv2DInfo } from "./_conv_info.ts";
 
 type Tensor4D = tf.Tensor4D;
 type KernelArgs = {
@@ -48,21 +49,6 @@ function callOriginal(original: tf.KernelConfig, args: KernelArgs): tf.TensorInf
   return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
 }
 
-function convInfo(
-  xShape: number[],
-  filterShape: number[],
-  attrs: Record<string, unknown>,
-): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    attrs.strides as [number, number],
-    1,
-    attrs.pad as "same" | "valid",
-    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
-  );
-}
-
 /**
  * dW = correlation of x with dy: batch and input channels swap roles, so it is one
  * Conv2D whose "filter" is dy (dilated by the stride) over x transposed to [ci, H, W, B].
@@ -74,7 +60,7 @@ function conv2DBackpropFilter(args: KernelArgs, original?: tf.KernelConfig): tf.
   return tf.tidy(() => {
     const x = asTensor<Tensor4D>(args.inputs.x);
     const dy = asTensor<Tensor4D>(args.inputs.dy);
-    const info = convInfo(x.shape, filterShape, attrs);
+    const info = conv2DInfo(x.shape, filterShape, attrs);
     const [kh, kw, ci, co] = filterShape;
     const { top, bottom, left, right } = info.padInfo;
     const xt = tf.transpose(x, [3, 1, 2, 0]); // [ci, H, W, B]
@@ -102,7 +88,7 @@ function conv2DBackpropInput(args: KernelArgs, original?: tf.KernelConfig): tf.T
   const attrs = args.attrs ?? {};
   const inputShape = attrs.inputShape as [number, number, number, number];
   const filterInfo = args.inputs.filter;
-  const info = convInfo(inputShape, filterInfo.shape, attrs);
+  const info = conv2DInfo(inputShape, filterInfo.shape, attrs);
   const [kh, kw] = filterInfo.shape;
   const padTop = kh - 1 - info.padInfo.top;
   const padLeft = kw - 1 - info.padInfo.left;
