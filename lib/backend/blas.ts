@@ -128,8 +128,15 @@ export function loadBlas(): Blas {
     try {
       const lib = Deno.dlopen(path, SYMBOLS);
       const s = lib.symbols;
+      let wanted = 1, current = 1;
+      const small = Number(Deno.env.get("METRICLAB_SMALL") ?? 0);
       const sgemm: Sgemm = (transA, transB, m, n, k, a, b, c, beta = 0) => {
         if (m === 0 || n === 0) return;
+        const t = m * n * k < small ? 1 : wanted;
+        if (t !== current) {
+          s.openblas_set_num_threads?.(t);
+          current = t;
+        }
         s.cblas_sgemm(
           ROW_MAJOR,
           transA ? TRANS : NO_TRANS,
@@ -150,7 +157,10 @@ export function loadBlas(): Blas {
       loaded = {
         path,
         sgemm,
-        setThreads: (t) => s.openblas_set_num_threads?.(t),
+        setThreads: (t) => {
+          wanted = current = t;
+          s.openblas_set_num_threads?.(t);
+        },
         threads: () => s.openblas_get_num_threads?.() ?? 0,
       };
       return loaded;

@@ -26,6 +26,7 @@
  */
 import * as tf from "../tf.ts";
 import { conv2DInfo } from "./_conv_info.ts";
+import { createSimdKernels, type SimdKernels } from "./_simd_kernels.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type Blas, loadBlas } from "./blas.ts";
 import { FAST_GRADIENTS_TFJS_VERSION } from "./fast_gradients.ts";
@@ -75,6 +76,43 @@ function values(backend: BackendWasm, info: tf.TensorInfo): Float32Array {
   const { memoryOffset } = backend.dataIdMap.get(info.dataId) as unknown as WasmData;
   const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
   return new Float32Array(heap.buffer, memoryOffset, sizeOf(info.shape));
+}
+
+/** A tensor's byte address in the wasm heap. */
+function address(backend: BackendWasm, info: tf.TensorInfo): number {
+  return (backend.dataIdMap.get(info.dataId) as unknown as WasmData).memoryOffset;
+}
+
+const simdByMemory = new WeakMap<WebAssembly.Memory, SimdKernels | string>();
+
+/**
+ * The SIMD loops on this backend's heap, or undefined where they cannot run (the heap's
+ * Memory object is not reachable, or WebAssembly SIMD is missing): the scalar loops run.
+ */
+function simdFor(backend: BackendWasm): SimdKernels | undefined {
+  if (Deno.env.get("METRICLAB_NO_SIMD")) return undefined;
+  const module = backend.wasm as unknown as { asm?: { memory?: unknown }; wasmMemory?: unknown };
+  const memory = module.asm?.memory ?? module.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) return undefined;
+  let kernels = simdByMemory.get(memory);
+  if (kernels === undefined) simdByMemory.set(memory, kernels = createSimdKernels(memory));
+  return typeof kernels === "string" ? undefined : kernels;
+}
+
+/**
+ * Whether the ReLU and max-pool gradients of these kernels run as WebAssembly SIMD on the
+ * current wasm backend (else as scalar JavaScript loops, slower, same results).
+ *
+ * @returns True when the SIMD loops are in use.
+ *
+ * @example
+ * ```ts ignore
+ * import { blasKernelsUseSimd } from "./blas_kernels.ts";
+ * console.log(blasKernelsUseSimd());
+ * ```
+ */
+export function blasKernelsUseSimd(): boolean {
+  return tf.getBackend() === "wasm" && simdFor(tf.backend() as BackendWasm) !== undefined;
 }
 
 function sizeOf(shape: number[]): number {
@@ -560,7 +598,29 @@ const maxPoolGrad: Kernel = (args, fallback) => {
   // Rows or columns past the last window get no gradient: only then is clearing needed.
   if (oh * 2 !== h || ow * 2 !== w) dx.fill(0);
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0) {
-    maxPoolGrad2x2(x, dyv, dx, b, h, w, c, oh, ow);
+    const simd = c % 4 === 0 ? simdFor(args.backend) : undefined;
+    if (!simd) {
+      maxPoolGrad2x2(x, dyv, dx, b, h, w, c, oh, ow);
+      return result;
+    }
+    const xAt = address(args.backend, input), dyAt = address(args.backend, dy);
+    const dxAt = address(args.backend, result);
+    const rowBytes = w * c * 4;
+    for (let n = 0; n < b; n++) {
+      for (let i = 0; i < oh; i++) {
+        const row = (n * h + 2 * i) * rowBytes;
+        const out = ((n * oh + i) * ow) * c * 4;
+        simd.maxPoolGrad2x2Row(
+          xAt + row,
+          xAt + row + rowBytes,
+          dyAt + out,
+          dxAt + row,
+          dxAt + row + rowBytes,
+          ow,
+          c,
+        );
+      }
+    }
     return result;
   }
   dx.fill(0);
@@ -627,7 +687,18 @@ function reluGrad(args: Args): tf.TensorInfo {
   const xv = values(args.backend, x), dyv = values(args.backend, dy);
   const dx = values(args.backend, result);
   const n = dx.length;
-  for (let i = 0; i < n; i++) dx[i] = dyv[i] * Number(xv[i] > 0);
+  const simd = simdFor(args.backend);
+  let start = 0;
+  if (simd) {
+    start = n - (n % 4);
+    simd.reluGrad(
+      address(args.backend, x),
+      address(args.backend, dy),
+      address(args.backend, result),
+      start,
+    );
+  }
+  for (let i = start; i < n; i++) dx[i] = dyv[i] * Number(xv[i] > 0);
   return result;
 }
 

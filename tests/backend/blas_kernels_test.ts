@@ -4,6 +4,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import { blasAvailable } from "../../lib/backend/blas.ts";
 import {
+  blasKernelsUseSimd,
   installBlasKernels,
   RELU_GRAD_KERNEL,
   uninstallBlasKernels,
@@ -80,6 +81,7 @@ Deno.test({
     const b = tf.randomNormal([3, 6, 5], 0, 1, "float32", 4);
     const single = tf.randomNormal([6, 5], 0, 1, "float32", 5);
     const x = tf.randomNormal([2, 6, 7, 5], 0, 1, "float32", 6) as tf.Tensor4D;
+    const wide = tf.randomNormal([2, 6, 9, 8], 0, 1, "float32", 9) as tf.Tensor4D;
     for (
       const [what, f] of [
         ["matMul", () => tf.matMul(a, b)],
@@ -90,6 +92,26 @@ Deno.test({
         [
           "relu gradient at 0 and -0",
           () => tf.grad((t: tf.Tensor) => tf.sum(tf.relu(t)))(tf.tensor1d([-1, 0, 2, -0, 3])),
+        ],
+        [
+          "maxPool 2x2 gradient, channels a multiple of 4 (SIMD), odd width",
+          () =>
+            tf.grad((t: tf.Tensor) =>
+              tf.sum(tf.square(tf.maxPool(t as tf.Tensor4D, 2, 2, "valid")))
+            )(
+              wide,
+            ),
+        ],
+        [
+          "maxPool 2x2 gradient with ties (SIMD)",
+          () =>
+            tf.grad((t: tf.Tensor) => tf.sum(tf.maxPool(t as tf.Tensor4D, 2, 2, "valid")))(
+              tf.round(wide),
+            ),
+        ],
+        [
+          "relu gradient, SIMD with a scalar tail",
+          () => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), t)))(wide),
         ],
         ["sum leading", () => tf.sum(x, [0, 1, 2])],
         ["sum keepDims", () => tf.sum(x, [0, 1], true)],
@@ -114,7 +136,7 @@ Deno.test({
       const [got, want] = await both(f);
       assertClose(got, want, what);
     }
-    tf.dispose([a, b, single, x]);
+    tf.dispose([a, b, single, x, wide]);
   },
 });
 
@@ -131,6 +153,16 @@ Deno.test({
       assertClose(z, zRef, `strides 2x3 ${pad}`);
     }
     tf.dispose([x, f]);
+  },
+});
+
+Deno.test({
+  name: "blasKernelsUseSimd() is true on wasm, so the SIMD loops are what the tests check",
+  ignore: !available,
+  fn: async () => {
+    await tf.setBackend("wasm");
+    installBlasKernels(1);
+    assert.equal(blasKernelsUseSimd(), true);
   },
 });
 
