@@ -1,7 +1,8 @@
 /**
- * Two element-wise gradient loops in 128-bit WebAssembly SIMD, run directly on the tfjs
- * wasm heap: the ReLU gradient and the 2x2 max-pool gradient. In JavaScript each costs
- * 2-3 ns an element (V8 does not vectorise), a fifth of a small network's training step.
+ * Element-wise loops in 128-bit WebAssembly SIMD, run directly on the tfjs wasm heap: the
+ * ReLU gradient, the 2x2 max-pool gradient, and bias plus ReLU after a convolution. In
+ * JavaScript each costs 2-3 ns an element (V8 does not vectorise), a fifth of a small
+ * network's training step.
  *
  * The module is assembled here, byte by byte (no toolchain is needed at run time), and
  * imports the wasm backend's own memory, so the loops read and write tensors in place.
@@ -28,6 +29,11 @@ export interface SimdKernels {
     pixels: number,
     channels: number,
   ): void;
+  /**
+   * In place, row by row: out[r, k] = max(out[r, k] + bias[k], 0) over `rows` rows of
+   * `channels` floats (a multiple of 4); a NaN sum gives 0.
+   */
+  biasRelu(out: number, rows: number, channels: number, bias: number): void;
 }
 
 // Opcodes (WebAssembly core and the SIMD proposal as standardised).
@@ -38,7 +44,7 @@ const I32_CONST = 0x41, I32_EQZ = 0x45, I32_LT_U = 0x49, I32_ADD = 0x6a, I32_SHL
 const SIMD = 0xfd;
 const LOAD = [SIMD, 0x00, 0x00, 0x00], STORE = [SIMD, 0x0b, 0x00, 0x00];
 const V_ZERO = [SIMD, 0x0c, ...new Array(16).fill(0)];
-const F32X4_GT = [SIMD, 0x44], F32X4_GE = [SIMD, 0x46];
+const F32X4_GT = [SIMD, 0x44], F32X4_GE = [SIMD, 0x46], F32X4_ADD = [SIMD, 0xe4, 0x01];
 const V_NOT = [SIMD, 0x4d], V_AND = [SIMD, 0x4e], V_ANDNOT = [SIMD, 0x4f], V_OR = [SIMD, 0x50];
 
 function uleb(n: number): number[] {
@@ -161,22 +167,48 @@ function maxPoolGradBody(): number[] {
   ];
 }
 
+// deno-fmt-ignore
+function biasReluBody(): number[] {
+  // params: out 0, rows 1, channels 2, bias 3; i32 locals: cb 4, r 5, k 6, p 7; v128: v 8
+  const [out, rows, channels, bias, cb, r, k, p, v] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  return [
+    GET, channels, I32_CONST, 2, I32_SHL, SET, cb,
+    GET, out, SET, p,
+    ...loop(r, rows, 1, [
+      ...loop(k, cb, 16, [
+        GET, p, GET, k, I32_ADD,
+        GET, p, GET, k, I32_ADD, ...LOAD, GET, bias, GET, k, I32_ADD, ...LOAD, ...F32X4_ADD,
+        TEE, v, GET, v, ...V_ZERO, ...F32X4_GT, ...V_AND, ...STORE,
+      ]),
+      GET, p, GET, cb, I32_ADD, SET, p,
+    ]),
+    END,
+  ];
+}
+
 function moduleBytes(): Uint8Array {
   const types = vector([
     [0x60, ...vector([[I32], [I32], [I32], [I32]]), 0],
     [0x60, ...vector([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0],
   ]);
+  // biasRelu has the same four-i32 signature as reluGrad (type 0).
   const imports = vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]]);
-  const functions = vector([[0], [1]]);
+  const functions = vector([[0], [1], [0]]);
   const exports = vector([
     [...name("reluGrad"), 0x00, 0],
     [...name("maxPoolGrad2x2Row"), 0x00, 1],
+    [...name("biasRelu"), 0x00, 2],
   ]);
   const reluLocals = vector([[2, I32]]);
   const poolLocals = vector([[5, I32], [11, V128]]);
   const relu = [...reluLocals, ...reluGradBody()];
   const pool = [...poolLocals, ...maxPoolGradBody()];
-  const code = vector([[...uleb(relu.length), ...relu], [...uleb(pool.length), ...pool]]);
+  const bias = [...vector([[4, I32], [1, V128]]), ...biasReluBody()];
+  const code = vector([
+    [...uleb(relu.length), ...relu],
+    [...uleb(pool.length), ...pool],
+    [...uleb(bias.length), ...bias],
+  ]);
   return new Uint8Array([
     0x00,
     0x61,
@@ -212,6 +244,10 @@ function moduleBytes(): Uint8Array {
  * f.set([5, 6, 7, 8], 4); // dy
  * simd.reluGrad(0, 16, 32, 4);
  * if (f.slice(8, 12).join() !== "0,6,0,8") throw new Error(f.slice(8, 12).join());
+ * f.set([1, -2, 3, -4, 5, -6, 7, -8], 12); // two rows of 4 channels
+ * f.set([0.5, 0.5, -10, 10], 20); // bias
+ * simd.biasRelu(48, 2, 4, 80);
+ * if (f.slice(12, 20).join() !== "1.5,0,0,6,5.5,0,0,2") throw new Error(f.slice(12, 20).join());
  * ```
  */
 export function createSimdKernels(memory: WebAssembly.Memory): SimdKernels | string {

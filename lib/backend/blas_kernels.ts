@@ -13,6 +13,8 @@
  *   gradient registered for `Relu` uses it while these kernels are installed on wasm.
  * - `Identity` shares the input's memory (a reference count, as the cpu backend does)
  *   instead of copying it: the gradient tape clones every tensor it saves.
+ * - `FusedConv2D` (inference: convolution, bias and ReLU) adds the bias and applies the
+ *   ReLU in one SIMD pass over the convolution's output.
  * - `MaxPoolGrad`: one pass over the windows, first maximum wins (as tfjs's cpu backend),
  *   reading and writing the heap in place.
  *
@@ -40,6 +42,7 @@ export const BLAS_KERNELS = [
   "Sum",
   "MaxPoolGrad",
   "Identity",
+  "FusedConv2D",
 ] as const;
 
 type Args = {
@@ -405,10 +408,19 @@ const conv2D: Kernel = (args, fallback) => {
   const { x, filter } = args.inputs;
   const attrs = args.attrs ?? {};
   if (!nhwcOnly(attrs) || !isFloat(x, filter)) return callFallback(fallback, args);
-  const info = conv2DInfo(x.shape, filter.shape, attrs);
-  const result = output(args.backend, info.outShape);
-  const xv = values(args.backend, x), fv = values(args.backend, filter);
-  const out = values(args.backend, result);
+  return convolve(args.backend, x, filter, conv2DInfo(x.shape, filter.shape, attrs));
+};
+
+/** A convolution into a new output tensor, by the cheapest GEMM formulation for it. */
+function convolve(
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): tf.TensorInfo {
+  const result = output(backend, info.outShape);
+  const xv = values(backend, x), fv = values(backend, filter);
+  const out = values(backend, result);
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const rowsPerImage = info.outHeight * info.outWidth;
   if (isPointwise(info)) {
@@ -420,6 +432,42 @@ const conv2D: Kernel = (args, fallback) => {
       const o = out.subarray(b0 * rowsPerImage * info.outChannels);
       blas.sgemm(false, false, nb * rowsPerImage, info.outChannels, k, cols, fv, o);
     });
+  }
+  return result;
+}
+
+/**
+ * Convolution, bias and ReLU in one kernel (what `tf.fused.conv2d` runs outside a
+ * gradient tape, so in inference): the bias and ReLU are one SIMD pass over the output
+ * instead of two separate ops. Other activations and layouts run wasm's own kernel.
+ */
+const fusedConv2D: Kernel = (args, fallback) => {
+  const { x, filter, bias, preluActivationWeights } = args.inputs;
+  const attrs = args.attrs ?? {};
+  const activation = (attrs.activation as string | undefined) ?? "linear";
+  const co = filter.shape[3];
+  if (
+    !nhwcOnly(attrs) || !isFloat(x, filter) || preluActivationWeights ||
+    !(activation === "relu" || activation === "linear") ||
+    (bias && (bias.dtype !== "float32" || sizeOf(bias.shape) !== co))
+  ) {
+    return callFallback(fallback, args);
+  }
+  const result = convolve(args.backend, x, filter, conv2DInfo(x.shape, filter.shape, attrs));
+  if (!bias && activation === "linear") return result;
+  const out = values(args.backend, result);
+  const b = bias ? values(args.backend, bias) : new Float32Array(co);
+  const simd = bias && activation === "relu" && co % 4 === 0 ? simdFor(args.backend) : undefined;
+  if (simd) {
+    simd.biasRelu(address(args.backend, result), out.length / co, co, address(args.backend, bias!));
+    return result;
+  }
+  const relu = activation === "relu";
+  for (let i = 0; i < out.length; i += co) {
+    for (let k = 0; k < co; k++) {
+      const v = out[i + k] + b[k];
+      out[i + k] = relu ? (v > 0 ? v : 0) : v;
+    }
   }
   return result;
 };
@@ -665,6 +713,7 @@ const KERNELS: Record<(typeof BLAS_KERNELS)[number], Kernel> = {
   Sum: sum,
   MaxPoolGrad: maxPoolGrad,
   Identity: identity,
+  FusedConv2D: fusedConv2D,
 };
 
 function callFallback(fallback: tf.KernelConfig, args: Args): tf.TensorInfo {

@@ -139,9 +139,16 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
       for (const layer of layers) {
         const p = params.get(layer.name)!;
         if (layer.kind === "conv") {
-          y = tf.relu(
-            tf.add(tf.conv2d(y as tf.Tensor4D, p.kernel as tf.Tensor4D, 1, "same"), p.bias),
-          );
+          // Under a gradient tape tfjs runs this as conv2d, add and relu (their gradients);
+          // outside one (embedding, evaluation) as one fused kernel.
+          y = tf.fused.conv2d({
+            x: y as tf.Tensor4D,
+            filter: p.kernel as tf.Tensor4D,
+            strides: 1,
+            pad: "same",
+            bias: p.bias,
+            activation: "relu",
+          });
           if (layer.name !== "conv3") y = tf.maxPool(y as tf.Tensor4D, 2, 2, "valid");
           else y = tf.mean(y, [1, 2]);
           continue;

@@ -167,6 +167,42 @@ Deno.test({
 });
 
 Deno.test({
+  name: "installBlasKernels() matches the cpu backend: FusedConv2D with bias and relu or none",
+  ignore: !available,
+  fn: async () => {
+    for (
+      const [xShape, fShape] of [[[2, 6, 7, 3], [3, 3, 3, 8]], [[2, 5, 5, 8], [
+        3,
+        3,
+        8,
+        6,
+      ]]] as Array<[Shape4, Shape4]>
+    ) {
+      const x = tf.randomNormal(xShape, 0, 1, "float32", 10) as tf.Tensor4D;
+      const filter = tf.randomNormal(fShape, 0, 1, "float32", 11) as tf.Tensor4D;
+      const bias = tf.randomNormal([fShape[3]], 0, 1, "float32", 12) as tf.Tensor1D;
+      for (const activation of ["relu", "linear"] as const) {
+        for (const withBias of [true, false]) {
+          const what = `fused ${xShape.join("x")} ${activation}${withBias ? " + bias" : ""}`;
+          const [y, yRef] = await both(() =>
+            tf.fused.conv2d({
+              x,
+              filter,
+              strides: 1,
+              pad: "same",
+              bias: withBias ? bias : undefined,
+              activation,
+            })
+          );
+          assertClose(y, yRef, what);
+        }
+      }
+      tf.dispose([x, filter, bias]);
+    }
+  },
+});
+
+Deno.test({
   name: "MaxPoolGrad of the blas kernels sends ties to the first maximum",
   ignore: !available,
   fn: async () => {
