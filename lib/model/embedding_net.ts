@@ -5,6 +5,20 @@
  * @module
  */
 import * as tf from "../tf.ts";
+import { registerFusedConvGradient } from "./_fused_conv_gradient.ts";
+
+registerFusedConvGradient();
+
+/** 3x3 "same" convolution with bias and ReLU, as the FusedConv2D kernel takes them. */
+const FUSED_CONV_ATTRS = {
+  strides: [1, 1],
+  pad: "same",
+  dataFormat: "NHWC",
+  dilations: [1, 1],
+  dimRoundingMode: undefined,
+  activation: "relu",
+  leakyreluAlpha: 0.2,
+} as unknown as tf.NamedAttrMap;
 import { createRng } from "../random.ts";
 import type { ComponentConfig, Tensor2D, Tensor4D, Variable } from "../types.ts";
 
@@ -139,16 +153,13 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
       for (const layer of layers) {
         const p = params.get(layer.name)!;
         if (layer.kind === "conv") {
-          // Under a gradient tape tfjs runs this as conv2d, add and relu (their gradients);
-          // outside one (embedding, evaluation) as one fused kernel.
-          y = tf.fused.conv2d({
-            x: y as tf.Tensor4D,
-            filter: p.kernel as tf.Tensor4D,
-            strides: 1,
-            pad: "same",
+          // One fused kernel (convolution, bias, ReLU), in training too: its gradient is
+          // registered by _fused_conv_gradient.ts (tf.fused.conv2d would split it in three).
+          y = tf.engine().runKernel("FusedConv2D", {
+            x: y,
+            filter: p.kernel,
             bias: p.bias,
-            activation: "relu",
-          });
+          }, FUSED_CONV_ATTRS) as tf.Tensor4D;
           if (layer.name !== "conv3") y = tf.maxPool(y as tf.Tensor4D, 2, 2, "valid");
           else y = tf.mean(y, [1, 2]);
           continue;

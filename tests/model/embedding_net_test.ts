@@ -161,3 +161,48 @@ Deno.test({
     assert.equal(tf.memory().numTensors, before);
   },
 });
+
+Deno.test("FusedConv2D's registered gradient equals that of conv2d, add and relu", async () => {
+  const previous = tf.getBackend();
+  await tf.setBackend("cpu");
+  try {
+    const x = tf.randomNormal([2, 6, 5, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+    const w = tf.variable(tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 2));
+    const b = tf.variable(tf.randomNormal([4], 0, 1, "float32", 3));
+    const attrs = {
+      strides: [1, 1],
+      pad: "same",
+      dataFormat: "NHWC",
+      dilations: [1, 1],
+      activation: "relu",
+    } as unknown as tf.NamedAttrMap;
+    const fused = tf.variableGrads(() =>
+      tf.sum(
+        tf.square(
+          tf.engine().runKernel("FusedConv2D", { x, filter: w, bias: b }, attrs) as tf.Tensor,
+        ),
+      )
+    );
+    const plain = tf.variableGrads(() =>
+      tf.sum(tf.square(tf.relu(tf.add(tf.conv2d(x, w as tf.Tensor4D, 1, "same"), b))))
+    );
+    for (const name of Object.keys(plain.grads)) {
+      assert.deepEqual(
+        Array.from(fused.grads[name].dataSync()),
+        Array.from(plain.grads[name].dataSync()),
+      );
+    }
+    assert.equal(fused.value.dataSync()[0], plain.value.dataSync()[0]);
+    tf.dispose([
+      x,
+      w,
+      b,
+      fused.value,
+      plain.value,
+      ...Object.values(fused.grads),
+      ...Object.values(plain.grads),
+    ]);
+  } finally {
+    await tf.setBackend(previous);
+  }
+});

@@ -1,0 +1,76 @@
+/**
+ * A gradient for tfjs's `FusedConv2D` kernel (convolution, bias, ReLU or no activation),
+ * which tfjs 4.22 does not register: its `tf.fused.conv2d` op falls back to three separate
+ * ops under a gradient tape. With this gradient the embedding networks run one fused
+ * kernel forward in training too, and the backward pass computes only what is needed
+ * (no input gradient for the first layer).
+ *
+ * @module
+ */
+import * as tf from "../tf.ts";
+
+let registered = false;
+
+/** dy where the layer's output is positive: the ReLU gradient, taken from its output. */
+function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  // The registered Relu gradient (a one-pass kernel on the blas backend) with the output
+  // in place of the input: y > 0 exactly where the pre-activation is.
+  const relu = tf.getGradient("Relu");
+  if (relu) return (relu.gradFunc(dy, [y], {}) as Record<string, () => tf.Tensor>).x();
+  return tf.mul(dy, tf.step(y));
+}
+
+/**
+ * Registers the gradient of `FusedConv2D` (NHWC, "linear" or "relu", no PReLU weights).
+ * Safe to call more than once; leaves an already registered gradient alone.
+ *
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "../tf.ts";
+ * import { registerFusedConvGradient } from "./_fused_conv_gradient.ts";
+ * registerFusedConvGradient();
+ * if (!tf.getGradient("FusedConv2D")) throw new Error("not registered");
+ * ```
+ */
+export function registerFusedConvGradient(): void {
+  if (registered || tf.getGradient("FusedConv2D")) return;
+  registered = true;
+  tf.registerGradient({
+    kernelName: "FusedConv2D",
+    inputsToSave: ["x", "filter"],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const a = attrs as Record<string, unknown>;
+      const activation = (a.activation as string | undefined) ?? "linear";
+      if (activation !== "linear" && activation !== "relu") {
+        throw new Error(`Cannot differentiate FusedConv2D with activation ${activation}`);
+      }
+      // Computed here, not inside the closures: tfjs tidies each closure on its own, so a
+      // tensor one closure made would be gone when the next one ran.
+      const d = (activation === "relu" ? reluGradient(dy as tf.Tensor, y) : dy) as tf.Tensor4D;
+      const dyActivated = () => d;
+      const common = {
+        strides: a.strides,
+        pad: a.pad,
+        dataFormat: "NHWC",
+        dimRoundingMode: a.dimRoundingMode,
+      };
+      return {
+        x: () =>
+          tf.engine().runKernel("Conv2DBackpropInput", { dy: dyActivated(), filter }, {
+            ...common,
+            inputShape: x.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        filter: () =>
+          tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: dyActivated() }, {
+            ...common,
+            filterShape: filter.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        bias: () => tf.sum(dyActivated(), [0, 1, 2]),
+      };
+    },
+  });
+}
