@@ -48,6 +48,8 @@ const CASES: Array<[string, Shape4, Shape4, 1 | 2, "same" | "valid"]> = [
   ["slab valid", [2, 7, 9, 10], [3, 3, 10, 6], 1, "valid"],
   ["slab 5x5", [1, 8, 8, 12], [5, 5, 12, 4], 1, "same"],
   ["im2col few channels", [3, 9, 8, 3], [3, 3, 3, 5], 1, "same"],
+  ["im2col one channel", [2, 7, 6, 1], [3, 3, 1, 4], 1, "same"],
+  ["im2col 5x5, two channels, valid", [2, 9, 8, 2], [5, 5, 2, 3], 1, "valid"],
   ["im2col stride 2", [2, 9, 9, 10], [3, 3, 10, 6], 2, "same"],
   ["im2col stride 2 valid", [2, 9, 9, 4], [3, 3, 4, 6], 2, "valid"],
   ["pointwise", [2, 5, 5, 6], [1, 1, 6, 3], 1, "valid"],
