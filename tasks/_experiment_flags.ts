@@ -11,7 +11,7 @@ import {
   resolveConfig,
   runId,
 } from "../lib/experiment/config.ts";
-import { isFinishedRun, RUN_FILES } from "../lib/run/run_folder.ts";
+import { RUN_FILES } from "../lib/run/run_folder.ts";
 import type { Json } from "../lib/types.ts";
 import { numberFlag, UsageError } from "./_cli.ts";
 
@@ -207,13 +207,13 @@ export function experimentFlagsGiven(args: string[]): string[] {
  * from, and where the folder lies.
  *
  * @param dir The run folder.
- * @returns The config, the runs folder (`dir`'s parent) and whether the run is finished.
+ * @returns The config and the runs folder (`dir`'s parent).
  * @throws {Error} `Cannot resume "<dir>": ...` when the folder or its config.json is
  * missing, unreadable, or does not give the folder's id.
  */
 export async function readRunToResume(
   dir: string,
-): Promise<{ config: ExperimentConfig; out: string; finished: boolean }> {
+): Promise<{ config: ExperimentConfig; out: string }> {
   const fail = (why: string) => new Error(`Cannot resume "${dir}": ${why}`);
   try {
     if (!(await Deno.stat(dir)).isDirectory) throw fail("not a folder");
@@ -237,11 +237,11 @@ export async function readRunToResume(
   }
   const config = resolveConfig(experiment as ExperimentConfig);
   const id = runId(config);
-  const folder = basename(dir.replace(/\/+$/, ""));
+  const folder = basename(dir);
   if (id !== saved.id || id !== folder) {
     throw fail(
       `its ${RUN_FILES.config} gives the id ${id}, not "${folder}" (edited, or the folder renamed?)`,
     );
   }
-  return { config, out: dirname(dir.replace(/\/+$/, "")), finished: await isFinishedRun(dir) };
+  return { config, out: dirname(dir) };
 }

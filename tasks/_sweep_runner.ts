@@ -9,7 +9,7 @@ import type { BackendInfo } from "../lib/backend/select_backend.ts";
 import { join } from "node:path";
 import { type ExperimentConfig, runId } from "../lib/experiment/config.ts";
 import { isFinishedRun } from "../lib/run/run_folder.ts";
-import { loadData, type LoadDataOptions } from "../lib/experiment/load_data.ts";
+import { datasetKey, loadData, type LoadDataOptions } from "../lib/experiment/load_data.ts";
 import { runExperiment } from "../lib/experiment/run_experiment.ts";
 import type { ImageDataset, Json } from "../lib/types.ts";
 import { Interrupted, progress } from "./_cli.ts";
@@ -41,12 +41,7 @@ export async function runCells(
   const results: { dir: string; summary: Record<string, Json> }[] = [];
   const started = performance.now();
   for (const [i, config] of cells.entries()) {
-    const key = JSON.stringify([
-      config.data,
-      config.syntheticPerClass,
-      config.minPerClass,
-      config.limit,
-    ]);
+    const key = datasetKey(config);
     const label = `[${i + 1}/${cells.length}] ${config.loss.name} + ${
       config.miner.type ?? config.miner.name
     } d${config.dim} s${config.seed}`;

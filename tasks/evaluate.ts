@@ -39,11 +39,12 @@ await runTask(async () => {
   if (!values.run) throw new UsageError("Missing --run: give a run folder");
   const ks = values.k?.split(",").map((s) => numberFlag("k", s, 0));
   const hierarchy = values.hierarchy ? await readHierarchy(values.hierarchy) : undefined;
-  const result = await evaluateRunFolder(values.run, ks);
+  // Every flag is checked before evaluation.json and summary.json are rewritten.
   const permutations = numberFlag("permutations", values.permutations, 999);
   if (!Number.isInteger(permutations) || permutations < 1) {
     throw new RangeError(`Invalid --permutations ${permutations}: must be a positive integer`);
   }
+  const result = await evaluateRunFolder(values.run, ks);
   const analysis = await analyzeRunFolder(values.run, { hierarchy, permutations });
   if (values.json) {
     return void console.log(JSON.stringify({ ...result.test, analysis }, null, 2));

@@ -33,8 +33,6 @@ export interface Blas {
   sgemm: Sgemm;
   /** Sets the library's thread count (a no-op where the library has no such call). */
   setThreads(threads: number): void;
-  /** The library's thread count, or 0 where it cannot say. */
-  threads(): number;
 }
 
 const SYMBOLS = {
@@ -58,11 +56,10 @@ const SYMBOLS = {
     result: "void",
   },
   openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
-  openblas_get_num_threads: { parameters: [], result: "i32", optional: true },
 } as const;
 
 /** The library files tried, in order, when `METRICLAB_BLAS` is not set. */
-export const BLAS_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
+const BLAS_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
   ? [
     "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
     "/usr/local/opt/openblas/lib/libopenblas.dylib",
@@ -79,6 +76,7 @@ export const BLAS_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
   ];
 
 let loaded: Blas | undefined;
+let failure: string | undefined;
 
 /**
  * Whether a BLAS library loads here (see {@linkcode loadBlas}).
@@ -99,7 +97,6 @@ export function blasAvailable(): boolean {
     return false;
   }
 }
-let failure: string | undefined;
 
 const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
 
@@ -128,15 +125,8 @@ export function loadBlas(): Blas {
     try {
       const lib = Deno.dlopen(path, SYMBOLS);
       const s = lib.symbols;
-      let wanted = 1, current = 1;
-      const small = Number(Deno.env.get("METRICLAB_SMALL") ?? 0);
       const sgemm: Sgemm = (transA, transB, m, n, k, a, b, c, beta = 0) => {
         if (m === 0 || n === 0) return;
-        const t = m * n * k < small ? 1 : wanted;
-        if (t !== current) {
-          s.openblas_set_num_threads?.(t);
-          current = t;
-        }
         s.cblas_sgemm(
           ROW_MAJOR,
           transA ? TRANS : NO_TRANS,
@@ -157,11 +147,7 @@ export function loadBlas(): Blas {
       loaded = {
         path,
         sgemm,
-        setThreads: (t) => {
-          wanted = current = t;
-          s.openblas_set_num_threads?.(t);
-        },
-        threads: () => s.openblas_get_num_threads?.() ?? 0,
+        setThreads: (t) => s.openblas_set_num_threads?.(t),
       };
       return loaded;
     } catch (error) {

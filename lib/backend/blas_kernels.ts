@@ -33,18 +33,6 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type Blas, loadBlas } from "./blas.ts";
 import { FAST_GRADIENTS_TFJS_VERSION } from "./fast_gradients.ts";
 
-/** The kernels replaced on the wasm backend. */
-export const BLAS_KERNELS = [
-  "Conv2D",
-  "Conv2DBackpropFilter",
-  "Conv2DBackpropInput",
-  "BatchMatMul",
-  "Sum",
-  "MaxPoolGrad",
-  "Identity",
-  "FusedConv2D",
-] as const;
-
 type Args = {
   inputs: Record<string, tf.TensorInfo>;
   backend: BackendWasm;
@@ -53,16 +41,22 @@ type Args = {
 type Kernel = (args: Args, fallback: tf.KernelConfig) => tf.TensorInfo;
 
 /** Floats of im2col columns built at once: bounds the scratch memory to 64 MiB. */
-const CHUNK_FLOATS = Number(Deno.env.get("METRICLAB_CHUNK") ?? 16 * 2 ** 20);
+const CHUNK_FLOATS = 16 * 2 ** 20;
 
 let blas: Blas;
 /**
  * Scratch arrays reused from call to call (kernels run one at a time): fresh arrays of
  * tens of MiB cost page faults on every step.
  */
-const scratch = { cols: new Float32Array(0), pad: new Float32Array(0), grid: new Float32Array(0) };
+const scratch = {
+  cols: new Float32Array(0),
+  pad: new Float32Array(0),
+  grid: new Float32Array(0),
+  /** All ones (never handed out by `scratchOf`): the GEMV of leading-axis sums. */
+  ones: new Float32Array(0),
+};
 
-function scratchOf(name: keyof typeof scratch, size: number, zero = false): Float32Array {
+function scratchOf(name: "cols" | "pad" | "grid", size: number, zero = false): Float32Array {
   if (scratch[name].length < size) scratch[name] = new Float32Array(size);
   const view = scratch[name].subarray(0, size);
   if (zero) view.fill(0);
@@ -76,9 +70,8 @@ type WasmData = { memoryOffset: number };
  * them after every allocation of the kernel (outputs first).
  */
 function values(backend: BackendWasm, info: tf.TensorInfo): Float32Array {
-  const { memoryOffset } = backend.dataIdMap.get(info.dataId) as unknown as WasmData;
   const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
-  return new Float32Array(heap.buffer, memoryOffset, sizeOf(info.shape));
+  return new Float32Array(heap.buffer, address(backend, info), sizeOf(info.shape));
 }
 
 /** A tensor's byte address in the wasm heap. */
@@ -93,7 +86,6 @@ const simdByMemory = new WeakMap<WebAssembly.Memory, SimdKernels | string>();
  * Memory object is not reachable, or WebAssembly SIMD is missing): the scalar loops run.
  */
 function simdFor(backend: BackendWasm): SimdKernels | undefined {
-  if (Deno.env.get("METRICLAB_NO_SIMD")) return undefined;
   const module = backend.wasm as unknown as { asm?: { memory?: unknown }; wasmMemory?: unknown };
   const memory = module.asm?.memory ?? module.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory)) return undefined;
@@ -177,18 +169,8 @@ function im2col(
           for (let ox = 0; ox < end; ox++, o += k) for (let i = 0; i < c; i++) cols[o + i] = 0;
           if (!inside) continue;
           let s = (((b0 + b) * h + iy) * w + lo * sw + shift) * c;
-          if (c === 1) {
-            for (let ox = lo; ox < hi; ox++, o += k, s += sw) cols[o] = x[s];
-          } else if (c === 3) {
-            for (let ox = lo; ox < hi; ox++, o += k, s += step) {
-              cols[o] = x[s];
-              cols[o + 1] = x[s + 1];
-              cols[o + 2] = x[s + 2];
-            }
-          } else {
-            for (let ox = lo; ox < hi; ox++, o += k, s += step) {
-              for (let i = 0; i < c; i++) cols[o + i] = x[s + i];
-            }
+          for (let ox = lo; ox < hi; ox++, o += k, s += step) {
+            for (let i = 0; i < c; i++) cols[o + i] = x[s + i];
           }
           for (let ox = hi; ox < ow; ox++, o += k) for (let i = 0; i < c; i++) cols[o + i] = 0;
         }
@@ -255,7 +237,7 @@ function useSlabs(info: tf.backend_util.Conv2DInfo): boolean {
 }
 
 /** Input channels from which the slab formulation beats im2col. */
-const SLAB_MIN_CHANNELS = Number(Deno.env.get("METRICLAB_SLAB_MIN") ?? 8);
+const SLAB_MIN_CHANNELS = 8;
 
 interface Slabs {
   hp: number;
@@ -290,6 +272,25 @@ function padInput(x: Float32Array, info: tf.backend_util.Conv2DInfo, g: Slabs): 
   return xp;
 }
 
+/** The interior of the zero-padded [B, Hp, Wp, C] back into x [B, H, W, C]. */
+function unpad(xp: Float32Array, info: tf.backend_util.Conv2DInfo, g: Slabs, x: Float32Array) {
+  const { inHeight: h, inWidth: w, inChannels: c } = info;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < info.batchSize; b++) {
+    for (let y = 0; y < h; y++) {
+      const from = ((b * g.hp + y + top) * g.wp + left) * c;
+      x.set(xp.subarray(from, from + w * c), (b * h + y) * w * c);
+    }
+  }
+}
+
+/** dy in the padded output grid; the rows past each image's edges are zero. */
+function dyGrid(dy: Float32Array, info: tf.backend_util.Conv2DInfo, g: Slabs): Float32Array {
+  const grid = scratchOf("grid", g.rows * info.outChannels, true);
+  gridRows(info, g, (dense, at, n) => grid.set(dy.subarray(dense, dense + n), at));
+  return grid;
+}
+
 /** Copies between an output-shaped tensor and the padded output grid, row by row. */
 function gridRows(
   info: tf.backend_util.Conv2DInfo,
@@ -313,7 +314,7 @@ function filterTap(f: Float32Array, info: tf.backend_util.Conv2DInfo, tap: numbe
  * Rows of the padded grid per block: the taps of a block reuse the same few MiB of
  * input and output while they are in cache, instead of streaming the whole grid 9 times.
  */
-const SLAB_BLOCK_ROWS = Number(Deno.env.get("METRICLAB_SLAB_ROWS") ?? 4096);
+const SLAB_BLOCK_ROWS = 4096;
 
 function forBlocks(rows: number, visit: (r0: number, n: number) => void): void {
   for (let r0 = 0; r0 < rows; r0 += SLAB_BLOCK_ROWS) {
@@ -348,9 +349,7 @@ function slabFilterGrad(
 ) {
   const g = slabsOf(info), c = info.inChannels, co = info.outChannels;
   const xp = padInput(x, info, g);
-  // dy in the padded grid: the rows past each image's edges must be zero.
-  const grid = scratchOf("grid", g.rows * co, true);
-  gridRows(info, g, (dense, at, n) => grid.set(dy.subarray(dense, dense + n), at));
+  const grid = dyGrid(dy, info, g);
   forBlocks(g.rows, (r0, n) => {
     const b = grid.subarray(r0 * co, (r0 + n) * co);
     g.shifts.forEach((shift, tap) => {
@@ -367,9 +366,7 @@ function slabInputGrad(
   dx: Float32Array,
 ) {
   const g = slabsOf(info), c = info.inChannels, co = info.outChannels;
-  // dy in the padded grid: the rows past each image's edges must be zero.
-  const grid = scratchOf("grid", g.rows * co, true);
-  gridRows(info, g, (dense, at, n) => grid.set(dy.subarray(dense, dense + n), at));
+  const grid = dyGrid(dy, info, g);
   const dxp = scratchOf("pad", info.batchSize * g.hp * g.wp * c, true);
   forBlocks(g.rows, (r0, n) => {
     const a = grid.subarray(r0 * co, (r0 + n) * co);
@@ -378,14 +375,7 @@ function slabInputGrad(
       blas.sgemm(false, true, n, c, co, a, filterTap(f, info, tap), target, 1);
     });
   });
-  const { inHeight: h, inWidth: w } = info;
-  const { top, left } = info.padInfo;
-  for (let b = 0; b < info.batchSize; b++) {
-    for (let y = 0; y < h; y++) {
-      const from = ((b * g.hp + y + top) * g.wp + left) * c;
-      dx.set(dxp.subarray(from, from + w * c), (b * h + y) * w * c);
-    }
-  }
+  unpad(dxp, info, g, dx);
 }
 
 /** The im2col columns of x, a chunk of images at a time, each handed to `visit`. */
@@ -399,11 +389,12 @@ function forColumnChunks(
   // Stride 1: from the zero-padded input, each filter row's taps are one contiguous run.
   const unit = info.strideHeight === 1 && info.strideWidth === 1 &&
     info.dilationHeight === 1 && info.dilationWidth === 1;
-  const padded = unit ? padInput(x, info, slabsOf(info)) : undefined;
+  const g = unit ? slabsOf(info) : undefined;
+  const padded = g ? padInput(x, info, g) : undefined;
   for (let b0 = 0; b0 < info.batchSize; b0 += chunk) {
     const nb = Math.min(chunk, info.batchSize - b0);
     const cols = scratchOf("cols", nb * info.outHeight * info.outWidth * k);
-    if (padded) im2colPadded(padded, info, b0, nb, cols);
+    if (padded) im2colPadded(padded, info, g!, b0, nb, cols);
     else im2col(x, info, b0, nb, cols);
     visit(b0, nb, cols);
   }
@@ -417,13 +408,13 @@ function forColumnChunks(
 function im2colPadded(
   xp: Float32Array,
   info: tf.backend_util.Conv2DInfo,
+  g: Slabs,
   b0: number,
   nb: number,
   cols: Float32Array,
 ): void {
   const { inChannels: c, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
-  const { top, bottom, left, right } = info.padInfo;
-  const hp = info.inHeight + top + bottom, wp = info.inWidth + left + right;
+  const { hp, wp } = g;
   const run = kw * c;
   let o = 0;
   for (let b = b0; b < b0 + nb; b++) {
@@ -614,7 +605,7 @@ const sum: Kernel = (args, fallback) => {
   const inner = kept.reduce((p, q) => p * q, 1);
   const result = output(args.backend, attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept);
   // ones[1 x outer] times x[outer x inner]: one pass at memory speed on every core.
-  if (ones.length < outer) ones = new Float32Array(outer).fill(1);
+  if (scratch.ones.length < outer) scratch.ones = new Float32Array(outer).fill(1);
   const xv = values(args.backend, x);
   blas.sgemm(
     false,
@@ -622,14 +613,12 @@ const sum: Kernel = (args, fallback) => {
     1,
     inner,
     outer,
-    ones.subarray(0, outer),
+    scratch.ones.subarray(0, outer),
     xv,
     values(args.backend, result),
   );
   return result;
 };
-
-let ones = new Float32Array(0);
 
 /** The 2x2, stride 2 windows of the reference networks: four candidates, no bounds. */
 function maxPoolGrad2x2(
@@ -688,9 +677,9 @@ const maxPoolGrad: Kernel = (args, fallback) => {
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
   const { filterHeight: fh, filterWidth: fw } = info;
   const top = info.padInfo.top, left = info.padInfo.left;
-  // Rows or columns past the last window get no gradient: only then is clearing needed.
-  if (oh * 2 !== h || ow * 2 !== w) dx.fill(0);
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && top === 0 && left === 0) {
+    // Rows or columns past the last window get no gradient: only then is clearing needed.
+    if (oh * 2 !== h || ow * 2 !== w) dx.fill(0);
     const simd = c % 4 === 0 ? simdFor(args.backend) : undefined;
     if (!simd) {
       maxPoolGrad2x2(x, dyv, dx, b, h, w, c, oh, ow);
@@ -750,7 +739,7 @@ const identity: Kernel = (args, fallback) => {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
-const KERNELS: Record<(typeof BLAS_KERNELS)[number], Kernel> = {
+const KERNELS = {
   Conv2D: conv2D,
   Conv2DBackpropFilter: conv2DBackpropFilter,
   Conv2DBackpropInput: conv2DBackpropInput,
@@ -759,7 +748,10 @@ const KERNELS: Record<(typeof BLAS_KERNELS)[number], Kernel> = {
   MaxPoolGrad: maxPoolGrad,
   Identity: identity,
   FusedConv2D: fusedConv2D,
-};
+} satisfies Record<string, Kernel>;
+
+/** The kernels replaced on the wasm backend. */
+export const BLAS_KERNELS: readonly string[] = Object.keys(KERNELS);
 
 function callFallback(fallback: tf.KernelConfig, args: Args): tf.TensorInfo {
   return fallback.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
@@ -861,14 +853,14 @@ export function installBlasKernels(threads: number): Blas {
   blas.setThreads(threads);
   if (replaced.size) return blas;
   installReluGradient();
-  for (const name of BLAS_KERNELS) {
+  for (const [name, kernel] of Object.entries(KERNELS) as [string, Kernel][]) {
     const original = tf.getKernel(name, "wasm");
     if (!original) throw new Error(`Cannot install the blas kernels: wasm has no ${name} kernel`);
     replaced.set(name, original);
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel({
       ...original,
-      kernelFunc: ((args: Args) => KERNELS[name](args, original)) as unknown as tf.KernelFunc,
+      kernelFunc: ((args: Args) => kernel(args, original)) as unknown as tf.KernelFunc,
     });
   }
   return blas;

@@ -15,6 +15,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { installFastGradients } from "./fast_gradients.ts";
 import { installBlasKernels, uninstallBlasKernels } from "./blas_kernels.ts";
+import { loadBlas } from "./blas.ts";
 import { initThreadedWasm } from "./wasm_threads.ts";
 import { unknownNameError } from "../_suggest.ts";
 
@@ -121,10 +122,10 @@ async function setWasm(threads: number, warnings: string[]): Promise<number> {
 /** The wasm backend on one thread, its GEMM-heavy kernels on BLAS with `threads`. */
 async function trySetBlas(threads: number, warnings: string[]): Promise<string | null> {
   try {
+    // Fails before any backend starts when no BLAS library loads.
+    loadBlas();
     // The kernels write the wasm heap through FFI: one wasm thread keeps it unshared.
-    const inner: string[] = [];
-    await setWasm(1, inner);
-    warnings.push(...inner);
+    await setWasm(1, warnings);
     installBlasKernels(threads);
     return null;
   } catch (error) {

@@ -19,8 +19,8 @@ export const BENCH_DECODE_DIR: string =
  * Times k-NN classification (5,000 queries against 20,000 references at d=32, k=1 and 5;
  * a quarter of that with `quick`) and the decoding of tt100k-mini when present.
  *
- * @param options `quick` for smaller sizes.
- * @returns Seconds for each (decodeSeconds is null when the images are absent).
+ * @param options `quick` for smaller sizes; `decode: false` to skip the decoding.
+ * @returns Seconds for each (decodeSeconds is null when the images are absent or skipped).
  *
  * @example
  * ```ts ignore
@@ -29,7 +29,7 @@ export const BENCH_DECODE_DIR: string =
  * ```
  */
 export async function runBenchExtras(
-  options: { quick?: boolean } = {},
+  options: { quick?: boolean; decode?: boolean } = {},
 ): Promise<
   { knnSeconds: number; decodeSeconds: number | null; knnQueries: number; knnReferences: number }
 > {
@@ -50,7 +50,8 @@ export async function runBenchExtras(
   knnAccuracy(q.m, q.labels, r.m, r.labels, { ks: [1, 5], numClasses: classes });
   const knnSeconds = (performance.now() - t) / 1000;
   let decodeSeconds: number | null = null;
-  if (await Deno.stat(BENCH_DECODE_DIR).then(() => true, () => false)) {
+  const decode = options.decode ?? true;
+  if (decode && await Deno.stat(BENCH_DECODE_DIR).then(() => true, () => false)) {
     t = performance.now();
     await loadFolderDataset(BENCH_DECODE_DIR);
     decodeSeconds = (performance.now() - t) / 1000;

@@ -43,7 +43,8 @@ export interface FolderDatasetOptions {
   concurrency?: number;
 }
 
-const IMAGE_EXTENSION = /\.(png|jpe?g)$/i;
+/** File names the folder loaders read as images (by extension; decoded by content). */
+export const IMAGE_EXTENSION: RegExp = /\.(png|jpe?g)$/i;
 const MAX_NAMES = 10;
 
 /**

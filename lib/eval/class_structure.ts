@@ -9,7 +9,7 @@ import type { ClassInfo, EmbeddingMatrix } from "../types.ts";
 import { hierarchyFor, treeDistance } from "../data/hierarchy.ts";
 import { checkLabels, checkMatrix, toFloat64 } from "./_validate.ts";
 import { knnSearch } from "./knn.ts";
-import { mantelTest, spearman } from "./statistics.ts";
+import { mantelTest } from "./statistics.ts";
 
 /** A score overall and per class. */
 export interface PerClassScore {
@@ -562,8 +562,8 @@ export function analyzeClassStructure(
   const tree = averageLinkage(sub, p);
   const linkage = {
     ...tree,
+    // `order` stays in leaf positions, as `merges` is: leaf i is class leaves[i].
     leaves: present.slice(),
-    order: tree.order.map((leaf) => present[leaf]),
     orderNames: tree.order.map((leaf) => classNames[present[leaf]]),
   };
 
@@ -606,14 +606,10 @@ export function analyzeClassStructure(
     if (p < 3) {
       warnings.push("Hierarchy correlation skipped: fewer than 3 classes have samples");
     } else {
-      const treeSub = new Float64Array(p * p);
-      for (let i = 0; i < p; i++) {
-        for (let j = 0; j < p; j++) {
-          treeSub[i * p + j] = i === j ? 0 : treeDistance(infos![present[i]], infos![present[j]]);
-        }
-      }
-      const rho = spearman(pairs.map((x) => x.distance), pairs.map((x) => x.treeDistance!));
+      const treeSub = treeDistanceMatrix(present.map((k) => classNames[k]), options.hierarchy);
       const mantel = mantelTest(sub, treeSub, p, { permutations, seed: options.seed ?? 0 });
+      // The Mantel statistic is the Spearman correlation over the same pairs.
+      const rho = mantel.statistic;
       if (Number.isNaN(rho)) warnings.push("Hierarchy correlation undefined: constant distances");
       result.hierarchyCorrelation = {
         spearman: Number.isNaN(rho) ? null : rho,

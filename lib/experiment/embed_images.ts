@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { extname, join } from "node:path";
-import * as tf from "../tf.ts";
+import { join } from "node:path";
 import { decodeImage } from "../data/image_decode.ts";
+import { IMAGE_EXTENSION } from "../data/folder_dataset.ts";
+import { embedDataset } from "../model/embed.ts";
 import { resizeImage } from "../data/resize.ts";
 import { knnVote } from "../eval/classification.ts";
 import { knnSearch } from "../eval/knn.ts";
@@ -61,14 +62,12 @@ export interface EmbedImagesResult {
   warnings: string[];
 }
 
-const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg"]);
-
 async function listImages(dir: string): Promise<string[]> {
   const out: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
     const path = join(dir, entry.name);
     if (entry.isDirectory) out.push(...await listImages(path));
-    else if (entry.isFile && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) {
+    else if (entry.isFile && IMAGE_EXTENSION.test(entry.name)) {
       out.push(path);
     }
   }
@@ -155,16 +154,18 @@ export async function embedImages(
     if (c !== 1 && c !== 3) {
       throw new TypeError(`Cannot embed images for run "${runDir}": the model has ${c} channels`);
     }
-    const size = h * w * c;
+    const dim = embeddings.dim;
+    if (net.dim !== dim) {
+      throw new TypeError(
+        `Cannot embed images for run "${runDir}": model dim ${net.dim} differs from the embeddings' ${dim}`,
+      );
+    }
     const kept: string[] = [];
-    const pixels: Float32Array[] = [];
+    const pixels: Uint8Array[] = [];
     for (const file of files) {
       try {
         const decoded = decodeImage(await Deno.readFile(file), file);
-        const bytes = resizeImage(decoded, { height: h, width: w, channels: c });
-        const floats = new Float32Array(size);
-        for (let i = 0; i < size; i++) floats[i] = bytes[i] * (1 / 255);
-        pixels.push(floats);
+        pixels.push(resizeImage(decoded, { height: h, width: w, channels: c }));
         kept.push(file);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
@@ -172,17 +173,19 @@ export async function embedImages(
       }
     }
     if (!kept.length) return { rows: [], warnings };
-    const batch = new Float32Array(kept.length * size);
-    pixels.forEach((p, i) => batch.set(p, i * size));
-    const out = tf.tidy(() => net.apply(tf.tensor4d(batch, [kept.length, h, w, c])));
-    const query = out.dataSync() as Float32Array;
-    out.dispose();
-    const dim = embeddings.dim;
-    if (net.dim !== dim) {
-      throw new TypeError(
-        `Cannot embed images for run "${runDir}": model dim ${net.dim} differs from the embeddings' ${dim}`,
-      );
-    }
+    // The images as a dataset, so they are embedded in batches as the training set was.
+    const images = new Uint8Array(kept.length * h * w * c);
+    pixels.forEach((p, i) => images.set(p, i * h * w * c));
+    const query = embedDataset(net, {
+      source: runDir,
+      images,
+      labels: new Int32Array(kept.length),
+      classNames: [],
+      height: h,
+      width: w,
+      channels: c,
+      warnings: [],
+    }, Int32Array.from(kept, (_, i) => i));
     const reference = { data: embeddings.train, rows: embeddings.trainLabels.length, dim };
     const useK = Math.min(k, reference.rows);
     const found = knnSearch({ data: query, rows: kept.length, dim }, reference, useK);

@@ -23,6 +23,31 @@ async function hasIdxFiles(dir: string): Promise<boolean> {
   return false;
 }
 
+/** The config fields {@linkcode loadData} reads. */
+export type DataConfig = Pick<
+  ExperimentConfig,
+  "data" | "syntheticPerClass" | "imageSize" | "minPerClass" | "limit" | "strict"
+>;
+
+/**
+ * A key equal for two configs exactly when {@linkcode loadData} gives them the same
+ * dataset: callers that load once for many runs key their cache with it.
+ *
+ * @param config A config (extra fields are ignored).
+ * @returns The key.
+ *
+ * @example
+ * ```ts
+ * import { datasetKey } from "./load_data.ts";
+ * const a = datasetKey({ data: "synthetic", seed: 1 } as never);
+ * if (a !== datasetKey({ data: "synthetic", seed: 2 } as never)) throw new Error("seed is not data");
+ * ```
+ */
+export function datasetKey(config: DataConfig): string {
+  const { data, syntheticPerClass, imageSize, minPerClass, limit, strict } = config;
+  return JSON.stringify({ data, syntheticPerClass, imageSize, minPerClass, limit, strict });
+}
+
 /** Options of {@linkcode loadData}. */
 export interface LoadDataOptions {
   /**
@@ -52,10 +77,7 @@ export interface LoadDataOptions {
  * ```
  */
 export async function loadData(
-  config: Pick<
-    ExperimentConfig,
-    "data" | "syntheticPerClass" | "imageSize" | "minPerClass" | "limit" | "strict"
-  >,
+  config: DataConfig,
   options: LoadDataOptions = {},
 ): Promise<ImageDataset> {
   if (config.data === "synthetic") {
@@ -69,16 +91,14 @@ export async function loadData(
   }
   const size = config.imageSize || 64;
   const limit = config.limit > 0 ? { train: config.limit, test: config.limit } : undefined;
-  const idxDir = config.data === "fashion-mnist" ? FASHION_MNIST_DIR : config.data;
-  if (
-    (config.data === "fashion-mnist" || await hasIdxFiles(idxDir)) && config.imageSize !== 0 &&
-    config.imageSize !== 28
-  ) {
+  const fashion = config.data === "fashion-mnist";
+  const idx = fashion || await hasIdxFiles(config.data);
+  if (idx && config.imageSize !== 0 && config.imageSize !== 28) {
     throw new RangeError(
       `Invalid --image-size ${config.imageSize}: IDX datasets keep their 28x28 images`,
     );
   }
-  if (config.data === "fashion-mnist") {
+  if (fashion) {
     try {
       await Deno.stat(join(FASHION_MNIST_DIR, "train-labels-idx1-ubyte.gz"));
     } catch {
@@ -88,7 +108,7 @@ export async function loadData(
     }
     return await loadIdxDataset(FASHION_MNIST_DIR, { limit });
   }
-  if (await hasIdxFiles(config.data)) return await loadIdxDataset(config.data, { limit });
+  if (idx) return await loadIdxDataset(config.data, { limit });
   const { cache = true, onCache } = options;
   const { dataset, ...info } = await loadFolderDatasetCached(config.data, {
     cacheDir: cache === true ? undefined : cache,

@@ -36,6 +36,7 @@ import type { ImageDataset, Json, Split } from "../types.ts";
 import { type ExperimentConfig, runId } from "./config.ts";
 import { analyzeEmbeddings } from "./analyze_run.ts";
 import { evaluateEmbeddings } from "./evaluate_run.ts";
+import { knnAccuracy } from "../eval/classification.ts";
 import { loadData } from "./load_data.ts";
 
 /** Where and how {@linkcode runExperiment} runs. */
@@ -354,15 +355,20 @@ export async function runExperiment(
       },
       afterEpoch: (epoch) => {
         if (!evalEvery || epoch % evalEvery !== 0 || epoch === config.epochs) return undefined;
-        const quick = evaluateEmbeddings({
+        // Only k=1 accuracy: the full evaluation (retrieval, k-means) waits for the end.
+        const rows = (data: Float32Array) => ({
+          data,
+          rows: data.length / config.dim,
           dim: config.dim,
-          train: embedDataset(net, dataset, split.train),
-          trainLabels,
-          test: embedDataset(net, dataset, split.test),
+        });
+        const { results } = knnAccuracy(
+          rows(embedDataset(net, dataset, split.test)),
           testLabels,
-          classNames: dataset.classNames,
-        }, [1]);
-        return { testKnnAccuracy1: quick.test.knnAccuracy["1"] };
+          rows(embedDataset(net, dataset, split.train)),
+          trainLabels,
+          { ks: [1], numClasses: dataset.classNames.length },
+        );
+        return { testKnnAccuracy1: results[0].accuracy };
       },
     });
     options.signal?.throwIfAborted();

@@ -7,6 +7,7 @@
 import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { checkBatch, checkDistance, closer } from "./_common.ts";
+import { pairsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode batchEasyHardMiner}. */
 export interface BatchEasyHardMinerOptions {
@@ -67,14 +68,7 @@ export function batchEasyHardMiner(options: BatchEasyHardMinerOptions = {}): Min
         p.push(bestP);
         ng.push(bestN);
       }
-      const anchors = Int32Array.from(a);
-      return {
-        kind: "pairs",
-        posAnchors: anchors,
-        positives: Int32Array.from(p),
-        negAnchors: anchors.slice(),
-        negatives: Int32Array.from(ng),
-      };
+      return pairsFrom(a, p, a, ng);
     },
   };
 }

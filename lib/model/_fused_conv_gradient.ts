@@ -9,15 +9,12 @@
  */
 import * as tf from "../tf.ts";
 
-let registered = false;
-
 /** dy where the layer's output is positive: the ReLU gradient, taken from its output. */
 function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
-  // The registered Relu gradient (a one-pass kernel on the blas backend) with the output
-  // in place of the input: y > 0 exactly where the pre-activation is.
-  const relu = tf.getGradient("Relu");
-  if (relu) return (relu.gradFunc(dy, [y], {}) as Record<string, () => tf.Tensor>).x();
-  return tf.mul(dy, tf.step(y));
+  // The registered Relu gradient (lib/tf.ts loads them all; a one-pass kernel on the blas
+  // backend) with the output in place of the input: y > 0 exactly where the pre-activation is.
+  const relu = tf.getGradient("Relu")!;
+  return (relu.gradFunc(dy, [y], {}) as Record<string, () => tf.Tensor>).x();
 }
 
 /**
@@ -35,8 +32,7 @@ function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
  * ```
  */
 export function registerFusedConvGradient(): void {
-  if (registered || tf.getGradient("FusedConv2D")) return;
-  registered = true;
+  if (tf.getGradient("FusedConv2D")) return;
   tf.registerGradient({
     kernelName: "FusedConv2D",
     inputsToSave: ["x", "filter"],
@@ -51,7 +47,6 @@ export function registerFusedConvGradient(): void {
       // Computed here, not inside the closures: tfjs tidies each closure on its own, so a
       // tensor one closure made would be gone when the next one ran.
       const d = (activation === "relu" ? reluGradient(dy as tf.Tensor, y) : dy) as tf.Tensor4D;
-      const dyActivated = () => d;
       const common = {
         strides: a.strides,
         pad: a.pad,
@@ -60,16 +55,16 @@ export function registerFusedConvGradient(): void {
       };
       return {
         x: () =>
-          tf.engine().runKernel("Conv2DBackpropInput", { dy: dyActivated(), filter }, {
+          tf.engine().runKernel("Conv2DBackpropInput", { dy: d, filter }, {
             ...common,
             inputShape: x.shape,
           } as unknown as tf.NamedAttrMap) as tf.Tensor,
         filter: () =>
-          tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: dyActivated() }, {
+          tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: d }, {
             ...common,
             filterShape: filter.shape,
           } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        bias: () => tf.sum(dyActivated(), [0, 1, 2]),
+        bias: () => tf.sum(d, [0, 1, 2]),
       };
     },
   });

@@ -6,6 +6,8 @@
  */
 import * as tf from "../tf.ts";
 import { registerFusedConvGradient } from "./_fused_conv_gradient.ts";
+import { createRng } from "../random.ts";
+import type { ComponentConfig, Tensor2D, Tensor4D, Variable } from "../types.ts";
 
 registerFusedConvGradient();
 
@@ -19,8 +21,6 @@ const FUSED_CONV_ATTRS = {
   activation: "relu",
   leakyreluAlpha: 0.2,
 } as unknown as tf.NamedAttrMap;
-import { createRng } from "../random.ts";
-import type { ComponentConfig, Tensor2D, Tensor4D, Variable } from "../types.ts";
 
 /** The built-in architectures. */
 export const ARCHITECTURES = ["conv64", "conv28"] as const;

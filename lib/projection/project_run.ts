@@ -106,23 +106,6 @@ export interface ProjectRunResult {
   warnings: string[];
 }
 
-async function readExisting(path: string, warnings: string[]): Promise<ProjectionsFile | null> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch {
-    return null;
-  }
-  try {
-    const file = JSON.parse(text);
-    if (file?.version === 1 && file.train && file.test) return file as ProjectionsFile;
-  } catch {
-    // fall through
-  }
-  warnings.push(`Replaced "${path}": not a version 1 projections file`);
-  return null;
-}
-
 /** Keeps seven significant digits: a plot needs no more, and the file stays small. */
 function round(values: Float64Array): number[] {
   return Array.from(values, (v) => Number(v.toPrecision(7)));
@@ -183,7 +166,13 @@ export async function projectRun(
   const embeddings = await readRunEmbeddings(dir, "Cannot project run");
   const path = join(dir, PROJECTIONS_FILE);
   const warnings: string[] = [];
-  const existing = await readExisting(path, warnings);
+  let existing: ProjectionsFile | null = null;
+  try {
+    existing = await readProjections(dir);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    warnings.push(`Replaced "${path}": not a version 1 projections file`);
+  }
   const out: ProjectionsFile = {
     version: 1,
     train: { ...existing?.train },

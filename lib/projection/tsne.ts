@@ -150,16 +150,7 @@ export function projectTsne(m: EmbeddingMatrix, options: TsneOptions): TsneResul
     );
   }
   if (method === "barnes-hut" || (method === "auto" && m.rows > TSNE_AUTO_EXACT_MAX)) {
-    const { onProgress, seed, perplexity, iterations, learningRate, theta, init } = options;
-    const r = barnesHutTsne(m, {
-      seed,
-      perplexity,
-      iterations,
-      learningRate,
-      theta,
-      init,
-      onProgress,
-    });
+    const r = barnesHutTsne(m, options);
     const { neighbors: _, ...used } = r.options;
     return { ...r, options: { method: "barnes-hut", ...used } };
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { loadData } from "../experiment/load_data.ts";
+import { type DataConfig, datasetKey, loadData } from "../experiment/load_data.ts";
 import type { ExperimentConfig } from "../experiment/config.ts";
 import { writeFileAtomic } from "../run/run_folder.ts";
 import type { ClassInfo, ImageDataset } from "../types.ts";
@@ -50,11 +50,6 @@ export interface BuildReportResult {
   runs: number;
 }
 
-function datasetKey(config: Record<string, unknown>): string {
-  const { data, syntheticPerClass, imageSize, minPerClass, limit, strict } = config;
-  return JSON.stringify({ data, syntheticPerClass, imageSize, minPerClass, limit, strict });
-}
-
 async function galleryFor(
   run: RunRecord,
   cache: Map<string, Promise<ImageDataset>>,
@@ -63,7 +58,7 @@ async function galleryFor(
   if (typeof config.data !== "string") {
     return { items: [], note: "No gallery: config.json does not name the data." };
   }
-  const key = datasetKey(config);
+  const key = datasetKey(config as unknown as DataConfig);
   if (!cache.has(key)) {
     cache.set(key, loadData(config as unknown as ExperimentConfig));
   }

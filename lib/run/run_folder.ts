@@ -130,7 +130,15 @@ export async function appendJsonLine(path: string, record: Record<string, Json>)
 export async function readJsonLines(
   path: string,
 ): Promise<{ records: Record<string, Json>[]; warnings: string[] }> {
-  const lines = (await Deno.readTextFile(path)).split("\n");
+  return parseJsonLines(await Deno.readTextFile(path), path);
+}
+
+/** The records of a JSONL text read from `path` (see {@linkcode readJsonLines}). */
+function parseJsonLines(
+  text: string,
+  path: string,
+): { records: Record<string, Json>[]; warnings: string[] } {
+  const lines = text.split("\n");
   const records: Record<string, Json>[] = [];
   const warnings: string[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -523,8 +531,12 @@ export interface RunFolderInspection {
  */
 export async function inspectRunFolder(dir: string, id: string): Promise<RunFolderInspection> {
   const names: string[] = [];
+  let finished = false;
   try {
-    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    for await (const e of Deno.readDir(dir)) {
+      names.push(e.name);
+      if (e.name === RUN_FILES.summary && e.isFile) finished = true;
+    }
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return { status: "absent", id: null };
     throw error;
@@ -542,7 +554,7 @@ export async function inspectRunFolder(dir: string, id: string): Promise<RunFold
     // Unreadable: not a run this code can continue.
   }
   if (found !== id) return { status: "other", id: found };
-  return { status: await isFinishedRun(dir) ? "finished" : "incomplete", id: found };
+  return { status: finished ? "finished" : "incomplete", id: found };
 }
 
 /**
@@ -574,7 +586,7 @@ export async function repairJsonLines(
     if (error instanceof Deno.errors.NotFound) return { records: [], warnings: [] };
     throw error;
   }
-  const { records, warnings } = await readJsonLines(path);
+  const { records, warnings } = parseJsonLines(text, path);
   const torn = text.length > 0 && !text.endsWith("\n");
   if (warnings.length || torn) {
     await writeFileAtomic(path, records.map((r) => JSON.stringify(r) + "\n").join(""));
