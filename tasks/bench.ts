@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { selectBackend } from "../lib/backend/select_backend.ts";
 import { loadBlas } from "../lib/backend/blas.ts";
+import { loadOneDnn } from "../lib/backend/onednn.ts";
 import { measureThroughput, PYTORCH_ANCHOR, type Throughput } from "../lib/bench/throughput.ts";
 import { runDecodeBench } from "../lib/bench/decode_bench.ts";
 import { runBenchExtras, runProjectionBench } from "../lib/bench/extras.ts";
@@ -16,7 +17,7 @@ import { writeJsonAtomic } from "../lib/run/run_folder.ts";
 import { numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
 
 const HELP =
-  `Usage: deno task bench [--quick] [--backends blas,wasm] [--threads 1,2] [--out bench.json]
+  `Usage: deno task bench [--quick] [--backends onednn,blas,wasm] [--threads 1,2] [--out FILE]
 
 A benchmark, not a test: training and inference images/s (median of several steps after
 warm-up) of conv64 (64x64x3, batch 64) and conv28 (28x28x1, batch 128) for each backend
@@ -29,9 +30,10 @@ a quiet machine.
 
 Options:
   --quick          fewer steps, fewer sizes
-  --backends LIST  backends to measure (default blas,wasm; blas is skipped where no
-                   OpenBLAS loads; cpu is the slow reference)
-  --threads LIST   BLAS and wasm thread counts (default 1,2)
+  --backends LIST  backends to measure (default onednn,blas,wasm; onednn and blas are
+                   skipped where oneDNN or OpenBLAS does not load; cpu is the slow
+                   reference)
+  --threads LIST   thread counts of onednn, blas and wasm (default 1,2)
   --out FILE       where to write the JSON (default bench.json)
   -h, --help       this help`;
 
@@ -77,7 +79,7 @@ async function measureInChild(args: string[]): Promise<Row> {
 await runTask(async () => {
   const { values, positionals } = parseFlags({
     quick: { type: "boolean", default: false },
-    backends: { type: "string", default: "blas,wasm" },
+    backends: { type: "string", default: "onednn,blas,wasm" },
     threads: { type: "string", default: "1,2" },
     out: { type: "string", default: "bench.json" },
     child: { type: "boolean", default: false },
@@ -90,12 +92,13 @@ await runTask(async () => {
   }
   const threadCounts = values.threads.split(",").map((t) => numberFlag("threads", t, 1));
   const backends = values.backends.split(",").filter(Boolean).filter((name) => {
-    if (name !== "blas") return true;
+    if (name !== "blas" && name !== "onednn") return true;
     try {
       loadBlas();
+      if (name === "onednn") loadOneDnn();
       return true;
     } catch (error) {
-      console.error(`skipping blas: ${error instanceof Error ? error.message : error}`);
+      console.error(`skipping ${name}: ${error instanceof Error ? error.message : error}`);
       return false;
     }
   });
@@ -103,7 +106,8 @@ await runTask(async () => {
   const networks: Record<string, Record<string, Throughput>> = { conv64: {}, conv28: {} };
   let peak = 0;
   for (const backend of backends) {
-    for (const threads of backend === "wasm" || backend === "blas" ? threadCounts : [1]) {
+    const threaded = backend === "wasm" || backend === "blas" || backend === "onednn";
+    for (const threads of threaded ? threadCounts : [1]) {
       for (const arch of ["conv64", "conv28"] as const) {
         const row = await measureInChild([
           arch,

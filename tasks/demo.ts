@@ -44,7 +44,7 @@ Options:
   --out DIR       runs folder (default runs)
   --site DIR      where the report goes (default reports/site)
   --epochs N      epochs per run (default ${DEMO_SWEEP.epochs})
-  --backend NAME  auto|tensorflow|blas|wasm|webgpu|cpu (default auto)
+  --backend NAME  auto|tensorflow|onednn|blas|wasm|webgpu|cpu (default auto)
   --threads N     threads: BLAS (default: the cores, at most 8) or wasm (default 1)
   --quiet         no progress output
   -h, --help      this help`;

@@ -18,7 +18,7 @@ Options:
   --run DIR        the run folder (required; needs model/ and embeddings/)
   --images PATH    an image file or folder (repeatable; further paths may follow)
   --k N            neighbours that vote (default 5)
-  --backend NAME   auto|tensorflow|blas|wasm|webgpu|cpu (default auto)
+  --backend NAME   auto|tensorflow|onednn|blas|wasm|webgpu|cpu (default auto)
   --json           print the rows as JSON
   -h, --help       this help
 

@@ -28,7 +28,7 @@ Options:
   --data PATH      replaces the file's "data"
   --out DIR        runs folder (default: the file's "out", else runs)
   --epochs N       replaces the file's "epochs"
-  --backend NAME   auto|tensorflow|blas|wasm|webgpu|cpu (default auto)
+  --backend NAME   auto|tensorflow|onednn|blas|wasm|webgpu|cpu (default auto)
   --threads N      threads: BLAS (default: the cores, at most 8) or wasm (default 1)
   --no-cache       decode image folders again instead of using the cache
   --quiet          no progress output

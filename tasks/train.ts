@@ -42,7 +42,7 @@ ${EXPERIMENT_HELP}
   --out DIR              runs folder (default runs)
   --resume DIR           continue the incomplete run in DIR with its own config.json
                          (an already finished run is reported and left as it is)
-  --backend NAME         auto|tensorflow|blas|wasm|webgpu|cpu (default auto)
+  --backend NAME         auto|tensorflow|onednn|blas|wasm|webgpu|cpu (default auto)
   --threads N            threads: BLAS (default: the cores, at most 8) or wasm (default 1)
   --no-cache             decode the image folder again instead of using the cache
   --eval-every N         k=1 test accuracy every N epochs (default 0: only at the end)

@@ -32,6 +32,7 @@ import { createSimdKernels, type SimdKernels } from "./_simd_kernels.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type Blas, loadBlas } from "./blas.ts";
 import { FAST_GRADIENTS_TFJS_VERSION } from "./fast_gradients.ts";
+import { type ConvGeometry, loadOneDnn, type OneDnn } from "./onednn.ts";
 
 type Args = {
   inputs: Record<string, tf.TensorInfo>;
@@ -44,6 +45,8 @@ type Kernel = (args: Args, fallback: tf.KernelConfig) => tf.TensorInfo;
 const CHUNK_FLOATS = 16 * 2 ** 20;
 
 let blas: Blas;
+/** oneDNN, when the convolutions run on it (the `onednn` backend). */
+let dnnl: OneDnn | undefined;
 /**
  * Scratch arrays reused from call to call (kernels run one at a time): fresh arrays of
  * tens of MiB cost page faults on every step.
@@ -70,8 +73,32 @@ type WasmData = { memoryOffset: number };
  * them after every allocation of the kernel (outputs first).
  */
 function values(backend: BackendWasm, info: tf.TensorInfo): Float32Array {
-  const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
-  return new Float32Array(heap.buffer, address(backend, info), sizeOf(info.shape));
+  return new Float32Array(heapOf(backend).buffer, address(backend, info), sizeOf(info.shape));
+}
+
+function heapOf(backend: BackendWasm): Uint8Array {
+  return (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
+}
+
+/** The geometry oneDNN takes, from tfjs's convolution info. */
+function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    dilationHeight: info.dilationHeight,
+    dilationWidth: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
 }
 
 /** A tensor's byte address in the wasm heap. */
@@ -455,6 +482,19 @@ function convolve(
   info: tf.backend_util.Conv2DInfo,
 ): tf.TensorInfo {
   const result = output(backend, info.outShape);
+  if (
+    dnnl?.forward(
+      geometry(info),
+      heapOf(backend),
+      address(backend, x),
+      address(backend, filter),
+      -1,
+      address(backend, result),
+      false,
+    )
+  ) {
+    return result;
+  }
   const xv = values(backend, x), fv = values(backend, filter);
   const out = values(backend, result);
   const k = info.filterHeight * info.filterWidth * info.inChannels;
@@ -489,7 +529,26 @@ const fusedConv2D: Kernel = (args, fallback) => {
   ) {
     return callFallback(fallback, args);
   }
-  const result = convolve(args.backend, x, filter, conv2DInfo(x.shape, filter.shape, attrs));
+  const info = conv2DInfo(x.shape, filter.shape, attrs);
+  if (dnnl) {
+    const backend = args.backend;
+    const result = output(backend, info.outShape);
+    if (
+      dnnl.forward(
+        geometry(info),
+        heapOf(backend),
+        address(backend, x),
+        address(backend, filter),
+        bias ? address(backend, bias) : -1,
+        address(backend, result),
+        activation === "relu",
+      )
+    ) {
+      return result;
+    }
+    backend.disposeData(result.dataId);
+  }
+  const result = convolve(args.backend, x, filter, info);
   if (!bias && activation === "linear") return result;
   const out = values(args.backend, result);
   const b = bias ? values(args.backend, bias) : new Float32Array(co);
@@ -515,6 +574,18 @@ const conv2DBackpropFilter: Kernel = (args, fallback) => {
   const filterShape = attrs.filterShape as number[];
   const info = conv2DInfo(x.shape, filterShape, attrs);
   const result = output(args.backend, filterShape);
+  const backend = args.backend;
+  if (
+    dnnl?.backwardWeights(
+      geometry(info),
+      heapOf(backend),
+      address(backend, x),
+      address(backend, dy),
+      address(backend, result),
+    )
+  ) {
+    return result;
+  }
   const xv = values(args.backend, x), dyv = values(args.backend, dy);
   const dw = values(args.backend, result);
   const k = info.filterHeight * info.filterWidth * info.inChannels;
@@ -539,6 +610,18 @@ const conv2DBackpropInput: Kernel = (args, fallback) => {
   const inputShape = attrs.inputShape as number[];
   const info = conv2DInfo(inputShape, filter.shape, attrs);
   const result = output(args.backend, inputShape);
+  const backend = args.backend;
+  if (
+    dnnl?.backwardData(
+      geometry(info),
+      heapOf(backend),
+      address(backend, dy),
+      address(backend, filter),
+      address(backend, result),
+    )
+  ) {
+    return result;
+  }
   const dyv = values(args.backend, dy), fv = values(args.backend, filter);
   const dx = values(args.backend, result);
   const k = info.filterHeight * info.filterWidth * info.inChannels;
@@ -829,10 +912,12 @@ function uninstallReluGradient(): void {
  * the wasm backend is set (and after `installFastGradients("wasm")`, whose kernels then
  * serve as the fallbacks). Calling it again only changes the thread count.
  *
- * @param threads Threads for the BLAS library.
+ * @param threads Threads for the BLAS library (and oneDNN's OpenMP).
+ * @param options `oneDnn`: run the convolutions and their gradients on oneDNN (see
+ *   `onednn.ts`), keeping the GEMM kernels for geometries it declines.
  * @returns The library loaded.
- * @throws {Error} When no BLAS library loads, or tfjs is not the version these kernels
- *   were written for.
+ * @throws {Error} When no BLAS library (or oneDNN, when asked for) loads, or tfjs is not
+ *   the version these kernels were written for.
  *
  * @example
  * ```ts ignore
@@ -843,7 +928,7 @@ function uninstallReluGradient(): void {
  * installBlasKernels(2);
  * ```
  */
-export function installBlasKernels(threads: number): Blas {
+export function installBlasKernels(threads: number, options: { oneDnn?: boolean } = {}): Blas {
   if (tf.version_core !== FAST_GRADIENTS_TFJS_VERSION) {
     throw new Error(
       `The blas kernels were written for tfjs ${FAST_GRADIENTS_TFJS_VERSION}, found ${tf.version_core}`,
@@ -851,6 +936,8 @@ export function installBlasKernels(threads: number): Blas {
   }
   blas = loadBlas();
   blas.setThreads(threads);
+  dnnl = options.oneDnn ? loadOneDnn() : undefined;
+  dnnl?.setThreads(threads);
   if (replaced.size) return blas;
   installReluGradient();
   for (const [name, kernel] of Object.entries(KERNELS) as [string, Kernel][]) {
@@ -883,5 +970,6 @@ export function uninstallBlasKernels(): void {
     tf.registerKernel(original);
   }
   replaced.clear();
+  dnnl = undefined;
   uninstallReluGradient();
 }

@@ -16,6 +16,7 @@ import { getThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import { installFastGradients } from "./fast_gradients.ts";
 import { installBlasKernels, uninstallBlasKernels } from "./blas_kernels.ts";
 import { loadBlas } from "./blas.ts";
+import { loadOneDnn } from "./onednn.ts";
 import { initThreadedWasm } from "./wasm_threads.ts";
 import { unknownNameError } from "../_suggest.ts";
 
@@ -23,7 +24,15 @@ import { unknownNameError } from "../_suggest.ts";
 const wasmFactory = tf.findBackendFactory("wasm")!;
 
 /** The backend names the `--backend` flag accepts. */
-export const BACKEND_NAMES = ["auto", "tensorflow", "blas", "wasm", "webgpu", "cpu"] as const;
+export const BACKEND_NAMES = [
+  "auto",
+  "tensorflow",
+  "onednn",
+  "blas",
+  "wasm",
+  "webgpu",
+  "cpu",
+] as const;
 
 /**
  * The thread count used when none is given: every core, up to 8 (the two reference
@@ -119,14 +128,22 @@ async function setWasm(threads: number, warnings: string[]): Promise<number> {
   return used;
 }
 
-/** The wasm backend on one thread, its GEMM-heavy kernels on BLAS with `threads`. */
-async function trySetBlas(threads: number, warnings: string[]): Promise<string | null> {
+/**
+ * The wasm backend on one thread, its GEMM-heavy kernels on BLAS with `threads`, and
+ * with `oneDnn` its convolutions on oneDNN.
+ */
+async function trySetBlas(
+  threads: number,
+  warnings: string[],
+  oneDnn: boolean,
+): Promise<string | null> {
   try {
-    // Fails before any backend starts when no BLAS library loads.
+    // Fails before any backend starts when a library does not load.
     loadBlas();
+    if (oneDnn) loadOneDnn();
     // The kernels write the wasm heap through FFI: one wasm thread keeps it unshared.
     await setWasm(1, warnings);
-    installBlasKernels(threads);
+    installBlasKernels(threads, { oneDnn });
     return null;
   } catch (error) {
     uninstallBlasKernels();
@@ -186,18 +203,30 @@ export async function selectBackend(
     if (failure === null) return done("tensorflow", "backend tensorflow: native libtensorflow");
     if (name === "tensorflow") throw new Error(`Cannot use --backend tensorflow: ${failure}`);
     const threads = given ?? defaultThreads();
-    const blasFailure = await trySetBlas(threads, warnings);
+    const dnnlFailure = await trySetBlas(threads, warnings, true);
+    if (dnnlFailure === null) {
+      return done(
+        "onednn",
+        `backend onednn (auto: ${failure}; oneDNN and OpenBLAS found)`,
+        threads,
+      );
+    }
+    const blasFailure = await trySetBlas(threads, warnings, false);
     if (blasFailure === null) {
-      return done("blas", `backend blas (auto: ${failure}; OpenBLAS found)`, threads);
+      return done(
+        "blas",
+        `backend blas (auto: ${failure}; ${dnnlFailure}; OpenBLAS found)`,
+        threads,
+      );
     }
     const used = await setWasm(given ?? 1, warnings);
     return done("wasm", `backend wasm (auto: ${failure}; ${blasFailure})`, used);
   }
-  if (name === "blas") {
+  if (name === "onednn" || name === "blas") {
     const threads = given ?? defaultThreads();
-    const failure = await trySetBlas(threads, warnings);
-    if (failure !== null) throw new Error(`Cannot use --backend blas: ${failure}`);
-    return done("blas", "backend blas: asked for by name", threads);
+    const failure = await trySetBlas(threads, warnings, name === "onednn");
+    if (failure !== null) throw new Error(`Cannot use --backend ${name}: ${failure}`);
+    return done(name, `backend ${name}: asked for by name`, threads);
   }
   if (name === "webgpu") {
     const failure = await tryWebgpu();

@@ -10,16 +10,30 @@ import {
   uninstallBlasKernels,
 } from "../../lib/backend/blas_kernels.ts";
 import { installFastGradients } from "../../lib/backend/fast_gradients.ts";
+import { loadOneDnn, oneDnnAvailable } from "../../lib/backend/onednn.ts";
 
 await tf.setBackend("cpu");
 
 const available = blasAvailable();
+const withOneDnn = available && oneDnnAvailable();
+/** The convolution paths: GEMMs, and oneDNN where it loads (the `onednn` backend). */
+const MODES = [
+  { oneDnn: false, label: "", ignore: !available },
+  { oneDnn: true, label: " (oneDNN)", ignore: !withOneDnn },
+];
 
-/** Runs f on wasm with the BLAS kernels and on the cpu reference; returns both. */
-async function both(f: () => tf.Tensor): Promise<[Float32Array, Float32Array, number[]]> {
+/**
+ * Runs f on wasm with the BLAS kernels (convolutions on oneDNN when asked) and on the cpu
+ * reference; returns both.
+ */
+async function both(
+  f: () => tf.Tensor,
+  oneDnn = false,
+): Promise<[Float32Array, Float32Array, number[]]> {
   await tf.setBackend("wasm");
   installFastGradients("wasm");
-  installBlasKernels(2);
+  uninstallBlasKernels();
+  installBlasKernels(2, { oneDnn });
   const a = f();
   const blasValues = a.dataSync() as Float32Array, shape = a.shape;
   await tf.setBackend("cpu");
@@ -55,24 +69,35 @@ const CASES: Array<[string, Shape4, Shape4, 1 | 2, "same" | "valid"]> = [
   ["pointwise", [2, 5, 5, 6], [1, 1, 6, 3], 1, "valid"],
 ];
 
-for (const [what, xShape, fShape, stride, pad] of CASES) {
-  Deno.test({
-    name: `installBlasKernels() matches the cpu backend: Conv2D and its gradients, ${what}`,
-    ignore: !available,
-    fn: async () => {
-      const x = tf.randomNormal(xShape, 0, 1, "float32", 1) as tf.Tensor4D;
-      const f = tf.randomNormal(fShape, 0, 1, "float32", 2) as tf.Tensor4D;
-      const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
-        tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, stride, pad)));
-      const [y, yRef] = await both(() => tf.conv2d(x, f, stride, pad));
-      assertClose(y, yRef, `${what} Conv2D`);
-      const [dw, dwRef] = await both(() => tf.grad((ff: tf.Tensor) => loss(x, ff))(f));
-      assertClose(dw, dwRef, `${what} Conv2DBackpropFilter`);
-      const [dx, dxRef] = await both(() => tf.grad((xx: tf.Tensor) => loss(xx, f))(x));
-      assertClose(dx, dxRef, `${what} Conv2DBackpropInput`);
-      tf.dispose([x, f]);
-    },
-  });
+for (const { oneDnn, label, ignore } of MODES) {
+  for (const [what, xShape, fShape, stride, pad] of CASES) {
+    Deno.test({
+      name:
+        `installBlasKernels() matches the cpu backend: Conv2D and its gradients, ${what}${label}`,
+      ignore,
+      fn: async () => {
+        const ran = oneDnn ? loadOneDnn().stats.ran : 0;
+        const x = tf.randomNormal(xShape, 0, 1, "float32", 1) as tf.Tensor4D;
+        const f = tf.randomNormal(fShape, 0, 1, "float32", 2) as tf.Tensor4D;
+        const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
+          tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, stride, pad)));
+        const [y, yRef] = await both(() => tf.conv2d(x, f, stride, pad), oneDnn);
+        assertClose(y, yRef, `${what} Conv2D`);
+        const [dw, dwRef] = await both(
+          () => tf.grad((ff: tf.Tensor) => loss(x, ff))(f),
+          oneDnn,
+        );
+        assertClose(dw, dwRef, `${what} Conv2DBackpropFilter`);
+        const [dx, dxRef] = await both(
+          () => tf.grad((xx: tf.Tensor) => loss(xx, f))(x),
+          oneDnn,
+        );
+        assertClose(dx, dxRef, `${what} Conv2DBackpropInput`);
+        if (oneDnn) assert.ok(loadOneDnn().stats.ran > ran, "oneDNN ran no convolution");
+        tf.dispose([x, f]);
+      },
+    });
+  }
 }
 
 Deno.test({
@@ -142,21 +167,23 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "installBlasKernels() matches the cpu backend: dilated and strided Conv2D (im2col)",
-  ignore: !available,
-  fn: async () => {
-    const x = tf.randomNormal([2, 11, 10, 3], 0, 1, "float32", 7) as tf.Tensor4D;
-    const f = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 8) as tf.Tensor4D;
-    for (const pad of ["same", "valid"] as const) {
-      const [y, yRef] = await both(() => tf.conv2d(x, f, 1, pad, "NHWC", 2));
-      assertClose(y, yRef, `dilation 2 ${pad}`);
-      const [z, zRef] = await both(() => tf.conv2d(x, f, [2, 3], pad));
-      assertClose(z, zRef, `strides 2x3 ${pad}`);
-    }
-    tf.dispose([x, f]);
-  },
-});
+for (const { oneDnn, label, ignore } of MODES) {
+  Deno.test({
+    name: `installBlasKernels() matches the cpu backend: dilated and strided Conv2D${label}`,
+    ignore,
+    fn: async () => {
+      const x = tf.randomNormal([2, 11, 10, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+      const f = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 8) as tf.Tensor4D;
+      for (const pad of ["same", "valid"] as const) {
+        const [y, yRef] = await both(() => tf.conv2d(x, f, 1, pad, "NHWC", 2), oneDnn);
+        assertClose(y, yRef, `dilation 2 ${pad}`);
+        const [z, zRef] = await both(() => tf.conv2d(x, f, [2, 3], pad), oneDnn);
+        assertClose(z, zRef, `strides 2x3 ${pad}`);
+      }
+      tf.dispose([x, f]);
+    },
+  });
+}
 
 Deno.test({
   name: "blasKernelsUseSimd() is true on wasm, so the SIMD loops are what the tests check",
@@ -168,41 +195,43 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "installBlasKernels() matches the cpu backend: FusedConv2D with bias and relu or none",
-  ignore: !available,
-  fn: async () => {
-    for (
-      const [xShape, fShape] of [[[2, 6, 7, 3], [3, 3, 3, 8]], [[2, 5, 5, 8], [
-        3,
-        3,
-        8,
-        6,
-      ]]] as Array<[Shape4, Shape4]>
-    ) {
-      const x = tf.randomNormal(xShape, 0, 1, "float32", 10) as tf.Tensor4D;
-      const filter = tf.randomNormal(fShape, 0, 1, "float32", 11) as tf.Tensor4D;
-      const bias = tf.randomNormal([fShape[3]], 0, 1, "float32", 12) as tf.Tensor1D;
-      for (const activation of ["relu", "linear"] as const) {
-        for (const withBias of [true, false]) {
-          const what = `fused ${xShape.join("x")} ${activation}${withBias ? " + bias" : ""}`;
-          const [y, yRef] = await both(() =>
-            tf.fused.conv2d({
-              x,
-              filter,
-              strides: 1,
-              pad: "same",
-              bias: withBias ? bias : undefined,
-              activation,
-            })
-          );
-          assertClose(y, yRef, what);
+for (const { oneDnn, label, ignore } of MODES) {
+  Deno.test({
+    name:
+      `installBlasKernels() matches the cpu backend: FusedConv2D with bias and relu or none${label}`,
+    ignore,
+    fn: async () => {
+      for (
+        const [xShape, fShape] of [[[2, 6, 7, 3], [3, 3, 3, 8]], [[2, 5, 5, 8], [
+          3,
+          3,
+          8,
+          6,
+        ]]] as Array<[Shape4, Shape4]>
+      ) {
+        const x = tf.randomNormal(xShape, 0, 1, "float32", 10) as tf.Tensor4D;
+        const filter = tf.randomNormal(fShape, 0, 1, "float32", 11) as tf.Tensor4D;
+        const bias = tf.randomNormal([fShape[3]], 0, 1, "float32", 12) as tf.Tensor1D;
+        for (const activation of ["relu", "linear"] as const) {
+          for (const withBias of [true, false]) {
+            const what = `fused ${xShape.join("x")} ${activation}${withBias ? " + bias" : ""}`;
+            const [y, yRef] = await both(() =>
+              tf.fused.conv2d({
+                x,
+                filter,
+                strides: 1,
+                pad: "same",
+                bias: withBias ? bias : undefined,
+                activation,
+              }), oneDnn);
+            assertClose(y, yRef, what);
+          }
         }
+        tf.dispose([x, filter, bias]);
       }
-      tf.dispose([x, filter, bias]);
-    }
-  },
-});
+    },
+  });
+}
 
 Deno.test({
   name: "MaxPoolGrad of the blas kernels sends ties to the first maximum",

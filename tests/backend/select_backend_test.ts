@@ -2,26 +2,29 @@ import assert from "node:assert/strict";
 import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select_backend.ts";
 import { blasAvailable } from "../../lib/backend/blas.ts";
+import { loadOneDnn, oneDnnAvailable } from "../../lib/backend/onednn.ts";
 
 Deno.test("selectBackend() rejects unknown names and thread counts", async () => {
   await assert.rejects(() => selectBackend("nope"), /Unknown backend "nope"/);
   await assert.rejects(
     () => selectBackend("wsam"),
-    /^RangeError: Unknown backend "wsam": did you mean "wasm"\? \(one of auto, tensorflow, blas, wasm, webgpu, cpu\)$/,
+    /^RangeError: Unknown backend "wsam": did you mean "wasm"\? \(one of auto, tensorflow, onednn, blas, wasm, webgpu, cpu\)$/,
   );
   await assert.rejects(() => selectBackend("wasm", { threads: 0 }), /Invalid --threads 0/);
 });
 
-Deno.test("selectBackend('auto') uses tfjs-node where it loads, else blas where OpenBLAS loads, else wasm, saying why", async () => {
+Deno.test("selectBackend('auto') uses tfjs-node where it loads, else onednn, else blas, else wasm, saying why", async () => {
   const info = await selectBackend("auto");
   if (info.name === "tensorflow") return; // a machine where libtensorflow is installed
   assert.equal(info.requested, "auto");
-  const blas = blasAvailable();
-  assert.equal(info.name, blas ? "blas" : "wasm");
+  const blas = blasAvailable(), dnnl = blas && oneDnnAvailable();
+  assert.equal(info.name, dnnl ? "onednn" : blas ? "blas" : "wasm");
   assert.match(
     info.reason,
-    blas
-      ? /^backend blas \(auto: .*tfjs-node.*OpenBLAS found\)$/
+    dnnl
+      ? /^backend onednn \(auto: .*tfjs-node.*oneDNN and OpenBLAS found\)$/
+      : blas
+      ? /^backend blas \(auto: .*tfjs-node.*Cannot load oneDNN.*OpenBLAS found\)$/
       : /^backend wasm \(auto: .*tfjs-node.*Cannot load a BLAS library/,
   );
   assert.equal(info.reason.split("\n").length, 1);
@@ -53,4 +56,27 @@ Deno.test("selectBackend('blas') runs on wasm with the GEMM kernels, and 'wasm' 
   const wasm = await selectBackend("wasm", { threads: 1 });
   assert.equal(wasm.name, "wasm");
   assert.notEqual(tf.getKernel("Conv2D", "wasm")?.kernelFunc, withBlas);
+});
+
+Deno.test("selectBackend('onednn') runs convolutions on oneDNN, and 'blas' on GEMMs", async () => {
+  if (!blasAvailable() || !oneDnnAvailable()) {
+    await assert.rejects(() => selectBackend("onednn"), /^Error: Cannot use --backend onednn: /);
+    return;
+  }
+  const conv = () => {
+    const x = tf.ones([1, 6, 6, 8]) as tf.Tensor4D, f = tf.ones([3, 3, 8, 8]) as tf.Tensor4D;
+    tf.tidy(() => tf.conv2d(x, f, 1, "same").dataSync());
+    tf.dispose([x, f]);
+  };
+  const stats = loadOneDnn().stats;
+  const info = await selectBackend("onednn", { threads: 1 });
+  assert.equal(info.name, "onednn");
+  assert.equal(info.threads, 1);
+  let ran = stats.ran;
+  conv();
+  assert.equal(stats.ran, ran + 1);
+  await selectBackend("blas", { threads: 1 });
+  ran = stats.ran;
+  conv();
+  assert.equal(stats.ran, ran);
 });

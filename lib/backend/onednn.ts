@@ -1,0 +1,627 @@
+/**
+ * Convolutions on oneDNN (`libdnnl.so.2`, Debian: `libdnnl2`), loaded through Deno's FFI:
+ * the library PyTorch itself runs its CPU convolutions on. Its JIT-compiled direct
+ * convolutions read and write NHWC tensors in place (here: in the wasm heap), so a
+ * convolution, its input gradient and its filter gradient each become one call with no
+ * im2col; only the small filters are reordered into the blocked layout oneDNN computes
+ * in. Written against the oneDNN 2.x C API (`dnnl_*_desc_init`, Debian bookworm's 2.6).
+ *
+ * Each distinct geometry gets its primitives built once and cached. A geometry oneDNN
+ * cannot run (or any error building it) answers `false`, and the caller computes it
+ * another way.
+ *
+ * @module
+ */
+
+/** The geometry of one NHWC convolution with an `[kh, kw, ci, co]` filter. */
+export interface ConvGeometry {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** A loaded oneDNN. */
+export interface OneDnn {
+  /** The library file that was loaded. */
+  path: string;
+  /** The library's version, `major.minor.patch`. */
+  version: string;
+  /** Calls run on oneDNN, and calls it declined (their geometry cannot run there). */
+  stats: { ran: number; declined: number };
+  /** Sets the thread count of later calls (OpenMP's, on the calling thread). */
+  setThreads(threads: number): void;
+  /**
+   * y = conv(x, w) (+ bias) (then ReLU). Offsets are byte offsets into `heap`; `bias`
+   * is -1 when there is none.
+   *
+   * @returns False when oneDNN cannot run this geometry (nothing was written).
+   */
+  forward(
+    g: ConvGeometry,
+    heap: Uint8Array,
+    x: number,
+    w: number,
+    bias: number,
+    y: number,
+    relu: boolean,
+  ): boolean;
+  /** dx = the input gradient of the convolution, from dy and w. */
+  backwardData(g: ConvGeometry, heap: Uint8Array, dy: number, w: number, dx: number): boolean;
+  /** dw = the filter gradient of the convolution, from x and dy. */
+  backwardWeights(g: ConvGeometry, heap: Uint8Array, x: number, dy: number, dw: number): boolean;
+}
+
+const SYMBOLS = {
+  dnnl_version: { parameters: [], result: "pointer" },
+  dnnl_engine_create: { parameters: ["buffer", "i32", "usize"], result: "i32" },
+  dnnl_stream_create: { parameters: ["buffer", "pointer", "u32"], result: "i32" },
+  dnnl_memory_desc_init_by_tag: {
+    parameters: ["buffer", "i32", "buffer", "i32", "i32"],
+    result: "i32",
+  },
+  dnnl_memory_desc_equal: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_dilated_convolution_forward_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "buffer",
+      "buffer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  dnnl_dilated_convolution_backward_data_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  dnnl_dilated_convolution_backward_weights_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "buffer",
+      "buffer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  dnnl_primitive_desc_create: {
+    parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
+  dnnl_reorder_primitive_desc_create: {
+    parameters: ["buffer", "pointer", "pointer", "pointer", "pointer", "pointer"],
+    result: "i32",
+  },
+  dnnl_primitive_desc_query_md: { parameters: ["pointer", "i32", "i32"], result: "pointer" },
+  dnnl_primitive_desc_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_create: { parameters: ["buffer", "pointer"], result: "i32" },
+  dnnl_primitive_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_execute: { parameters: ["pointer", "pointer", "i32", "buffer"], result: "i32" },
+  dnnl_memory_create: { parameters: ["buffer", "pointer", "pointer", "pointer"], result: "i32" },
+  dnnl_memory_set_data_handle: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_stream_wait: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_attr_create: { parameters: ["buffer"], result: "i32" },
+  dnnl_primitive_attr_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_primitive_attr_set_post_ops: { parameters: ["pointer", "pointer"], result: "i32" },
+  dnnl_post_ops_create: { parameters: ["buffer"], result: "i32" },
+  dnnl_post_ops_destroy: { parameters: ["pointer"], result: "i32" },
+  dnnl_post_ops_append_eltwise: {
+    parameters: ["pointer", "f32", "i32", "f32", "f32"],
+    result: "i32",
+  },
+} as const;
+
+// Values of the oneDNN 2.x C API's enums and macros (dnnl_types.h).
+const F32 = 3, TAG_ANY = 1, TAG_X = 2, TAG_NHWC = 20, TAG_HWIO = 30;
+const FORWARD_TRAINING = 64, CONVOLUTION_DIRECT = 1, ELTWISE_RELU = 31, ENGINE_CPU = 1;
+const ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41;
+const ARG_DIFF_SRC = 129, ARG_DIFF_DST = 145, ARG_DIFF_WEIGHTS = 161;
+const QUERY_WEIGHTS_MD = 131, QUERY_DIFF_WEIGHTS_MD = 132;
+/** `DNNL_MEMORY_ALLOCATE`: the library allocates the buffer. */
+const ALLOCATE = 0xffff_ffff_ffff_ffffn;
+/** Bytes reserved for a `dnnl_memory_desc_t` (696 in 2.6) and an op descriptor (5976). */
+const MD_BYTES = 1024, OP_DESC_BYTES = 8192;
+/** Geometries whose primitives are kept; the oldest go first. */
+const CACHE_SIZE = 48;
+
+/** The library files tried, in order, when `METRICLAB_DNNL` is not set. */
+const DNNL_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
+  ? ["/opt/homebrew/opt/onednn/lib/libdnnl.3.dylib", "libdnnl.2.dylib"]
+  : Deno.build.os === "windows"
+  ? ["dnnl.dll"]
+  : [
+    "libdnnl.so.2",
+    "/usr/lib/x86_64-linux-gnu/libdnnl.so.2",
+    "/usr/lib/aarch64-linux-gnu/libdnnl.so.2",
+  ];
+
+type Lib = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+type Handle = Deno.PointerValue;
+
+/** One primitive with the memory objects its arguments are bound to. */
+interface Bound {
+  primitive: Handle;
+  /** `dnnl_exec_arg_t` array: (arg, memory) pairs. */
+  args: BigUint64Array;
+  /** The memory objects, by argument. */
+  memory: Map<number, Handle>;
+}
+
+/** The primitives of one geometry and direction (null: oneDNN cannot run it). */
+interface Entry {
+  main: Bound;
+  /** Reorder from the caller's HWIO filter to the primitive's layout, if it differs. */
+  toBlocked?: Bound;
+  /** Reorder from the primitive's filter-gradient layout to HWIO, if it differs. */
+  toPlain?: Bound;
+  /** Everything to destroy on eviction. */
+  owned: { primitives: Handle[]; descs: Handle[]; memory: Handle[] };
+}
+
+let loaded: OneDnn | undefined;
+let failure: string | undefined;
+
+/**
+ * Whether oneDNN loads here (see {@linkcode loadOneDnn}).
+ *
+ * @returns True when `loadOneDnn()` succeeds.
+ *
+ * @example
+ * ```ts
+ * import { oneDnnAvailable } from "./onednn.ts";
+ * console.log(oneDnnAvailable() ? "convolutions on oneDNN" : "no oneDNN: GEMM convolutions");
+ * ```
+ */
+export function oneDnnAvailable(): boolean {
+  try {
+    loadOneDnn();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads oneDNN once (later calls return the same one). `METRICLAB_DNNL` names another
+ * library file.
+ *
+ * @returns The library's convolutions.
+ * @throws {Error} When no candidate loads, or it is not a oneDNN 2.x, naming the fix.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadOneDnn } from "./onednn.ts";
+ * console.log(loadOneDnn().version);
+ * ```
+ */
+export function loadOneDnn(): OneDnn {
+  if (loaded) return loaded;
+  if (failure) throw new Error(failure);
+  const fromEnv = Deno.env.get("METRICLAB_DNNL");
+  const errors: string[] = [];
+  for (const path of fromEnv ? [fromEnv] : DNNL_CANDIDATES) {
+    let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
+    try {
+      lib = Deno.dlopen(path, SYMBOLS);
+      loaded = create(path, lib.symbols);
+      return loaded;
+    } catch (error) {
+      lib?.close();
+      errors.push(`${path}: ${error instanceof Error ? error.message.split("\n")[0] : error}`);
+    }
+  }
+  failure = `Cannot load oneDNN 2.x (tried ${errors.join("; ")}); install it ` +
+    `(Debian/Ubuntu: apt-get install libdnnl2) or set METRICLAB_DNNL to its path`;
+  throw new Error(failure);
+}
+
+function check(status: number, what: string): void {
+  if (status !== 0) throw new Error(`oneDNN ${what} failed (status ${status})`);
+}
+
+function handleOf(out: BigUint64Array): Handle {
+  return Deno.UnsafePointer.create(out[0]);
+}
+
+function dims(...values: number[]): BigInt64Array {
+  const d = new BigInt64Array(12);
+  values.forEach((v, i) => d[i] = BigInt(v));
+  return d;
+}
+
+function create(path: string, s: Lib): OneDnn {
+  const versionView = new Deno.UnsafePointerView(s.dnnl_version()!);
+  const version = [0, 4, 8].map((at) => versionView.getInt32(at)).join(".");
+  if (!version.startsWith("2.")) throw new Error(`found oneDNN ${version}, need 2.x`);
+  const out = new BigUint64Array(1);
+  check(s.dnnl_engine_create(out, ENGINE_CPU, 0n), "engine");
+  const engine = handleOf(out);
+  check(s.dnnl_stream_create(out, engine, 1), "stream");
+  const stream = handleOf(out);
+  const omp = loadOpenMp();
+
+  const desc = (shape: number[], tag: number): Uint8Array => {
+    const md = new Uint8Array(MD_BYTES);
+    check(
+      s.dnnl_memory_desc_init_by_tag(md, shape.length, dims(...shape), F32, tag),
+      "memory desc",
+    );
+    return md;
+  };
+  const ptrOf = (bytes: Uint8Array): Handle =>
+    Deno.UnsafePointer.of(bytes as Uint8Array<ArrayBuffer>);
+
+  /** A memory object for a descriptor (a buffer pointer, or the library allocates). */
+  const memory = (md: Handle, owned: Entry["owned"], allocate: boolean): Handle => {
+    const m = new BigUint64Array(1);
+    const buffer = allocate ? Deno.UnsafePointer.create(ALLOCATE) : null;
+    check(s.dnnl_memory_create(m, md, engine, buffer), "memory");
+    owned.memory.push(handleOf(m));
+    return handleOf(m);
+  };
+  const primitiveOf = (pd: Handle, owned: Entry["owned"]): Handle => {
+    const p = new BigUint64Array(1);
+    check(s.dnnl_primitive_create(p, pd), "primitive");
+    owned.primitives.push(handleOf(p));
+    return handleOf(p);
+  };
+  const bind = (primitive: Handle, memory: Map<number, Handle>): Bound => {
+    const args = new BigUint64Array(memory.size * 2);
+    let i = 0;
+    for (const [arg, m] of memory) {
+      args[i++] = BigInt(arg);
+      args[i++] = BigInt(Deno.UnsafePointer.value(m));
+    }
+    return { primitive, args, memory };
+  };
+  const pdOf = (opDesc: Uint8Array, attr: Handle, hint: Handle, owned: Entry["owned"]): Handle => {
+    const pd = new BigUint64Array(1);
+    check(s.dnnl_primitive_desc_create(pd, opDesc, attr, engine, hint), "primitive desc");
+    owned.descs.push(handleOf(pd));
+    return handleOf(pd);
+  };
+  /** A reorder between two layouts, both bound to memory objects of their own. */
+  const reorder = (
+    from: Handle,
+    to: Handle,
+    fromMemory: Handle,
+    toMemory: Handle,
+    owned: Entry["owned"],
+  ): Bound => {
+    const pd = new BigUint64Array(1);
+    check(s.dnnl_reorder_primitive_desc_create(pd, from, engine, to, engine, null), "reorder");
+    owned.descs.push(handleOf(pd));
+    return bind(
+      primitiveOf(handleOf(pd), owned),
+      new Map([[ARG_SRC, fromMemory], [ARG_DST, toMemory]]),
+    );
+  };
+
+  const cache = new Map<string, Entry | null>();
+  const release = (entry: Entry | null) => {
+    if (!entry) return;
+    for (const p of entry.owned.primitives) s.dnnl_primitive_destroy(p);
+    for (const m of entry.owned.memory) s.dnnl_memory_destroy(m);
+    for (const d of entry.owned.descs) s.dnnl_primitive_desc_destroy(d);
+  };
+
+  /** The shared descriptors of a geometry. */
+  const geometryDescs = (g: ConvGeometry) => {
+    const pads = paddings(g);
+    if (!pads) return null;
+    return {
+      src: desc([g.batch, g.inChannels, g.inHeight, g.inWidth], TAG_NHWC),
+      dst: desc([g.batch, g.outChannels, g.outHeight, g.outWidth], TAG_NHWC),
+      anyWeights: desc(
+        [g.outChannels, g.inChannels, g.filterHeight, g.filterWidth],
+        TAG_ANY,
+      ),
+      plainWeights: desc(
+        [g.outChannels, g.inChannels, g.filterHeight, g.filterWidth],
+        TAG_HWIO,
+      ),
+      bias: desc([g.outChannels], TAG_X),
+      strides: dims(g.strideHeight, g.strideWidth),
+      dilations: dims(g.dilationHeight - 1, g.dilationWidth - 1),
+      padL: dims(g.padTop, g.padLeft),
+      padR: dims(pads.bottom, pads.right),
+    };
+  };
+
+  /** The forward primitive desc (also the hint the backward ones need). */
+  const forwardDesc = (
+    d: NonNullable<ReturnType<typeof geometryDescs>>,
+    bias: boolean,
+    relu: boolean,
+    owned: Entry["owned"],
+  ): Handle => {
+    const op = new Uint8Array(OP_DESC_BYTES);
+    check(
+      s.dnnl_dilated_convolution_forward_desc_init(
+        op,
+        FORWARD_TRAINING,
+        CONVOLUTION_DIRECT,
+        d.src,
+        d.anyWeights,
+        bias ? ptrOf(d.bias) : null,
+        d.dst,
+        d.strides,
+        d.dilations,
+        d.padL,
+        d.padR,
+      ),
+      "convolution desc",
+    );
+    let attr: Handle = null;
+    if (relu) {
+      const o = new BigUint64Array(1);
+      check(s.dnnl_post_ops_create(o), "post ops");
+      const postOps = handleOf(o);
+      check(s.dnnl_post_ops_append_eltwise(postOps, 1, ELTWISE_RELU, 0, 0), "relu post op");
+      check(s.dnnl_primitive_attr_create(o), "attr");
+      attr = handleOf(o);
+      check(s.dnnl_primitive_attr_set_post_ops(attr, postOps), "set post ops");
+      s.dnnl_post_ops_destroy(postOps);
+    }
+    try {
+      return pdOf(op, attr, null, owned);
+    } finally {
+      if (attr) s.dnnl_primitive_attr_destroy(attr);
+    }
+  };
+
+  /** The filter's memory for a primitive: the caller's HWIO, reordered when needed. */
+  const filterInput = (
+    pd: Handle,
+    d: NonNullable<ReturnType<typeof geometryDescs>>,
+    owned: Entry["owned"],
+  ): { memory: Handle; toBlocked?: Bound } => {
+    const want = s.dnnl_primitive_desc_query_md(pd, QUERY_WEIGHTS_MD, 0);
+    const plain = memory(ptrOf(d.plainWeights), owned, false);
+    if (s.dnnl_memory_desc_equal(want, ptrOf(d.plainWeights))) return { memory: plain };
+    const blocked = memory(want, owned, true);
+    return {
+      memory: blocked,
+      toBlocked: reorder(ptrOf(d.plainWeights), want, plain, blocked, owned),
+    };
+  };
+
+  const build = (
+    key: string,
+    make: (owned: Entry["owned"]) => Omit<Entry, "owned">,
+  ): Entry | null => {
+    if (cache.has(key)) {
+      const hit = cache.get(key)!;
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
+    const owned: Entry["owned"] = { primitives: [], descs: [], memory: [] };
+    let entry: Entry | null;
+    try {
+      entry = { ...make(owned), owned };
+    } catch {
+      release({ owned } as Entry);
+      entry = null;
+    }
+    cache.set(key, entry);
+    if (cache.size > CACHE_SIZE) {
+      const [oldest] = cache.keys();
+      release(cache.get(oldest)!);
+      cache.delete(oldest);
+    }
+    return entry;
+  };
+
+  const run = (bound: Bound, heap: Uint8Array, addresses: [number, number][]): void => {
+    const base = Deno.UnsafePointer.value(ptrOf(heap));
+    for (const [arg, offset] of addresses) {
+      const at = Deno.UnsafePointer.create(BigInt(base) + BigInt(offset));
+      check(s.dnnl_memory_set_data_handle(bound.memory.get(arg)!, at), "set data handle");
+    }
+    check(
+      s.dnnl_primitive_execute(bound.primitive, stream, bound.memory.size, bound.args),
+      "execute",
+    );
+  };
+  const stats = { ran: 0, declined: 0 };
+  const finish = () => {
+    check(s.dnnl_stream_wait(stream), "stream wait");
+    stats.ran++;
+    return true;
+  };
+  const decline = () => {
+    stats.declined++;
+    return false;
+  };
+
+  return {
+    path,
+    version,
+    stats,
+    setThreads: (threads) => omp?.(threads),
+    forward(g, heap, x, w, bias, y, relu) {
+      const hasBias = bias >= 0;
+      const entry = build(`f ${key(g)} ${hasBias} ${relu}`, (owned) => {
+        const d = geometryDescs(g);
+        if (!d) throw new Error("padding");
+        const pd = forwardDesc(d, hasBias, relu, owned);
+        const filter = filterInput(pd, d, owned);
+        const args = new Map<number, Handle>([
+          [ARG_SRC, memory(ptrOf(d.src), owned, false)],
+          [ARG_WEIGHTS, filter.memory],
+          [ARG_DST, memory(ptrOf(d.dst), owned, false)],
+        ]);
+        if (hasBias) args.set(ARG_BIAS, memory(ptrOf(d.bias), owned, false));
+        return { main: bind(primitiveOf(pd, owned), args), toBlocked: filter.toBlocked };
+      });
+      if (!entry) return decline();
+      const addresses: [number, number][] = [[ARG_SRC, x], [ARG_DST, y]];
+      if (hasBias) addresses.push([ARG_BIAS, bias]);
+      if (entry.toBlocked) run(entry.toBlocked, heap, [[ARG_SRC, w]]);
+      else addresses.push([ARG_WEIGHTS, w]);
+      run(entry.main, heap, addresses);
+      return finish();
+    },
+    backwardData(g, heap, dy, w, dx) {
+      const entry = build(`d ${key(g)}`, (owned) => {
+        const d = geometryDescs(g);
+        if (!d) throw new Error("padding");
+        const hint = forwardDesc(d, false, false, owned);
+        const op = new Uint8Array(OP_DESC_BYTES);
+        check(
+          s.dnnl_dilated_convolution_backward_data_desc_init(
+            op,
+            CONVOLUTION_DIRECT,
+            d.src,
+            d.anyWeights,
+            d.dst,
+            d.strides,
+            d.dilations,
+            d.padL,
+            d.padR,
+          ),
+          "backward data desc",
+        );
+        const pd = pdOf(op, null, hint, owned);
+        const filter = filterInput(pd, d, owned);
+        const args = new Map<number, Handle>([
+          [ARG_DIFF_DST, memory(ptrOf(d.dst), owned, false)],
+          [ARG_WEIGHTS, filter.memory],
+          [ARG_DIFF_SRC, memory(ptrOf(d.src), owned, false)],
+        ]);
+        return { main: bind(primitiveOf(pd, owned), args), toBlocked: filter.toBlocked };
+      });
+      if (!entry) return decline();
+      const addresses: [number, number][] = [[ARG_DIFF_DST, dy], [ARG_DIFF_SRC, dx]];
+      if (entry.toBlocked) run(entry.toBlocked, heap, [[ARG_SRC, w]]);
+      else addresses.push([ARG_WEIGHTS, w]);
+      run(entry.main, heap, addresses);
+      return finish();
+    },
+    backwardWeights(g, heap, x, dy, dw) {
+      const entry = build(`w ${key(g)}`, (owned) => {
+        const d = geometryDescs(g);
+        if (!d) throw new Error("padding");
+        const hint = forwardDesc(d, false, false, owned);
+        const op = new Uint8Array(OP_DESC_BYTES);
+        check(
+          s.dnnl_dilated_convolution_backward_weights_desc_init(
+            op,
+            CONVOLUTION_DIRECT,
+            d.src,
+            d.anyWeights,
+            null,
+            d.dst,
+            d.strides,
+            d.dilations,
+            d.padL,
+            d.padR,
+          ),
+          "backward weights desc",
+        );
+        const pd = pdOf(op, null, hint, owned);
+        const got = s.dnnl_primitive_desc_query_md(pd, QUERY_DIFF_WEIGHTS_MD, 0);
+        const plain = memory(ptrOf(d.plainWeights), owned, false);
+        const same = s.dnnl_memory_desc_equal(got, ptrOf(d.plainWeights)) !== 0;
+        const diffWeights = same ? plain : memory(got, owned, true);
+        const args = new Map<number, Handle>([
+          [ARG_SRC, memory(ptrOf(d.src), owned, false)],
+          [ARG_DIFF_DST, memory(ptrOf(d.dst), owned, false)],
+          [ARG_DIFF_WEIGHTS, diffWeights],
+        ]);
+        const main = bind(primitiveOf(pd, owned), args);
+        if (same) return { main };
+        return { main, toPlain: reorder(got, ptrOf(d.plainWeights), diffWeights, plain, owned) };
+      });
+      if (!entry) return decline();
+      const addresses: [number, number][] = [[ARG_SRC, x], [ARG_DIFF_DST, dy]];
+      if (!entry.toPlain) addresses.push([ARG_DIFF_WEIGHTS, dw]);
+      run(entry.main, heap, addresses);
+      if (entry.toPlain) run(entry.toPlain, heap, [[ARG_DST, dw]]);
+      return finish();
+    },
+  };
+}
+
+function key(g: ConvGeometry): string {
+  return [
+    g.batch,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    g.outChannels,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.dilationHeight,
+    g.dilationWidth,
+    g.padTop,
+    g.padLeft,
+  ].join(",");
+}
+
+/**
+ * The bottom and right padding that give tfjs's output size in oneDNN's formula, or null
+ * when that would be negative.
+ */
+function paddings(g: ConvGeometry): { bottom: number; right: number } | null {
+  const span = (k: number, d: number) => (k - 1) * d + 1;
+  const bottom = (g.outHeight - 1) * g.strideHeight + span(g.filterHeight, g.dilationHeight) -
+    g.inHeight - g.padTop;
+  const right = (g.outWidth - 1) * g.strideWidth + span(g.filterWidth, g.dilationWidth) -
+    g.inWidth - g.padLeft;
+  return bottom < 0 || right < 0 ? null : { bottom, right };
+}
+
+/** OpenMP's `omp_set_num_threads` (oneDNN's Debian build threads with OpenMP). */
+function loadOpenMp(): ((threads: number) => void) | undefined {
+  for (const path of ["libgomp.so.1", "libomp.so", "libiomp5.so"]) {
+    try {
+      const lib = Deno.dlopen(path, {
+        omp_set_num_threads: { parameters: ["i32"], result: "void" },
+      });
+      return (threads) => lib.symbols.omp_set_num_threads(threads);
+    } catch {
+      // try the next
+    }
+  }
+  return undefined;
+}
