@@ -33,6 +33,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type Blas, loadBlas } from "./blas.ts";
 import { FAST_GRADIENTS_TFJS_VERSION } from "./fast_gradients.ts";
 import { type ConvGeometry, loadOneDnn, type OneDnn } from "./onednn.ts";
+import { FILTER_BIAS_GRAD_KERNEL, RELU_GRAD_KERNEL } from "./_kernel_names.ts";
 
 type Args = {
   inputs: Record<string, tf.TensorInfo>;
@@ -687,21 +688,47 @@ const sum: Kernel = (args, fallback) => {
   const kept = x.shape.slice(axes.length);
   const inner = kept.reduce((p, q) => p * q, 1);
   const result = output(args.backend, attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept);
-  // ones[1 x outer] times x[outer x inner]: one pass at memory speed on every core.
-  if (scratch.ones.length < outer) scratch.ones = new Float32Array(outer).fill(1);
-  const xv = values(args.backend, x);
-  blas.sgemm(
-    false,
-    false,
-    1,
-    inner,
-    outer,
-    scratch.ones.subarray(0, outer),
-    xv,
-    values(args.backend, result),
-  );
+  sumLeading(values(args.backend, x), outer, inner, values(args.backend, result));
   return result;
 };
+
+/** x as `[outer, inner]` summed over its rows into `out`. */
+function sumLeading(x: Float32Array, outer: number, inner: number, out: Float32Array): void {
+  // ones[1 x outer] times x[outer x inner]: one pass at memory speed on every core.
+  if (scratch.ones.length < outer) scratch.ones = new Float32Array(outer).fill(1);
+  blas.sgemm(false, false, 1, inner, outer, scratch.ones.subarray(0, outer), x, out);
+}
+
+/**
+ * The filter and bias gradients of a convolution together: one oneDNN pass where it
+ * runs, else the filter-gradient kernel and a leading-axis sum.
+ */
+function filterBiasGrad(args: Args): tf.TensorInfo[] {
+  const { x, dy } = args.inputs;
+  const attrs = args.attrs ?? {};
+  const backend = args.backend;
+  const filterShape = attrs.filterShape as number[];
+  const co = filterShape[3];
+  const db = output(backend, [co]);
+  if (nhwcOnly(attrs) && isFloat(x, dy) && dnnl) {
+    const info = conv2DInfo(x.shape, filterShape, attrs);
+    const dw = output(backend, filterShape);
+    const ran = dnnl.backwardWeights(
+      geometry(info),
+      heapOf(backend),
+      address(backend, x),
+      address(backend, dy),
+      address(backend, dw),
+      address(backend, db),
+    );
+    if (ran) return [dw, db];
+    backend.disposeData(dw.dataId);
+  }
+  const dw = conv2DBackpropFilter(args, replaced.get("Conv2DBackpropFilter")!);
+  const dyv = values(backend, dy);
+  sumLeading(dyv, dyv.length / co, co, values(backend, db));
+  return [dw, db];
+}
 
 /** The 2x2, stride 2 windows of the reference networks: four candidates, no bounds. */
 function maxPoolGrad2x2(
@@ -842,8 +869,7 @@ function callFallback(fallback: tf.KernelConfig, args: Args): tf.TensorInfo {
 
 const replaced = new Map<string, tf.KernelConfig>();
 
-/** The kernel of the fused ReLU gradient, registered on wasm with the other kernels. */
-export const RELU_GRAD_KERNEL = "MetriclabReluGrad";
+export { FILTER_BIAS_GRAD_KERNEL, RELU_GRAD_KERNEL };
 
 /**
  * dx = dy where x > 0, else 0 (times 0, so an infinite dy gives NaN as in tfjs): one
@@ -882,6 +908,11 @@ function installReluGradient(): void {
     backendName: "wasm",
     kernelFunc: reluGrad as unknown as tf.KernelFunc,
   });
+  tf.registerKernel({
+    kernelName: FILTER_BIAS_GRAD_KERNEL,
+    backendName: "wasm",
+    kernelFunc: filterBiasGrad as unknown as tf.KernelFunc,
+  });
   tf.registerGradient({
     ...original,
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
@@ -903,6 +934,7 @@ function uninstallReluGradient(): void {
   if (!originalReluGradient) return;
   tf.registerGradient(originalReluGradient);
   tf.unregisterKernel(RELU_GRAD_KERNEL, "wasm");
+  tf.unregisterKernel(FILTER_BIAS_GRAD_KERNEL, "wasm");
   originalReluGradient = undefined;
 }
 

@@ -59,8 +59,18 @@ export interface OneDnn {
   ): boolean;
   /** dx = the input gradient of the convolution, from dy and w. */
   backwardData(g: ConvGeometry, heap: Uint8Array, dy: number, w: number, dx: number): boolean;
-  /** dw = the filter gradient of the convolution, from x and dy. */
-  backwardWeights(g: ConvGeometry, heap: Uint8Array, x: number, dy: number, dw: number): boolean;
+  /**
+   * dw = the filter gradient of the convolution, from x and dy; with `db` (not -1) also
+   * the bias gradient (dy summed over all but the channels), in the same pass.
+   */
+  backwardWeights(
+    g: ConvGeometry,
+    heap: Uint8Array,
+    x: number,
+    dy: number,
+    dw: number,
+    db?: number,
+  ): boolean;
 }
 
 const SYMBOLS = {
@@ -149,7 +159,7 @@ const SYMBOLS = {
 const F32 = 3, TAG_ANY = 1, TAG_X = 2, TAG_NHWC = 20, TAG_HWIO = 30;
 const FORWARD_TRAINING = 64, CONVOLUTION_DIRECT = 1, ELTWISE_RELU = 31, ENGINE_CPU = 1;
 const ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41;
-const ARG_DIFF_SRC = 129, ARG_DIFF_DST = 145, ARG_DIFF_WEIGHTS = 161;
+const ARG_DIFF_SRC = 129, ARG_DIFF_DST = 145, ARG_DIFF_WEIGHTS = 161, ARG_DIFF_BIAS = 169;
 const QUERY_WEIGHTS_MD = 131, QUERY_DIFF_WEIGHTS_MD = 132;
 /** `DNNL_MEMORY_ALLOCATE`: the library allocates the buffer. */
 const ALLOCATE = 0xffff_ffff_ffff_ffffn;
@@ -533,8 +543,9 @@ function create(path: string, s: Lib): OneDnn {
       run(entry.main, heap, addresses);
       return finish();
     },
-    backwardWeights(g, heap, x, dy, dw) {
-      const entry = build(`w ${key(g)}`, (owned) => {
+    backwardWeights(g, heap, x, dy, dw, db = -1) {
+      const hasBias = db >= 0;
+      const entry = build(`w ${key(g)} ${hasBias}`, (owned) => {
         const d = geometryDescs(g);
         if (!d) throw new Error("padding");
         const hint = forwardDesc(d, false, false, owned);
@@ -545,7 +556,7 @@ function create(path: string, s: Lib): OneDnn {
             CONVOLUTION_DIRECT,
             d.src,
             d.anyWeights,
-            null,
+            hasBias ? ptrOf(d.bias) : null,
             d.dst,
             d.strides,
             d.dilations,
@@ -564,6 +575,7 @@ function create(path: string, s: Lib): OneDnn {
           [ARG_DIFF_DST, memory(ptrOf(d.dst), owned, false)],
           [ARG_DIFF_WEIGHTS, diffWeights],
         ]);
+        if (hasBias) args.set(ARG_DIFF_BIAS, memory(ptrOf(d.bias), owned, false));
         const main = bind(primitiveOf(pd, owned), args);
         if (same) return { main };
         return { main, toPlain: reorder(got, ptrOf(d.plainWeights), diffWeights, plain, owned) };
@@ -571,6 +583,7 @@ function create(path: string, s: Lib): OneDnn {
       if (!entry) return decline();
       const addresses: [number, number][] = [[ARG_SRC, x], [ARG_DIFF_DST, dy]];
       if (!entry.toPlain) addresses.push([ARG_DIFF_WEIGHTS, dw]);
+      if (hasBias) addresses.push([ARG_DIFF_BIAS, db]);
       run(entry.main, heap, addresses);
       if (entry.toPlain) run(entry.toPlain, heap, [[ARG_DST, dw]]);
       return finish();

@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "../tf.ts";
+import { FILTER_BIAS_GRAD_KERNEL } from "../backend/_kernel_names.ts";
 
 /** dy where the layer's output is positive: the ReLU gradient, taken from its output. */
 function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
@@ -26,6 +27,7 @@ function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
+import { FILTER_BIAS_GRAD_KERNEL } from "../backend/_kernel_names.ts";
  * import { registerFusedConvGradient } from "./_fused_conv_gradient.ts";
  * registerFusedConvGradient();
  * if (!tf.getGradient("FusedConv2D")) throw new Error("not registered");
@@ -53,7 +55,7 @@ export function registerFusedConvGradient(): void {
         dataFormat: "NHWC",
         dimRoundingMode: a.dimRoundingMode,
       };
-      return {
+      const gradients = {
         x: () =>
           tf.engine().runKernel("Conv2DBackpropInput", { dy: d, filter }, {
             ...common,
@@ -66,6 +68,16 @@ export function registerFusedConvGradient(): void {
           } as unknown as tf.NamedAttrMap) as tf.Tensor,
         bias: () => tf.sum(d, [0, 1, 2]),
       };
+      // Where the backend has one kernel for the filter and bias gradients (the blas and
+      // onednn backends), both come from it; like d, computed before the closures.
+      const together = tf.getKernel(FILTER_BIAS_GRAD_KERNEL, tf.getBackend())
+        ? tf.engine().runKernel(FILTER_BIAS_GRAD_KERNEL, { x, dy: d }, {
+          ...common,
+          filterShape: filter.shape,
+        } as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor]
+        : undefined;
+      if (together) return { x: gradients.x, filter: () => together[0], bias: () => together[1] };
+      return gradients;
     },
   });
 }

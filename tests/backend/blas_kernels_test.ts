@@ -5,16 +5,19 @@ import "@tensorflow/tfjs-backend-wasm";
 import { blasAvailable } from "../../lib/backend/blas.ts";
 import {
   blasKernelsUseSimd,
+  FILTER_BIAS_GRAD_KERNEL,
   installBlasKernels,
   RELU_GRAD_KERNEL,
   uninstallBlasKernels,
 } from "../../lib/backend/blas_kernels.ts";
 import { installFastGradients } from "../../lib/backend/fast_gradients.ts";
 import { loadOneDnn, oneDnnAvailable } from "../../lib/backend/onednn.ts";
+import { registerFusedConvGradient } from "../../lib/model/_fused_conv_gradient.ts";
 
 await tf.setBackend("cpu");
 
 const available = blasAvailable();
+registerFusedConvGradient();
 const withOneDnn = available && oneDnnAvailable();
 /** The convolution paths: GEMMs, and oneDNN where it loads (the `onednn` backend). */
 const MODES = [
@@ -229,6 +232,38 @@ for (const { oneDnn, label, ignore } of MODES) {
         }
         tf.dispose([x, filter, bias]);
       }
+    },
+  });
+}
+
+for (const { oneDnn, label, ignore } of MODES) {
+  Deno.test({
+    name: `FusedConv2D's gradient takes dw and db from one kernel and matches cpu${label}`,
+    ignore,
+    fn: async () => {
+      const x = tf.randomNormal([2, 6, 5, 8], 0, 1, "float32", 1) as tf.Tensor4D;
+      const w = tf.randomNormal([3, 3, 8, 16], 0, 1, "float32", 2);
+      const b = tf.randomNormal([16], 0, 1, "float32", 3);
+      const attrs = {
+        strides: [1, 1],
+        pad: "same",
+        dataFormat: "NHWC",
+        dilations: [1, 1],
+        activation: "relu",
+      } as unknown as tf.NamedAttrMap;
+      const loss = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.square(
+          tf.engine().runKernel("FusedConv2D", { x: xx, filter: ww, bias: bb }, attrs) as tf.Tensor,
+        ));
+      const gradients = () =>
+        tf.concat(tf.grads(loss)([x, w, b]).map((g) => g.flatten())) as tf.Tensor;
+      const [all, allRef] = await both(gradients, oneDnn);
+      assertClose(all, allRef, "dx, dw and db");
+      await tf.setBackend("wasm");
+      const { kernelNames } = await tf.profile(() => gradients());
+      assert.ok(kernelNames.includes(FILTER_BIAS_GRAD_KERNEL), kernelNames.join());
+      assert.ok(!kernelNames.includes("Conv2DBackpropFilter"), kernelNames.join());
+      tf.dispose([x, w, b]);
     },
   });
 }

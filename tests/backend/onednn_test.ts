@@ -160,7 +160,13 @@ for (const [what, g] of CASES) {
       assertClose(read(heap, adx, xs), dx, `${what}: input gradient`);
       assert.ok(dnnl.backwardWeights(g, heap, ax, ady, aw));
       assertClose(read(heap, aw, ws), dw, `${what}: filter gradient`);
-      assert.equal(dnnl.stats.ran, ran + 4);
+      const db = new Float32Array(g.outChannels);
+      dy.forEach((v, i) => db[i % g.outChannels] += v);
+      new Float32Array(heap.buffer, aw, ws).fill(0);
+      assert.ok(dnnl.backwardWeights(g, heap, ax, ady, aw, ab));
+      assertClose(read(heap, aw, ws), dw, `${what}: filter gradient beside the bias gradient`);
+      assertClose(read(heap, ab, g.outChannels), db, `${what}: bias gradient`);
+      assert.equal(dnnl.stats.ran, ran + 5);
     },
   });
 }
