@@ -7,6 +7,10 @@
 import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
 import { expandSweep, parseSweepText } from "../lib/experiment/sweep.ts";
 import type { Json } from "../lib/types.ts";
+import { join } from "node:path";
+import { runId } from "../lib/experiment/config.ts";
+import { datasetKey, loadData } from "../lib/experiment/load_data.ts";
+import { isFinishedRun } from "../lib/run/run_folder.ts";
 import { interruptSignal, numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
 import { runCells, runCellsInProcesses } from "./_sweep_runner.ts";
 import { comparisonTable } from "./_table.ts";
@@ -99,6 +103,17 @@ await runTask(async () => {
     );
   }
   for (const w of backend.warnings) console.error(`warning: ${w}`);
+  if (jobs > 1) {
+    // Each dataset loaded once here: bad data fails in one line before any process
+    // starts, and an image folder is decoded once, into the cache the runs then read.
+    const loaded = new Set<string>();
+    for (const cell of cells) {
+      const key = datasetKey(cell);
+      if (loaded.has(key) || await isFinishedRun(join(out, runId(cell)))) continue;
+      loaded.add(key);
+      await loadData(cell, data);
+    }
+  }
   const passOn = Deno.args.filter((a) => a !== "--");
   const results = jobs > 1
     ? await runCellsInProcesses(cells, out, {

@@ -223,3 +223,80 @@ Deno.test("tasks/train.ts --resume explains a folder it cannot resume, in one li
     assert.match(lines[0], pattern);
   }
 });
+
+Deno.test("tasks/sweep.ts --jobs 2 runs the cells in parallel processes, with the results of one after another", async () => {
+  const file = join(tmp, "sweep-jobs.json");
+  await Deno.writeTextFile(file, JSON.stringify({ ...SWEEP, epochs: 2 }));
+  const sequential = join(tmp, "runs-sequential"), parallel = join(tmp, "runs-parallel");
+  const one = await runScript("sweep.ts", [
+    "--config",
+    file,
+    "--out",
+    sequential,
+    "--backend",
+    "cpu",
+    "--json",
+  ]);
+  assert.equal(one.code, 0, JSON.stringify(one));
+  const two = await runScript("sweep.ts", [
+    "--config",
+    file,
+    "--out",
+    parallel,
+    "--backend",
+    "cpu",
+    "--jobs",
+    "2",
+    "--json",
+  ]);
+  assert.equal(two.code, 0, JSON.stringify(two));
+  assert.match(two.stderr, /2 runs \(2 at a time, into /);
+  // Both runs' lines came through the parent, each run in a process of its own.
+  assert.match(two.stderr, /\[1\/2\] triplet \+ none d4 s0: done ->/);
+  assert.match(two.stderr, /\[2\/2\] triplet \+ none d4 s1: done ->/);
+  const strip = (s: Record<string, unknown>) => ({
+    ...s,
+    finishedAt: 0,
+    trainSeconds: 0,
+    trainImagesPerSecond: 0,
+    evalSeconds: 0,
+  });
+  const a = JSON.parse(one.stdout).map(strip), b = JSON.parse(two.stdout).map(strip);
+  assert.equal(b.length, 2);
+  assert.deepEqual(b, a);
+  // Rerun: finished runs are read back, no process started.
+  const again = await runScript("sweep.ts", [
+    "--config",
+    file,
+    "--out",
+    parallel,
+    "--jobs",
+    "2",
+    "--json",
+  ]);
+  assert.equal(again.code, 0, JSON.stringify(again));
+  assert.equal(again.stderr.match(/already finished ->/g)?.length, 2, again.stderr);
+  assert.deepEqual(JSON.parse(again.stdout).map(strip), a);
+});
+
+Deno.test("tasks/sweep.ts --jobs 2 with bad data fails in one line before starting any run", async () => {
+  const file = join(tmp, "sweep-jobs-bad.json");
+  await Deno.writeTextFile(file, JSON.stringify({ ...SWEEP, data: join(tmp, "no-such-folder") }));
+  const out = join(tmp, "runs-jobs-bad");
+  const bad = await runScript("sweep.ts", [
+    "--config",
+    file,
+    "--out",
+    out,
+    "--backend",
+    "cpu",
+    "--jobs",
+    "2",
+    "--quiet",
+  ]);
+  assert.equal(bad.code, 1, JSON.stringify(bad));
+  const lines = bad.stderr.split("\n").filter((l) => l.trim());
+  assert.equal(lines.length, 1, bad.stderr);
+  assert.match(lines[0], /^error: .*no-such-folder/);
+  assert(!(await exists(out)), "a run folder was made");
+});
