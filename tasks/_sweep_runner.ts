@@ -87,10 +87,12 @@ export async function runCells(
     if (!quiet) {
       const elapsed = (performance.now() - started) / 1000;
       const eta = (elapsed / (i + 1)) * (cells.length - i - 1);
+      // A run of a --jobs sweep (numbered within the whole sweep) has no ETA of its own.
+      const whole = numbering.total === cells.length;
       console.error(
-        `${label}: ${result.skipped ? "already finished" : "done"} -> ${result.dir} (sweep ETA ${
-          eta.toFixed(0)
-        }s)`,
+        `${label}: ${result.skipped ? "already finished" : "done"} -> ${result.dir}${
+          whole ? ` (sweep ETA ${eta.toFixed(0)}s)` : ""
+        }`,
       );
       for (const w of result.warnings) console.error(`warning: ${w}`);
     }
@@ -103,76 +105,133 @@ export async function runCells(
 export interface ProcessPoolOptions {
   /** Runs at a time. */
   jobs: number;
-  /** The arguments of the child process that runs cell `index` (see `sweep --cell`). */
+  /** The arguments of the child process that runs cell `index` (see {@linkcode childArgs}). */
   childArgs: (index: number) => string[];
   /** No progress output. */
   quiet?: boolean;
-  /** Ctrl-C: no new run starts; the ones running stop at their next safe point. */
+  /** Ctrl-C: no new run starts, and the runs in progress get SIGINT (they stop, resumable). */
   signal?: AbortSignal;
   /** The backend, only to return finished runs without starting a process. */
   backend: BackendInfo;
+  /** How image folders are loaded (the decode cache, on by default). */
+  data?: LoadDataOptions;
 }
 
 /**
  * Runs the configs `jobs` at a time, each in a child process of its own (a process has
  * one backend and its thread count: on a 2-core machine two 1-thread runs together train
- * more images per second than one 2-thread run). Finished runs are read, not started.
+ * more images per second than one 2-thread run). Each dataset is loaded here once first;
+ * finished runs are read, not started.
  * Each child prints its result as one JSON line; its stderr lines are passed on.
  *
  * @param cells The configs.
  * @param out The runs folder.
  * @param options Jobs, the child command, progress and Ctrl-C.
  * @returns Each run's summary and folder, in the order of `cells`.
- * @throws {Interrupted} When `signal` aborts or a child was interrupted.
- * @throws {Error} When a child fails (its own error line is printed before).
+ * @throws {Interrupted} When a run was interrupted (Ctrl-C) before all finished.
+ * @throws {Error} When a run fails (a child's own error line is printed before).
  */
 export async function runCellsInProcesses(
   cells: ExperimentConfig[],
   out: string,
   options: ProcessPoolOptions,
 ): Promise<CellResult[]> {
-  const results: CellResult[] = new Array(cells.length);
+  // Each dataset loaded once here first: bad data fails in one line before any process
+  // starts, and an image folder is decoded once, into the cache the runs then read.
+  const loaded = new Set<string>();
+  for (const cell of cells) {
+    const key = datasetKey(cell);
+    if (loaded.has(key) || await isFinishedRun(join(out, runId(cell)))) continue;
+    loaded.add(key);
+    await loadData(cell, options.data);
+  }
+  const results: (CellResult | undefined)[] = new Array(cells.length);
   const failures: string[] = [];
-  let next = 0, interrupted = false;
+  const running = new Set<Deno.ChildProcess>();
+  const stop = () => running.forEach((child) => child.kill("SIGINT"));
+  options.signal?.addEventListener("abort", stop);
+  let next = 0;
+  const runOne = async (index: number): Promise<CellResult | undefined> => {
+    const config = cells[index];
+    const dir = join(out, runId(config));
+    if (await isFinishedRun(dir)) {
+      const found = await runExperiment(config, { out, backend: options.backend });
+      if (!options.quiet) {
+        console.error(`${cellLabel(config, index, cells.length)}: already finished -> ${dir}`);
+      }
+      return { dir: found.dir, summary: found.summary };
+    }
+    const child = new Deno.Command(Deno.execPath(), {
+      args: options.childArgs(index),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    running.add(child);
+    const [status, stdout] = await Promise.all([
+      child.status,
+      new Response(child.stdout).text(),
+      passLines(child.stderr),
+    ]).finally(() => running.delete(child));
+    if (status.code === EXIT.interrupted || status.signal === "SIGINT") return undefined;
+    if (status.code !== 0) throw new Error(`run ${index + 1} of ${cells.length} (${dir}) failed`);
+    const result = JSON.parse(stdout.trim().split("\n").pop() || "null") as CellResult | null;
+    // The child read the sweep file again: it must have run the same config.
+    if (result?.dir !== dir) {
+      throw new Error(`run ${index + 1} of ${cells.length} wrote ${result?.dir}, not ${dir}`);
+    }
+    return result;
+  };
   const work = async () => {
-    while (next < cells.length && !failures.length && !interrupted && !options.signal?.aborted) {
+    while (next < cells.length && !failures.length && !options.signal?.aborted) {
       const index = next++;
-      const config = cells[index];
-      const dir = join(out, runId(config));
-      if (await isFinishedRun(dir)) {
-        const found = await runExperiment(config, { out, backend: options.backend });
-        results[index] = { dir: found.dir, summary: found.summary };
-        if (!options.quiet) {
-          console.error(`${cellLabel(config, index, cells.length)}: already finished -> ${dir}`);
-        }
-        continue;
+      try {
+        results[index] = await runOne(index);
+      } catch (error) {
+        failures.push(error instanceof Error ? error.message : String(error));
       }
-      const child = new Deno.Command(Deno.execPath(), {
-        args: options.childArgs(index),
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const [status, stdout] = await Promise.all([
-        child.status,
-        new Response(child.stdout).text(),
-        passLines(child.stderr),
-      ]);
-      if (status.code === 0) {
-        results[index] = JSON.parse(stdout.trim().split("\n").pop()!);
-      } else if (status.code === EXIT.interrupted || status.signal === "SIGINT") {
-        interrupted = true;
-      } else {
-        failures.push(`run ${index + 1} of ${cells.length} (${dir}) failed`);
-      }
+      if (results[index] === undefined && !failures.length) break; // interrupted
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.jobs, cells.length) }, work));
-  if (interrupted || options.signal?.aborted) {
-    throw new Interrupted(`interrupted: the sweep stopped with runs unfinished; ${RERUN}`);
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.jobs, cells.length) }, work));
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
   }
   if (failures.length) throw new Error(`The sweep stopped: ${failures.join("; ")}`);
-  return results;
+  const done = results.filter((r) => r !== undefined);
+  if (done.length < cells.length) {
+    throw new Interrupted(
+      `interrupted: the sweep stopped after ${done.length} of ${cells.length} runs; ${RERUN}`,
+    );
+  }
+  return done;
+}
+
+/**
+ * The command line of the child that runs cell `index` of a sweep: the sweep's own
+ * arguments without `--jobs` and `--threads`, then the threads each run gets.
+ *
+ * @param script The sweep task's file.
+ * @param args The sweep's arguments.
+ * @param threads Threads per run.
+ * @param index The cell.
+ * @returns The arguments for `deno`.
+ */
+export function childArgs(
+  script: string,
+  args: string[],
+  threads: number,
+  index: number,
+): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") continue;
+    const name = args[i].split("=")[0];
+    if (name !== "--jobs" && name !== "--threads") kept.push(args[i]);
+    else if (!args[i].includes("=")) i++;
+  }
+  return ["run", "-A", script, ...kept, "--threads", String(threads), "--cell", String(index)];
 }
 
 /** Copies a stream's lines to stderr as they come (whole lines, so jobs do not mix). */
@@ -185,5 +244,6 @@ async function passLines(stream: ReadableStream<Uint8Array>): Promise<void> {
     pending = lines.pop()!;
     for (const line of lines) console.error(line);
   }
+  pending += decoder.decode();
   if (pending) console.error(pending);
 }

@@ -7,12 +7,8 @@
 import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
 import { expandSweep, parseSweepText } from "../lib/experiment/sweep.ts";
 import type { Json } from "../lib/types.ts";
-import { join } from "node:path";
-import { runId } from "../lib/experiment/config.ts";
-import { datasetKey, loadData } from "../lib/experiment/load_data.ts";
-import { isFinishedRun } from "../lib/run/run_folder.ts";
 import { interruptSignal, numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
-import { runCells, runCellsInProcesses } from "./_sweep_runner.ts";
+import { childArgs, runCells, runCellsInProcesses } from "./_sweep_runner.ts";
 import { comparisonTable } from "./_table.ts";
 
 const HELP =
@@ -103,36 +99,15 @@ await runTask(async () => {
     );
   }
   for (const w of backend.warnings) console.error(`warning: ${w}`);
-  if (jobs > 1) {
-    // Each dataset loaded once here: bad data fails in one line before any process
-    // starts, and an image folder is decoded once, into the cache the runs then read.
-    const loaded = new Set<string>();
-    for (const cell of cells) {
-      const key = datasetKey(cell);
-      if (loaded.has(key) || await isFinishedRun(join(out, runId(cell)))) continue;
-      loaded.add(key);
-      await loadData(cell, data);
-    }
-  }
-  const passOn = Deno.args.filter((a) => a !== "--");
+  const script = import.meta.filename ?? new URL(import.meta.url).pathname;
   const results = jobs > 1
     ? await runCellsInProcesses(cells, out, {
       jobs,
       backend,
       quiet: values.quiet,
       signal,
-      childArgs: (index) => [
-        "run",
-        "-A",
-        new URL(import.meta.url).pathname,
-        ...withoutFlags(passOn, ["--jobs", "--threads"]),
-        "--threads",
-        String(backend.threads),
-        "--backend",
-        backend.name,
-        "--cell",
-        String(index),
-      ],
+      data,
+      childArgs: (index) => childArgs(script, Deno.args, backend.threads, index),
     })
     : await runCells(cells, out, backend, values.quiet, signal, data);
   console.log(
@@ -141,14 +116,3 @@ await runTask(async () => {
       : comparisonTable(results.map((r) => r.summary)),
   );
 });
-
-/** The arguments without the given value flags (as `--flag value` or `--flag=value`). */
-function withoutFlags(args: string[], flags: string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const name = args[i].split("=")[0];
-    if (!flags.includes(name)) kept.push(args[i]);
-    else if (!args[i].includes("=")) i++;
-  }
-  return kept;
-}

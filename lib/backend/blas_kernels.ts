@@ -475,16 +475,20 @@ const conv2D: Kernel = (args, fallback) => {
   return convolve(args.backend, x, filter, conv2DInfo(x.shape, filter.shape, attrs));
 };
 
-/** A convolution into a new output tensor, by the cheapest GEMM formulation for it. */
+/**
+ * A convolution into a new output tensor: on oneDNN where it runs (unless `oneDnn` is
+ * false: it already declined), else by the cheapest GEMM formulation for it.
+ */
 function convolve(
   backend: BackendWasm,
   x: tf.TensorInfo,
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
+  oneDnn = true,
 ): tf.TensorInfo {
   const result = output(backend, info.outShape);
   if (
-    dnnl?.forward(
+    oneDnn && dnnl?.forward(
       geometry(info),
       heapOf(backend),
       address(backend, x),
@@ -549,7 +553,7 @@ const fusedConv2D: Kernel = (args, fallback) => {
     }
     backend.disposeData(result.dataId);
   }
-  const result = convolve(args.backend, x, filter, info);
+  const result = convolve(args.backend, x, filter, info, false);
   if (!bias && activation === "linear") return result;
   const out = values(args.backend, result);
   const b = bias ? values(args.backend, bias) : new Float32Array(co);
@@ -568,7 +572,10 @@ const fusedConv2D: Kernel = (args, fallback) => {
   return result;
 };
 
-const conv2DBackpropFilter: Kernel = (args, fallback) => {
+const conv2DBackpropFilter: Kernel = (args, fallback) => filterGrad(args, fallback, true);
+
+/** The filter gradient; `oneDnn` false: on the GEMMs (oneDNN already declined). */
+function filterGrad(args: Args, fallback: tf.KernelConfig, oneDnn: boolean): tf.TensorInfo {
   const { x, dy } = args.inputs;
   const attrs = args.attrs ?? {};
   if (!nhwcOnly(attrs) || !isFloat(x, dy)) return callFallback(fallback, args);
@@ -577,7 +584,7 @@ const conv2DBackpropFilter: Kernel = (args, fallback) => {
   const result = output(args.backend, filterShape);
   const backend = args.backend;
   if (
-    dnnl?.backwardWeights(
+    oneDnn && dnnl?.backwardWeights(
       geometry(info),
       heapOf(backend),
       address(backend, x),
@@ -602,7 +609,7 @@ const conv2DBackpropFilter: Kernel = (args, fallback) => {
     });
   }
   return result;
-};
+}
 
 const conv2DBackpropInput: Kernel = (args, fallback) => {
   const { dy, filter } = args.inputs;
@@ -724,7 +731,7 @@ function filterBiasGrad(args: Args): tf.TensorInfo[] {
     if (ran) return [dw, db];
     backend.disposeData(dw.dataId);
   }
-  const dw = conv2DBackpropFilter(args, replaced.get("Conv2DBackpropFilter")!);
+  const dw = filterGrad(args, replaced.get("Conv2DBackpropFilter")!, false);
   const dyv = values(backend, dy);
   sumLeading(dyv, dyv.length / co, co, values(backend, db));
   return [dw, db];
@@ -899,7 +906,11 @@ function reluGrad(args: Args): tf.TensorInfo {
 
 let originalReluGradient: tf.GradConfig | undefined;
 
-function installReluGradient(): void {
+/**
+ * Registers the one-pass ReLU gradient and the filter-and-bias gradient kernels on wasm,
+ * and a Relu gradient that uses the first (tfjs's own elsewhere).
+ */
+function installGradientKernels(): void {
   const original = tf.getGradient("Relu");
   if (!original || originalReluGradient) return;
   originalReluGradient = original;
@@ -930,7 +941,7 @@ function installReluGradient(): void {
   });
 }
 
-function uninstallReluGradient(): void {
+function uninstallGradientKernels(): void {
   if (!originalReluGradient) return;
   tf.registerGradient(originalReluGradient);
   tf.unregisterKernel(RELU_GRAD_KERNEL, "wasm");
@@ -971,7 +982,7 @@ export function installBlasKernels(threads: number, options: { oneDnn?: boolean 
   dnnl = options.oneDnn ? loadOneDnn() : undefined;
   dnnl?.setThreads(threads);
   if (replaced.size) return blas;
-  installReluGradient();
+  installGradientKernels();
   for (const [name, kernel] of Object.entries(KERNELS) as [string, Kernel][]) {
     const original = tf.getKernel(name, "wasm");
     if (!original) throw new Error(`Cannot install the blas kernels: wasm has no ${name} kernel`);
@@ -1003,5 +1014,5 @@ export function uninstallBlasKernels(): void {
   }
   replaced.clear();
   dnnl = undefined;
-  uninstallReluGradient();
+  uninstallGradientKernels();
 }

@@ -170,7 +170,7 @@ const CACHE_SIZE = 48;
 
 /** The library files tried, in order, when `METRICLAB_DNNL` is not set. */
 const DNNL_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
-  ? ["/opt/homebrew/opt/onednn/lib/libdnnl.3.dylib", "libdnnl.2.dylib"]
+  ? ["libdnnl.2.dylib"]
   : Deno.build.os === "windows"
   ? ["dnnl.dll"]
   : [
@@ -259,8 +259,21 @@ export function loadOneDnn(): OneDnn {
   throw new Error(failure);
 }
 
+/** `dnnl_status_t` names, by value. */
+const STATUS = [
+  "success",
+  "out_of_memory",
+  "invalid_arguments",
+  "unimplemented",
+  "iterator_ends",
+  "runtime_error",
+  "not_required",
+];
+
 function check(status: number, what: string): void {
-  if (status !== 0) throw new Error(`oneDNN ${what} failed (status ${status})`);
+  if (status !== 0) {
+    throw new Error(`oneDNN ${what} failed (${STATUS[status] ?? `status ${status}`})`);
+  }
 }
 
 function handleOf(out: BigUint64Array): Handle {
@@ -396,20 +409,19 @@ function create(path: string, s: Lib): OneDnn {
       ),
       "convolution desc",
     );
+    if (!relu) return pdOf(op, null, null, owned);
+    const o = new BigUint64Array(1);
+    check(s.dnnl_post_ops_create(o), "post ops");
+    const postOps = handleOf(o);
     let attr: Handle = null;
-    if (relu) {
-      const o = new BigUint64Array(1);
-      check(s.dnnl_post_ops_create(o), "post ops");
-      const postOps = handleOf(o);
+    try {
       check(s.dnnl_post_ops_append_eltwise(postOps, 1, ELTWISE_RELU, 0, 0), "relu post op");
       check(s.dnnl_primitive_attr_create(o), "attr");
       attr = handleOf(o);
       check(s.dnnl_primitive_attr_set_post_ops(attr, postOps), "set post ops");
-      s.dnnl_post_ops_destroy(postOps);
-    }
-    try {
       return pdOf(op, attr, null, owned);
     } finally {
+      s.dnnl_post_ops_destroy(postOps);
       if (attr) s.dnnl_primitive_attr_destroy(attr);
     }
   };
@@ -469,6 +481,7 @@ function create(path: string, s: Lib): OneDnn {
     );
   };
   const stats = { ran: 0, declined: 0 };
+  let currentThreads = 0;
   const finish = () => {
     check(s.dnnl_stream_wait(stream), "stream wait");
     stats.ran++;
@@ -483,7 +496,14 @@ function create(path: string, s: Lib): OneDnn {
     path,
     version,
     stats,
-    setThreads: (threads) => omp?.(threads),
+    setThreads(threads) {
+      if (threads === currentThreads) return;
+      // Some primitives fix their thread count when built: build them again.
+      for (const entry of cache.values()) release(entry);
+      cache.clear();
+      currentThreads = threads;
+      omp?.(threads);
+    },
     forward(g, heap, x, w, bias, y, relu) {
       const hasBias = bias >= 0;
       const entry = build(`f ${key(g)} ${hasBias} ${relu}`, (owned) => {
@@ -612,15 +632,33 @@ function key(g: ConvGeometry): string {
 }
 
 /**
- * The bottom and right padding that give tfjs's output size in oneDNN's formula, or null
- * when that would be negative.
+ * The bottom and right padding for tfjs's output size in oneDNN's formula, out = (in +
+ * pads - span) / stride + 1 rounded down: what covers the last window, or none when rows
+ * are left over (a stride that does not divide them, with "valid" padding). Null when
+ * that cannot give tfjs's size.
  */
 function paddings(g: ConvGeometry): { bottom: number; right: number } | null {
-  const span = (k: number, d: number) => (k - 1) * d + 1;
-  const bottom = (g.outHeight - 1) * g.strideHeight + span(g.filterHeight, g.dilationHeight) -
-    g.inHeight - g.padTop;
-  const right = (g.outWidth - 1) * g.strideWidth + span(g.filterWidth, g.dilationWidth) -
-    g.inWidth - g.padLeft;
+  const fit = (size: number, out: number, k: number, d: number, stride: number, pad: number) => {
+    const pad2 = Math.max(0, (out - 1) * stride + (k - 1) * d + 1 - size - pad);
+    const got = Math.floor((size + pad + pad2 - ((k - 1) * d + 1)) / stride) + 1;
+    return got === out ? pad2 : -1;
+  };
+  const bottom = fit(
+    g.inHeight,
+    g.outHeight,
+    g.filterHeight,
+    g.dilationHeight,
+    g.strideHeight,
+    g.padTop,
+  );
+  const right = fit(
+    g.inWidth,
+    g.outWidth,
+    g.filterWidth,
+    g.dilationWidth,
+    g.strideWidth,
+    g.padLeft,
+  );
   return bottom < 0 || right < 0 ? null : { bottom, right };
 }
 

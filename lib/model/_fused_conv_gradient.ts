@@ -27,7 +27,6 @@ function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
  * @example
  * ```ts
  * import * as tf from "../tf.ts";
-import { FILTER_BIAS_GRAD_KERNEL } from "../backend/_kernel_names.ts";
  * import { registerFusedConvGradient } from "./_fused_conv_gradient.ts";
  * registerFusedConvGradient();
  * if (!tf.getGradient("FusedConv2D")) throw new Error("not registered");
@@ -52,6 +51,7 @@ export function registerFusedConvGradient(): void {
       const common = {
         strides: a.strides,
         pad: a.pad,
+        dilations: a.dilations,
         dataFormat: "NHWC",
         dimRoundingMode: a.dimRoundingMode,
       };
@@ -69,7 +69,8 @@ export function registerFusedConvGradient(): void {
         bias: () => tf.sum(d, [0, 1, 2]),
       };
       // Where the backend has one kernel for the filter and bias gradients (the blas and
-      // onednn backends), both come from it; like d, computed before the closures.
+      // onednn backends), both come from it; like d, computed before the closures (so also
+      // when only the input's gradient is wanted, which training never does).
       const together = tf.getKernel(FILTER_BIAS_GRAD_KERNEL, tf.getBackend())
         ? tf.engine().runKernel(FILTER_BIAS_GRAD_KERNEL, { x, dy: d }, {
           ...common,

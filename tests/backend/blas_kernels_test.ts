@@ -26,6 +26,19 @@ const MODES = [
 ];
 
 /**
+ * Runs `check` and asserts that, in oneDNN mode, every convolution it ran went to oneDNN
+ * (some did, none was declined).
+ */
+async function onOneDnn(oneDnn: boolean, check: () => Promise<void>): Promise<void> {
+  if (!oneDnn) return await check();
+  const { stats } = loadOneDnn();
+  const [ran, declined] = [stats.ran, stats.declined];
+  await check();
+  assert.ok(stats.ran > ran, "oneDNN ran no convolution");
+  assert.equal(stats.declined, declined, "oneDNN declined a convolution");
+}
+
+/**
  * Runs f on wasm with the BLAS kernels (convolutions on oneDNN when asked) and on the cpu
  * reference; returns both.
  */
@@ -78,27 +91,26 @@ for (const { oneDnn, label, ignore } of MODES) {
       name:
         `installBlasKernels() matches the cpu backend: Conv2D and its gradients, ${what}${label}`,
       ignore,
-      fn: async () => {
-        const ran = oneDnn ? loadOneDnn().stats.ran : 0;
-        const x = tf.randomNormal(xShape, 0, 1, "float32", 1) as tf.Tensor4D;
-        const f = tf.randomNormal(fShape, 0, 1, "float32", 2) as tf.Tensor4D;
-        const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
-          tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, stride, pad)));
-        const [y, yRef] = await both(() => tf.conv2d(x, f, stride, pad), oneDnn);
-        assertClose(y, yRef, `${what} Conv2D`);
-        const [dw, dwRef] = await both(
-          () => tf.grad((ff: tf.Tensor) => loss(x, ff))(f),
-          oneDnn,
-        );
-        assertClose(dw, dwRef, `${what} Conv2DBackpropFilter`);
-        const [dx, dxRef] = await both(
-          () => tf.grad((xx: tf.Tensor) => loss(xx, f))(x),
-          oneDnn,
-        );
-        assertClose(dx, dxRef, `${what} Conv2DBackpropInput`);
-        if (oneDnn) assert.ok(loadOneDnn().stats.ran > ran, "oneDNN ran no convolution");
-        tf.dispose([x, f]);
-      },
+      fn: () =>
+        onOneDnn(oneDnn, async () => {
+          const x = tf.randomNormal(xShape, 0, 1, "float32", 1) as tf.Tensor4D;
+          const f = tf.randomNormal(fShape, 0, 1, "float32", 2) as tf.Tensor4D;
+          const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
+            tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, stride, pad)));
+          const [y, yRef] = await both(() => tf.conv2d(x, f, stride, pad), oneDnn);
+          assertClose(y, yRef, `${what} Conv2D`);
+          const [dw, dwRef] = await both(
+            () => tf.grad((ff: tf.Tensor) => loss(x, ff))(f),
+            oneDnn,
+          );
+          assertClose(dw, dwRef, `${what} Conv2DBackpropFilter`);
+          const [dx, dxRef] = await both(
+            () => tf.grad((xx: tf.Tensor) => loss(xx, f))(x),
+            oneDnn,
+          );
+          assertClose(dx, dxRef, `${what} Conv2DBackpropInput`);
+          tf.dispose([x, f]);
+        }),
     });
   }
 }
@@ -174,17 +186,18 @@ for (const { oneDnn, label, ignore } of MODES) {
   Deno.test({
     name: `installBlasKernels() matches the cpu backend: dilated and strided Conv2D${label}`,
     ignore,
-    fn: async () => {
-      const x = tf.randomNormal([2, 11, 10, 3], 0, 1, "float32", 7) as tf.Tensor4D;
-      const f = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 8) as tf.Tensor4D;
-      for (const pad of ["same", "valid"] as const) {
-        const [y, yRef] = await both(() => tf.conv2d(x, f, 1, pad, "NHWC", 2), oneDnn);
-        assertClose(y, yRef, `dilation 2 ${pad}`);
-        const [z, zRef] = await both(() => tf.conv2d(x, f, [2, 3], pad), oneDnn);
-        assertClose(z, zRef, `strides 2x3 ${pad}`);
-      }
-      tf.dispose([x, f]);
-    },
+    fn: () =>
+      onOneDnn(oneDnn, async () => {
+        const x = tf.randomNormal([2, 11, 10, 3], 0, 1, "float32", 7) as tf.Tensor4D;
+        const f = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 8) as tf.Tensor4D;
+        for (const pad of ["same", "valid"] as const) {
+          const [y, yRef] = await both(() => tf.conv2d(x, f, 1, pad, "NHWC", 2), oneDnn);
+          assertClose(y, yRef, `dilation 2 ${pad}`);
+          const [z, zRef] = await both(() => tf.conv2d(x, f, [2, 3], pad), oneDnn);
+          assertClose(z, zRef, `strides 2x3 ${pad}`);
+        }
+        tf.dispose([x, f]);
+      }),
   });
 }
 
@@ -203,36 +216,37 @@ for (const { oneDnn, label, ignore } of MODES) {
     name:
       `installBlasKernels() matches the cpu backend: FusedConv2D with bias and relu or none${label}`,
     ignore,
-    fn: async () => {
-      for (
-        const [xShape, fShape] of [[[2, 6, 7, 3], [3, 3, 3, 8]], [[2, 5, 5, 8], [
-          3,
-          3,
-          8,
-          6,
-        ]]] as Array<[Shape4, Shape4]>
-      ) {
-        const x = tf.randomNormal(xShape, 0, 1, "float32", 10) as tf.Tensor4D;
-        const filter = tf.randomNormal(fShape, 0, 1, "float32", 11) as tf.Tensor4D;
-        const bias = tf.randomNormal([fShape[3]], 0, 1, "float32", 12) as tf.Tensor1D;
-        for (const activation of ["relu", "linear"] as const) {
-          for (const withBias of [true, false]) {
-            const what = `fused ${xShape.join("x")} ${activation}${withBias ? " + bias" : ""}`;
-            const [y, yRef] = await both(() =>
-              tf.fused.conv2d({
-                x,
-                filter,
-                strides: 1,
-                pad: "same",
-                bias: withBias ? bias : undefined,
-                activation,
-              }), oneDnn);
-            assertClose(y, yRef, what);
+    fn: () =>
+      onOneDnn(oneDnn, async () => {
+        for (
+          const [xShape, fShape] of [[[2, 6, 7, 3], [3, 3, 3, 8]], [[2, 5, 5, 8], [
+            3,
+            3,
+            8,
+            6,
+          ]]] as Array<[Shape4, Shape4]>
+        ) {
+          const x = tf.randomNormal(xShape, 0, 1, "float32", 10) as tf.Tensor4D;
+          const filter = tf.randomNormal(fShape, 0, 1, "float32", 11) as tf.Tensor4D;
+          const bias = tf.randomNormal([fShape[3]], 0, 1, "float32", 12) as tf.Tensor1D;
+          for (const activation of ["relu", "linear"] as const) {
+            for (const withBias of [true, false]) {
+              const what = `fused ${xShape.join("x")} ${activation}${withBias ? " + bias" : ""}`;
+              const [y, yRef] = await both(() =>
+                tf.fused.conv2d({
+                  x,
+                  filter,
+                  strides: 1,
+                  pad: "same",
+                  bias: withBias ? bias : undefined,
+                  activation,
+                }), oneDnn);
+              assertClose(y, yRef, what);
+            }
           }
+          tf.dispose([x, filter, bias]);
         }
-        tf.dispose([x, filter, bias]);
-      }
-    },
+      }),
   });
 }
 
@@ -240,31 +254,36 @@ for (const { oneDnn, label, ignore } of MODES) {
   Deno.test({
     name: `FusedConv2D's gradient takes dw and db from one kernel and matches cpu${label}`,
     ignore,
-    fn: async () => {
-      const x = tf.randomNormal([2, 6, 5, 8], 0, 1, "float32", 1) as tf.Tensor4D;
-      const w = tf.randomNormal([3, 3, 8, 16], 0, 1, "float32", 2);
-      const b = tf.randomNormal([16], 0, 1, "float32", 3);
-      const attrs = {
-        strides: [1, 1],
-        pad: "same",
-        dataFormat: "NHWC",
-        dilations: [1, 1],
-        activation: "relu",
-      } as unknown as tf.NamedAttrMap;
-      const loss = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
-        tf.sum(tf.square(
-          tf.engine().runKernel("FusedConv2D", { x: xx, filter: ww, bias: bb }, attrs) as tf.Tensor,
-        ));
-      const gradients = () =>
-        tf.concat(tf.grads(loss)([x, w, b]).map((g) => g.flatten())) as tf.Tensor;
-      const [all, allRef] = await both(gradients, oneDnn);
-      assertClose(all, allRef, "dx, dw and db");
-      await tf.setBackend("wasm");
-      const { kernelNames } = await tf.profile(() => gradients());
-      assert.ok(kernelNames.includes(FILTER_BIAS_GRAD_KERNEL), kernelNames.join());
-      assert.ok(!kernelNames.includes("Conv2DBackpropFilter"), kernelNames.join());
-      tf.dispose([x, w, b]);
-    },
+    fn: () =>
+      onOneDnn(oneDnn, async () => {
+        const x = tf.randomNormal([2, 6, 5, 8], 0, 1, "float32", 1) as tf.Tensor4D;
+        const w = tf.randomNormal([3, 3, 8, 16], 0, 1, "float32", 2);
+        const b = tf.randomNormal([16], 0, 1, "float32", 3);
+        const attrs = {
+          strides: [1, 1],
+          pad: "same",
+          dataFormat: "NHWC",
+          dilations: [1, 1],
+          activation: "relu",
+        } as unknown as tf.NamedAttrMap;
+        const loss = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+          tf.sum(tf.square(
+            tf.engine().runKernel(
+              "FusedConv2D",
+              { x: xx, filter: ww, bias: bb },
+              attrs,
+            ) as tf.Tensor,
+          ));
+        const gradients = () =>
+          tf.concat(tf.grads(loss)([x, w, b]).map((g) => g.flatten())) as tf.Tensor;
+        const [all, allRef] = await both(gradients, oneDnn);
+        assertClose(all, allRef, "dx, dw and db");
+        await tf.setBackend("wasm");
+        const { kernelNames } = await tf.profile(() => gradients());
+        assert.ok(kernelNames.includes(FILTER_BIAS_GRAD_KERNEL), kernelNames.join());
+        assert.ok(!kernelNames.includes("Conv2DBackpropFilter"), kernelNames.join());
+        tf.dispose([x, w, b]);
+      }),
   });
 }
 

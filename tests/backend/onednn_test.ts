@@ -129,6 +129,7 @@ const CASES: Array<[string, ConvGeometry]> = [
   ["3x3 same, 1 -> 5 channels", geometry(2, [6, 7, 1], [3, 3, 5], 1, 1, 1)],
   ["5x5 valid, odd channels", geometry(2, [9, 8, 5], [5, 5, 7], 1, 1, 0)],
   ["stride 2, padded", geometry(2, [9, 9, 8], [3, 3, 16], 2, 1, 1)],
+  ["stride 2, valid, the last row left over", geometry(2, [8, 10, 4], [3, 3, 8], 2, 1, 0)],
   ["dilation 2", geometry(1, [11, 10, 4], [3, 3, 8], 1, 2, 2)],
   ["pointwise", geometry(2, [5, 5, 6], [1, 1, 3], 1, 1, 0)],
 ];
@@ -172,19 +173,36 @@ for (const [what, g] of CASES) {
 }
 
 Deno.test({
-  name: "oneDNN declines a geometry its padding formula cannot express, writing nothing",
+  name: "oneDNN declines a geometry whose output size oneDNN cannot give, writing nothing",
   ignore: !available,
   fn: () => {
     const dnnl = loadOneDnn();
-    // 8 rows, 3x3, stride 2, no padding: tfjs gives 3 rows, which would need a bottom
-    // padding of -1 in oneDNN's formula.
-    const g = geometry(1, [8, 8, 2], [3, 3, 2], 2, 1, 0);
+    // 10 rows, 3x3, stride 2, no padding give 4 rows, not the 3 asked for.
+    const g = { ...geometry(1, [10, 10, 2], [3, 3, 2], 2, 1, 0), outHeight: 3, outWidth: 3 };
     const y = new Float32Array(9 * 2).fill(7);
-    const { heap, at } = heapOf(seeded(128, 1), seeded(36, 2), y);
+    const { heap, at } = heapOf(seeded(200, 1), seeded(36, 2), y);
     const declined = dnnl.stats.declined;
     assert.equal(dnnl.forward(g, heap, at[0], at[1], -1, at[2], false), false);
     assert.equal(dnnl.stats.declined, declined + 1);
     assert.deepEqual(Array.from(read(heap, at[2], 18)), Array(18).fill(7));
+  },
+});
+
+Deno.test({
+  name: "loadOneDnn().setThreads() rebuilds the primitives, with the same results",
+  ignore: !available,
+  fn: () => {
+    const dnnl = loadOneDnn();
+    const g = geometry(4, [9, 9, 16], [3, 3, 16], 1, 1, 1);
+    const xs = 4 * 81 * 16, ws = 9 * 16 * 16;
+    const { heap, at } = heapOf(seeded(xs, 1), seeded(ws, 2), new Float32Array(xs));
+    const results = [1, 2, 1].map((threads) => {
+      dnnl.setThreads(threads);
+      assert.ok(dnnl.forward(g, heap, at[0], at[1], -1, at[2], false));
+      return read(heap, at[2], xs);
+    });
+    assertClose(results[1], results[0], "2 threads");
+    assert.deepEqual(results[2], results[0]);
   },
 });
 

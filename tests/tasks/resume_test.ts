@@ -300,3 +300,35 @@ Deno.test("tasks/sweep.ts --jobs 2 with bad data fails in one line before starti
   assert.match(lines[0], /^error: .*no-such-folder/);
   assert(!(await exists(out)), "a run folder was made");
 });
+
+Deno.test("tasks/sweep.ts --jobs 2 on SIGINT stops both runs with exit 130, and the same command finishes them exactly", async () => {
+  const file = join(tmp, "sweep-jobs-interrupt.json");
+  await Deno.writeTextFile(file, JSON.stringify(SWEEP));
+  const out = join(tmp, "runs-jobs-interrupt");
+  const args = ["--config", file, "--out", out, "--backend", "cpu", "--jobs", "2", "--quiet"];
+  const child = spawn("sweep.ts", args);
+  const stdout = child.stdout.pipeTo(new WritableStream());
+  const stderr = new Response(child.stderr).text();
+  // Both runs under way: each has a checkpoint.
+  await waitFor(async () => {
+    const dirs = await folders(out);
+    if (dirs.length < 2) return false;
+    for (const dir of dirs) if (!(await exists(join(dir, RUN_FILES.checkpoint)))) return false;
+    return true;
+  }, "both runs to checkpoint");
+  // To the sweep process alone: it passes the signal on to the runs in progress.
+  child.kill("SIGINT");
+  assert.equal((await child.status).code, 130);
+  await stdout;
+  const lines = (await stderr).split("\n").filter((l) => l.trim());
+  assert.match(
+    lines.at(-1)!,
+    /^interrupted: the sweep stopped after \d of 2 runs; rerun the same sweep command to continue$/,
+  );
+  const dirs = await folders(out);
+  assert.equal(dirs.length, 2);
+
+  const again = await runScript("sweep.ts", args.filter((a) => a !== "--quiet"));
+  assert.equal(again.code, 0, JSON.stringify(again));
+  for (const dir of dirs) await assertSameAsUninterrupted(dir);
+});
