@@ -107,12 +107,19 @@ export async function runTask(main: () => Promise<number | void>): Promise<void>
 /** Whether standard error is a terminal (progress bars) or a log (plain lines). */
 const isTty = Deno.stderr.isTerminal();
 
-function formatSeconds(s: number): string {
+/**
+ * A duration for an ETA: `42s`, `7m05s`, `1h14m` (rounded to the second, then cut).
+ *
+ * @param s Seconds.
+ * @returns The text; `?` for a non-finite value.
+ */
+export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const m = Math.floor(s / 60);
+  const t = Math.round(s);
+  if (t < 60) return `${t}s`;
+  const m = Math.floor(t / 60);
   return m < 60
-    ? `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s`
+    ? `${m}m${String(t % 60).padStart(2, "0")}s`
     : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, "0")}m`;
 }
 
