@@ -32,7 +32,8 @@ export const DEMO_SWEEP = {
 /** t-SNE (Barnes-Hut) projects up to this many points per split: every demo point. */
 export const DEMO_TSNE_MAX = 2000;
 
-const HELP = `Usage: deno task demo [--out runs] [--epochs 8] [--threads N] [--quiet]
+const HELP =
+  `Usage: deno task demo [--out runs] [--site reports/site] [--epochs 8] [--backend auto] [--threads N] [--quiet]
 
 Trains {contrastive, triplet} x {no mining, semihard mining} embeddings (d=32) on the
 built-in synthetic traffic signs (37 classes in a 3-level hierarchy, rendered at 32x32),
@@ -45,7 +46,7 @@ Options:
   --site DIR      where the report goes (default reports/site)
   --epochs N      epochs per run (default ${DEMO_SWEEP.epochs})
   --backend NAME  auto|tensorflow|onednn|blas|wasm|webgpu|cpu (default auto)
-  --threads N     threads: BLAS (default: the cores, at most 8) or wasm (default 1)
+  --threads N     threads: onednn and blas (default: the cores, at most 8) or wasm (default 1)
   --quiet         no progress output
   -h, --help      this help`;
 

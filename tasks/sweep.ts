@@ -1,6 +1,6 @@
 /**
- * `deno task sweep --config <file.json>`: run a grid of experiments one after another,
- * skipping finished runs, then print a comparison table.
+ * `deno task sweep --config <file.json>`: run a grid of experiments one after another (or
+ * `--jobs N` at a time), skipping finished runs, then print a comparison table.
  *
  * @module
  */

@@ -43,7 +43,7 @@ ${EXPERIMENT_HELP}
   --resume DIR           continue the incomplete run in DIR with its own config.json
                          (an already finished run is reported and left as it is)
   --backend NAME         auto|tensorflow|onednn|blas|wasm|webgpu|cpu (default auto)
-  --threads N            threads: BLAS (default: the cores, at most 8) or wasm (default 1)
+  --threads N            threads: onednn and blas (default: the cores, at most 8) or wasm (default 1)
   --no-cache             decode the image folder again instead of using the cache
   --eval-every N         k=1 test accuracy every N epochs (default 0: only at the end)
   --force                train from scratch even if the folder holds this run or another

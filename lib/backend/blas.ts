@@ -4,8 +4,8 @@
  * from Homebrew or Apple's Accelerate on macOS, or the library named by `METRICLAB_BLAS`.
  *
  * This is what makes the `blas` backend fast: convolutions and matrix products become
- * one GEMM each, which OpenBLAS runs near the CPU's peak on every core. Nothing else in
- * metriclab calls native code.
+ * one GEMM each, which OpenBLAS runs near the CPU's peak on every core. Only this file and
+ * `onednn.ts` call native code.
  *
  * @module
  */

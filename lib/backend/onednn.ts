@@ -13,22 +13,40 @@
  * @module
  */
 
-/** The geometry of one NHWC convolution with an `[kh, kw, ci, co]` filter. */
+/**
+ * The geometry of one NHWC convolution with an `[kh, kw, ci, co]` filter (the fields of
+ * tfjs's `Conv2DInfo` of the same names).
+ */
 export interface ConvGeometry {
+  /** Images. */
   batch: number;
+  /** Input rows. */
   inHeight: number;
+  /** Input columns. */
   inWidth: number;
+  /** Input channels. */
   inChannels: number;
+  /** Output rows. */
   outHeight: number;
+  /** Output columns. */
   outWidth: number;
+  /** Output channels. */
   outChannels: number;
+  /** Filter rows. */
   filterHeight: number;
+  /** Filter columns. */
   filterWidth: number;
+  /** Vertical stride. */
   strideHeight: number;
+  /** Horizontal stride. */
   strideWidth: number;
+  /** Vertical dilation (1: none). */
   dilationHeight: number;
+  /** Horizontal dilation (1: none). */
   dilationWidth: number;
+  /** Zero rows above the input. */
   padTop: number;
+  /** Zero columns left of the input. */
   padLeft: number;
 }
 

@@ -3,9 +3,11 @@
  * `tf.setBackend`.
  *
  * Order for `auto`: `tensorflow` (@tensorflow/tfjs-node, native libtensorflow) where it
- * loads; then `blas` (the wasm backend with convolutions and matrix products on the
- * system's OpenBLAS, see {@linkcode installBlasKernels}) where a BLAS library loads; then
- * `wasm` (XNNPACK, with the fast gradient kernels of {@linkcode installFastGradients}).
+ * loads; then `onednn` (`blas`, with the convolutions on oneDNN, see `onednn.ts`) where
+ * oneDNN and a BLAS library load; then `blas` (the wasm backend with convolutions and
+ * matrix products on the system's OpenBLAS, see {@linkcode installBlasKernels}) where a
+ * BLAS library loads; then `wasm` (XNNPACK, with the fast gradient kernels of
+ * {@linkcode installFastGradients}).
  * `webgpu` and `cpu` are chosen by name.
  *
  * @module
@@ -48,7 +50,8 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 /** Options of {@linkcode selectBackend}. */
 export interface SelectBackendOptions {
   /**
-   * Threads: the BLAS library's for `blas` (default: {@linkcode defaultThreads}), XNNPACK's
+   * Threads: OpenBLAS's and oneDNN's (OpenMP) for `onednn` and `blas` (default:
+   * {@linkcode defaultThreads}), XNNPACK's
    * for `wasm` (default 1: multithreaded wasm depends on tfjs-wasm 4.22's loader, see
    * `wasm_threads.ts`, and once stalled at start-up on a loaded machine, so it is opt-in;
    * when it fails to start the backend runs on one thread and a warning says so).

@@ -1,6 +1,7 @@
 /**
  * Sweeps: a grid of experiments (data x losses x miners x dims x seeds) from one JSON
- * object, run one after another, finished runs skipped.
+ * object, run one after another (or several at a time by `deno task sweep --jobs`),
+ * finished runs skipped.
  *
  * ```json
  * { "data": "synthetic", "losses": ["contrastive", {"name": "triplet", "margin": 0.1}],
