@@ -1,28 +1,7 @@
 import assert from "node:assert/strict";
 import { encode as encodePng } from "fast-png";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-// The tasks' decode cache goes to a temporary folder, not the user's ~/.cache.
-const CACHE = await Deno.makeTempDir({ prefix: "metriclab-cache-" });
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `deno run -A tasks/<script> ...args` from the repository root. */
-async function runScript(script: string, args: string[]): Promise<Outcome> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `tasks/${script}`, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", METRICLAB_CACHE_DIR: CACHE },
-  }).output();
-  const text = new TextDecoder();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
-}
+import { type Outcome, ROOT, runTask as runScript } from "./_run_task.ts";
 
 /** Asserts a user error: non-zero exit, and one stderr line `error: ...` matching `pattern`. */
 function assertUserError(outcome: Outcome, pattern: RegExp, code?: number): void {

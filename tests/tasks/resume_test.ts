@@ -5,8 +5,7 @@ import { type ExperimentConfig, runId } from "../../lib/experiment/config.ts";
 import { runExperiment } from "../../lib/experiment/run_experiment.ts";
 import { readJsonLines, RUN_FILES } from "../../lib/run/run_folder.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-const text = new TextDecoder();
+import { runTask as runScript, spawnTask as spawn } from "./_run_task.ts";
 
 const tmp = await Deno.makeTempDir({ prefix: "metriclab-resume-" });
 addEventListener("unload", () => Deno.removeSync(tmp, { recursive: true }));
@@ -46,23 +45,6 @@ const SWEEP = {
   samplesPerClass: 2,
   ks: [1],
 };
-
-/** Starts `deno run -A tasks/<script> ...args` from the repository root. */
-function spawn(script: string, args: string[]): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `tasks/${script}`, ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-}
-
-/** Runs a task to its end. */
-async function runScript(script: string, args: string[]) {
-  const { code, stdout, stderr } = await spawn(script, args).output();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
-}
 
 /** The folders in `dir` (none when it does not exist yet). */
 async function folders(dir: string): Promise<string[]> {
