@@ -476,26 +476,28 @@ const conv2D: Kernel = (args, fallback) => {
 };
 
 /**
- * A convolution into a new output tensor: on oneDNN where it runs (unless `oneDnn` is
- * false: it already declined), else by the cheapest GEMM formulation for it.
+ * A convolution into a new output tensor, then `bias` added and ReLU applied when asked:
+ * on oneDNN where it runs (bias and ReLU fused in), else by the cheapest GEMM formulation
+ * and one pass for the bias and ReLU.
  */
 function convolve(
   backend: BackendWasm,
   x: tf.TensorInfo,
   filter: tf.TensorInfo,
   info: tf.backend_util.Conv2DInfo,
-  oneDnn = true,
+  bias?: tf.TensorInfo,
+  relu = false,
 ): tf.TensorInfo {
   const result = output(backend, info.outShape);
   if (
-    oneDnn && dnnl?.forward(
+    dnnl?.forward(
       geometry(info),
       heapOf(backend),
       address(backend, x),
       address(backend, filter),
-      -1,
+      bias ? address(backend, bias) : -1,
       address(backend, result),
-      false,
+      relu,
     )
   ) {
     return result;
@@ -514,7 +516,31 @@ function convolve(
       blas.sgemm(false, false, nb * rowsPerImage, info.outChannels, k, cols, fv, o);
     });
   }
+  if (bias || relu) addBiasRelu(backend, result, bias, relu);
   return result;
+}
+
+/** out = relu?(out + bias) in place, over the last axis: one SIMD pass where it runs. */
+function addBiasRelu(
+  backend: BackendWasm,
+  result: tf.TensorInfo,
+  bias: tf.TensorInfo | undefined,
+  relu: boolean,
+): void {
+  const out = values(backend, result);
+  const co = result.shape[result.shape.length - 1];
+  const simd = bias && relu && co % 4 === 0 ? simdFor(backend) : undefined;
+  if (simd) {
+    simd.biasRelu(address(backend, result), out.length / co, co, address(backend, bias!));
+    return;
+  }
+  const b = bias ? values(backend, bias) : new Float32Array(co);
+  for (let i = 0; i < out.length; i += co) {
+    for (let k = 0; k < co; k++) {
+      const v = out[i + k] + b[k];
+      out[i + k] = relu ? (v > 0 ? v : 0) : v;
+    }
+  }
 }
 
 /**
@@ -535,61 +561,40 @@ const fusedConv2D: Kernel = (args, fallback) => {
     return callFallback(fallback, args);
   }
   const info = conv2DInfo(x.shape, filter.shape, attrs);
-  if (dnnl) {
-    const backend = args.backend;
-    const result = output(backend, info.outShape);
-    if (
-      dnnl.forward(
-        geometry(info),
-        heapOf(backend),
-        address(backend, x),
-        address(backend, filter),
-        bias ? address(backend, bias) : -1,
-        address(backend, result),
-        activation === "relu",
-      )
-    ) {
-      return result;
-    }
-    backend.disposeData(result.dataId);
-  }
-  const result = convolve(args.backend, x, filter, info, false);
-  if (!bias && activation === "linear") return result;
-  const out = values(args.backend, result);
-  const b = bias ? values(args.backend, bias) : new Float32Array(co);
-  const simd = bias && activation === "relu" && co % 4 === 0 ? simdFor(args.backend) : undefined;
-  if (simd) {
-    simd.biasRelu(address(args.backend, result), out.length / co, co, address(args.backend, bias!));
-    return result;
-  }
-  const relu = activation === "relu";
-  for (let i = 0; i < out.length; i += co) {
-    for (let k = 0; k < co; k++) {
-      const v = out[i + k] + b[k];
-      out[i + k] = relu ? (v > 0 ? v : 0) : v;
-    }
-  }
-  return result;
+  return convolve(args.backend, x, filter, info, bias, activation === "relu");
 };
 
-const conv2DBackpropFilter: Kernel = (args, fallback) => filterGrad(args, fallback, true);
+const conv2DBackpropFilter: Kernel = (args, fallback) => filterGrad(args, fallback);
 
-/** The filter gradient; `oneDnn` false: on the GEMMs (oneDNN already declined). */
-function filterGrad(args: Args, fallback: tf.KernelConfig, oneDnn: boolean): tf.TensorInfo {
+/**
+ * The filter gradient, and with `db` the bias gradient into it (dy summed over all but
+ * its last axis): one oneDNN pass where it runs, else GEMMs and a GEMV.
+ */
+function filterGrad(args: Args, fallback: tf.KernelConfig, db?: tf.TensorInfo): tf.TensorInfo {
   const { x, dy } = args.inputs;
   const attrs = args.attrs ?? {};
-  if (!nhwcOnly(attrs) || !isFloat(x, dy)) return callFallback(fallback, args);
+  const backend = args.backend;
+  const sumBias = () => {
+    if (!db) return;
+    const dyv = values(backend, dy), co = sizeOf(db.shape);
+    sumLeading(dyv, dyv.length / co, co, values(backend, db));
+  };
+  if (!nhwcOnly(attrs) || !isFloat(x, dy)) {
+    const dw = callFallback(fallback, args);
+    sumBias();
+    return dw;
+  }
   const filterShape = attrs.filterShape as number[];
   const info = conv2DInfo(x.shape, filterShape, attrs);
-  const result = output(args.backend, filterShape);
-  const backend = args.backend;
+  const result = output(backend, filterShape);
   if (
-    oneDnn && dnnl?.backwardWeights(
+    dnnl?.backwardWeights(
       geometry(info),
       heapOf(backend),
       address(backend, x),
       address(backend, dy),
       address(backend, result),
+      db ? address(backend, db) : -1,
     )
   ) {
     return result;
@@ -608,6 +613,7 @@ function filterGrad(args: Args, fallback: tf.KernelConfig, oneDnn: boolean): tf.
       blas.sgemm(true, false, k, info.outChannels, nb * rowsPerImage, cols, d, dw, b0 ? 1 : 0);
     });
   }
+  sumBias();
   return result;
 }
 
@@ -711,30 +717,9 @@ function sumLeading(x: Float32Array, outer: number, inner: number, out: Float32A
  * runs, else the filter-gradient kernel and a leading-axis sum.
  */
 function filterBiasGrad(args: Args): tf.TensorInfo[] {
-  const { x, dy } = args.inputs;
-  const attrs = args.attrs ?? {};
-  const backend = args.backend;
-  const filterShape = attrs.filterShape as number[];
-  const co = filterShape[3];
-  const db = output(backend, [co]);
-  if (nhwcOnly(attrs) && isFloat(x, dy) && dnnl) {
-    const info = conv2DInfo(x.shape, filterShape, attrs);
-    const dw = output(backend, filterShape);
-    const ran = dnnl.backwardWeights(
-      geometry(info),
-      heapOf(backend),
-      address(backend, x),
-      address(backend, dy),
-      address(backend, dw),
-      address(backend, db),
-    );
-    if (ran) return [dw, db];
-    backend.disposeData(dw.dataId);
-  }
-  const dw = filterGrad(args, replaced.get("Conv2DBackpropFilter")!, false);
-  const dyv = values(backend, dy);
-  sumLeading(dyv, dyv.length / co, co, values(backend, db));
-  return [dw, db];
+  const co = (args.attrs!.filterShape as number[])[3];
+  const db = output(args.backend, [co]);
+  return [filterGrad(args, replaced.get("Conv2DBackpropFilter")!, db), db];
 }
 
 /** The 2x2, stride 2 windows of the reference networks: four candidates, no bounds. */

@@ -29,14 +29,16 @@ function seeded(n: number, seed: number): Float32Array {
   });
 }
 
-/** The reference: a direct NHWC convolution, index by index. */
-function naive(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
-  const y = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+/**
+ * Visits every product of the direct NHWC convolution, index by index: input element
+ * `xi` times filter element `wi` adds to output element `yi`.
+ */
+function forEachProduct(g: ConvGeometry, visit: (xi: number, wi: number, yi: number) => void) {
   for (let b = 0; b < g.batch; b++) {
     for (let oy = 0; oy < g.outHeight; oy++) {
       for (let ox = 0; ox < g.outWidth; ox++) {
         for (let o = 0; o < g.outChannels; o++) {
-          let sum = 0;
+          const yi = ((b * g.outHeight + oy) * g.outWidth + ox) * g.outChannels + o;
           for (let ky = 0; ky < g.filterHeight; ky++) {
             const iy = oy * g.strideHeight + ky * g.dilationHeight - g.padTop;
             if (iy < 0 || iy >= g.inHeight) continue;
@@ -44,45 +46,34 @@ function naive(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array 
               const ix = ox * g.strideWidth + kx * g.dilationWidth - g.padLeft;
               if (ix < 0 || ix >= g.inWidth) continue;
               for (let c = 0; c < g.inChannels; c++) {
-                sum += x[((b * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c] *
-                  w[((ky * g.filterWidth + kx) * g.inChannels + c) * g.outChannels + o];
+                visit(
+                  ((b * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c,
+                  ((ky * g.filterWidth + kx) * g.inChannels + c) * g.outChannels + o,
+                  yi,
+                );
               }
             }
           }
-          y[((b * g.outHeight + oy) * g.outWidth + ox) * g.outChannels + o] = sum;
         }
       }
     }
   }
-  return y;
+}
+
+/** The reference: a direct NHWC convolution. */
+function naive(g: ConvGeometry, x: Float32Array, w: Float32Array): Float32Array {
+  const y = new Float64Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  forEachProduct(g, (xi, wi, yi) => y[yi] += x[xi] * w[wi]);
+  return Float32Array.from(y);
 }
 
 /** dx and dw of sum(y * dy), from the reference convolution's definition. */
 function naiveGradients(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: Float32Array) {
   const dx = new Float32Array(x.length), dw = new Float32Array(w.length);
-  for (let b = 0; b < g.batch; b++) {
-    for (let oy = 0; oy < g.outHeight; oy++) {
-      for (let ox = 0; ox < g.outWidth; ox++) {
-        for (let o = 0; o < g.outChannels; o++) {
-          const d = dy[((b * g.outHeight + oy) * g.outWidth + ox) * g.outChannels + o];
-          for (let ky = 0; ky < g.filterHeight; ky++) {
-            const iy = oy * g.strideHeight + ky * g.dilationHeight - g.padTop;
-            if (iy < 0 || iy >= g.inHeight) continue;
-            for (let kx = 0; kx < g.filterWidth; kx++) {
-              const ix = ox * g.strideWidth + kx * g.dilationWidth - g.padLeft;
-              if (ix < 0 || ix >= g.inWidth) continue;
-              for (let c = 0; c < g.inChannels; c++) {
-                const xi = ((b * g.inHeight + iy) * g.inWidth + ix) * g.inChannels + c;
-                const wi = ((ky * g.filterWidth + kx) * g.inChannels + c) * g.outChannels + o;
-                dx[xi] += w[wi] * d;
-                dw[wi] += x[xi] * d;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+  forEachProduct(g, (xi, wi, yi) => {
+    dx[xi] += w[wi] * dy[yi];
+    dw[wi] += x[xi] * dy[yi];
+  });
   return { dx, dw };
 }
 
