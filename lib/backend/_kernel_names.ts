@@ -14,3 +14,19 @@ export const RELU_GRAD_KERNEL = "MetriclabReluGrad";
  * blas kernels (one oneDNN pass on the `onednn` backend).
  */
 export const FILTER_BIAS_GRAD_KERNEL = "MetriclabConv2DBackpropFilterBias";
+
+/**
+ * The `conv64` network's convolutional part (three 3x3 convolutions with bias and ReLU, a
+ * 2x2 max pooling after the first two, a global average after the last) as one kernel:
+ * inputs `x`, `filter0..2`, `bias0..2`; attribute `save` (keep the activations for the
+ * gradient); output the features `[batch, channels]`. Registered on wasm by the blas
+ * kernels; runs only on the `onednn` backend, as one chain of oneDNN primitives.
+ */
+export const TRUNK_KERNEL = "MetriclabConvTrunk";
+
+/**
+ * The filter and bias gradients of {@linkcode TRUNK_KERNEL}: inputs `dy`, `features` (the
+ * forward pass's output, whose saved activations it uses) and `filter0..2`; outputs
+ * `[dfilter0, dbias0, dfilter1, dbias1, dfilter2, dbias2]`.
+ */
+export const TRUNK_GRAD_KERNEL = "MetriclabConvTrunkGrad";

@@ -32,8 +32,19 @@ import { createSimdKernels, type SimdKernels } from "./_simd_kernels.ts";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { type Blas, loadBlas } from "./blas.ts";
 import { FAST_GRADIENTS_TFJS_VERSION } from "./fast_gradients.ts";
-import { type ConvGeometry, loadOneDnn, type OneDnn } from "./onednn.ts";
-import { FILTER_BIAS_GRAD_KERNEL, RELU_GRAD_KERNEL } from "./_kernel_names.ts";
+import {
+  type ConvGeometry,
+  loadOneDnn,
+  type OneDnn,
+  type TrunkGeometry,
+  type TrunkPlan,
+} from "./onednn.ts";
+import {
+  FILTER_BIAS_GRAD_KERNEL,
+  RELU_GRAD_KERNEL,
+  TRUNK_GRAD_KERNEL,
+  TRUNK_KERNEL,
+} from "./_kernel_names.ts";
 
 type Args = {
   inputs: Record<string, tf.TensorInfo>;
@@ -759,6 +770,38 @@ function maxPoolGrad2x2(
   }
 }
 
+/**
+ * The 2x2, stride 2 max-pool gradient of an NHWC tensor with even rows and columns and
+ * channels a multiple of 4, row by row in SIMD; byte offsets into the heap.
+ */
+function simdMaxPoolGrad2x2(
+  simd: SimdKernels,
+  x: number,
+  dy: number,
+  dx: number,
+  b: number,
+  h: number,
+  w: number,
+  c: number,
+): void {
+  const rowBytes = w * c * 4, oh = h >> 1, ow = w >> 1;
+  for (let n = 0; n < b; n++) {
+    for (let i = 0; i < oh; i++) {
+      const row = (n * h + 2 * i) * rowBytes;
+      const out = ((n * oh + i) * ow) * c * 4;
+      simd.maxPoolGrad2x2Row(
+        x + row,
+        x + row + rowBytes,
+        dy + out,
+        dx + row,
+        dx + row + rowBytes,
+        ow,
+        c,
+      );
+    }
+  }
+}
+
 /** dx of max pooling: each window's dy goes to its first maximum, in place in the heap. */
 const maxPoolGrad: Kernel = (args, fallback) => {
   const { dy, input } = args.inputs;
@@ -787,24 +830,16 @@ const maxPoolGrad: Kernel = (args, fallback) => {
       maxPoolGrad2x2(x, dyv, dx, b, h, w, c, oh, ow);
       return result;
     }
-    const xAt = address(args.backend, input), dyAt = address(args.backend, dy);
-    const dxAt = address(args.backend, result);
-    const rowBytes = w * c * 4;
-    for (let n = 0; n < b; n++) {
-      for (let i = 0; i < oh; i++) {
-        const row = (n * h + 2 * i) * rowBytes;
-        const out = ((n * oh + i) * ow) * c * 4;
-        simd.maxPoolGrad2x2Row(
-          xAt + row,
-          xAt + row + rowBytes,
-          dyAt + out,
-          dxAt + row,
-          dxAt + row + rowBytes,
-          ow,
-          c,
-        );
-      }
-    }
+    simdMaxPoolGrad2x2(
+      simd,
+      address(args.backend, input),
+      address(args.backend, dy),
+      address(args.backend, result),
+      b,
+      h,
+      w,
+      c,
+    );
     return result;
   }
   dx.fill(0);
@@ -861,7 +896,195 @@ function callFallback(fallback: tf.KernelConfig, args: Args): tf.TensorInfo {
 
 const replaced = new Map<string, tf.KernelConfig>();
 
-export { FILTER_BIAS_GRAD_KERNEL, RELU_GRAD_KERNEL };
+export { FILTER_BIAS_GRAD_KERNEL, RELU_GRAD_KERNEL, TRUNK_GRAD_KERNEL, TRUNK_KERNEL };
+
+/** Layers of the trunk kernels. */
+const TRUNK_LAYERS = 3;
+
+/** The trunk's geometry, or null when these shapes are not a chain of 3x3 convolutions. */
+function trunkGeometry(xShape: readonly number[], filterShapes: number[][]): TrunkGeometry | null {
+  if (xShape.length !== 4 || filterShapes.length !== TRUNK_LAYERS) return null;
+  let channels = xShape[3];
+  for (const shape of filterShapes) {
+    if (shape.length !== 4 || shape[0] !== 3 || shape[1] !== 3 || shape[2] !== channels) {
+      return null;
+    }
+    channels = shape[3];
+  }
+  return {
+    batch: xShape[0],
+    height: xShape[1],
+    width: xShape[2],
+    channels: xShape[3],
+    filters: filterShapes.map((shape) => shape[3]),
+  };
+}
+
+/**
+ * Whether {@linkcode TRUNK_KERNEL} runs for these shapes now: on the `onednn` backend,
+ * for a geometry oneDNN builds with its optimised kernels.
+ *
+ * @param xShape The images' shape, NHWC.
+ * @param filterShapes The three convolutions' filter shapes, HWIO.
+ * @returns True when the fused kernel can run.
+ *
+ * @example
+ * ```ts
+ * import { oneDnnTrunkRuns } from "./blas_kernels.ts";
+ * // False unless the onednn backend is installed and current.
+ * console.log(oneDnnTrunkRuns([64, 64, 64, 3], [[3, 3, 3, 32], [3, 3, 32, 64], [3, 3, 64, 128]]));
+ * ```
+ */
+export function oneDnnTrunkRuns(xShape: readonly number[], filterShapes: number[][]): boolean {
+  if (!dnnl || !replaced.size || tf.getBackend() !== "wasm") return false;
+  if (!simdFor(tf.backend() as BackendWasm)) return false;
+  const g = trunkGeometry(xShape, filterShapes);
+  return g !== null && dnnl.trunk(g) !== null;
+}
+
+/** Activations of trunk forward passes awaiting their gradient, by the features' data id. */
+const pendingTrunks = new Map<object, { plan: TrunkPlan; acts: number[]; backend: BackendWasm }>();
+/** Forward passes whose activations are kept at most (the oldest are dropped). */
+const MAX_PENDING_TRUNKS = 4;
+
+/** The wasm module's allocator (tfjs 4.22 allocates tensors with it). */
+type Allocator = { _malloc(bytes: number): number; _free(offset: number): void };
+
+function malloc(backend: BackendWasm, bytes: number[]): number[] {
+  const offsets: number[] = [];
+  for (const n of bytes) {
+    const at = (backend.wasm as unknown as Allocator)._malloc(Math.max(n, 4)) >>> 0;
+    if (!at) {
+      free(backend, offsets);
+      throw new Error(`Out of wasm memory for the convolution trunk (${n} bytes)`);
+    }
+    offsets.push(at);
+  }
+  return offsets;
+}
+
+function free(backend: BackendWasm, offsets: number[]): void {
+  for (const at of offsets) (backend.wasm as unknown as Allocator)._free(at);
+}
+
+/**
+ * Buffers of the last trunk plan used, kept from call to call: fresh tens of MiB on every
+ * step cost more than the pooling that fills them.
+ */
+let spare:
+  | { plan: TrunkPlan; backend: BackendWasm; acts: number[][]; scratch?: number[] }
+  | undefined;
+
+function spareFor(plan: TrunkPlan, backend: BackendWasm) {
+  if (spare && (spare.plan !== plan || spare.backend !== backend)) dropSpare();
+  return spare ??= { plan, backend, acts: [] };
+}
+
+function dropSpare(): void {
+  if (!spare) return;
+  for (const acts of spare.acts) free(spare.backend, acts);
+  if (spare.scratch) free(spare.backend, spare.scratch);
+  spare = undefined;
+}
+
+/** A set of activation buffers for `plan`: a spare one, or new. */
+function takeActs(plan: TrunkPlan, backend: BackendWasm): number[] {
+  return spareFor(plan, backend).acts.pop() ?? malloc(backend, [...plan.activationBytes]);
+}
+
+/** Returns activation buffers: one set is kept for the next call, others freed. */
+function giveActs(plan: TrunkPlan, backend: BackendWasm, acts: number[]): void {
+  const keep = spareFor(plan, backend);
+  if (keep.acts.length) free(backend, acts);
+  else keep.acts.push(acts);
+}
+
+function trunkInputs(inputs: Record<string, tf.TensorInfo>): tf.TensorInfo[] {
+  return Array.from({ length: TRUNK_LAYERS }, (_, i) => inputs[`filter${i}`]);
+}
+
+function trunkPlan(x: tf.TensorInfo, filters: tf.TensorInfo[]): TrunkPlan {
+  const g = trunkGeometry(x.shape, filters.map((f) => f.shape));
+  const plan = g && dnnl?.trunk(g);
+  if (!plan) {
+    throw new Error(
+      `The fused convolution trunk runs only on the onednn backend, for 3x3 convolution chains oneDNN builds (got ${x.shape})`,
+    );
+  }
+  return plan;
+}
+
+/** The trunk's features; with `save`, its activations kept for the gradient kernel. */
+function convTrunk(args: Args): tf.TensorInfo {
+  const { backend, inputs } = args;
+  const x = inputs.x, filters = trunkInputs(inputs);
+  const biases = Array.from({ length: TRUNK_LAYERS }, (_, i) => inputs[`bias${i}`]);
+  if (!isFloat(x, ...filters, ...biases)) {
+    throw new Error("The convolution trunk takes float32 tensors");
+  }
+  const plan = trunkPlan(x, filters);
+  const out = output(backend, [x.shape[0], filters[TRUNK_LAYERS - 1].shape[3]]);
+  const acts = takeActs(plan, backend);
+  try {
+    plan.forward(
+      () => heapOf(backend),
+      address(backend, x),
+      filters.map((f) => address(backend, f)),
+      biases.map((b) => address(backend, b)),
+      address(backend, out),
+      acts,
+    );
+  } catch (error) {
+    giveActs(plan, backend, acts);
+    backend.disposeData(out.dataId);
+    throw error;
+  }
+  if (!args.attrs?.save) {
+    giveActs(plan, backend, acts);
+    return out;
+  }
+  pendingTrunks.set(out.dataId, { plan, acts, backend });
+  if (pendingTrunks.size > MAX_PENDING_TRUNKS) {
+    const [oldest] = pendingTrunks.keys();
+    const dropped = pendingTrunks.get(oldest)!;
+    free(dropped.backend, dropped.acts);
+    pendingTrunks.delete(oldest);
+  }
+  return out;
+}
+
+/** The trunk's filter and bias gradients, from the activations its forward pass kept. */
+function convTrunkGrad(args: Args): tf.TensorInfo[] {
+  const { backend, inputs } = args;
+  const filters = trunkInputs(inputs);
+  const saved = pendingTrunks.get(inputs.features.dataId);
+  if (!saved) {
+    throw new Error(
+      `The convolution trunk's activations are gone: more than ${MAX_PENDING_TRUNKS} forward passes awaited their gradient`,
+    );
+  }
+  pendingTrunks.delete(inputs.features.dataId);
+  try {
+    const simd = simdFor(backend);
+    if (!simd) throw new Error("The convolution trunk's gradient needs WebAssembly SIMD");
+    const grads = filters.flatMap((f) => [output(backend, f.shape), output(backend, [f.shape[3]])]);
+    const keep = spareFor(saved.plan, backend);
+    keep.scratch ??= malloc(backend, [...saved.plan.scratchBytes]);
+    saved.plan.backward(
+      () => heapOf(backend),
+      address(backend, inputs.dy),
+      filters.map((f) => address(backend, f)),
+      saved.acts,
+      keep.scratch,
+      grads.filter((_, i) => i % 2 === 0).map((t) => address(backend, t)),
+      grads.filter((_, i) => i % 2 === 1).map((t) => address(backend, t)),
+      (x, dy, dx, images, h, w, c) => simdMaxPoolGrad2x2(simd, x, dy, dx, images, h, w, c),
+    );
+    return grads;
+  } finally {
+    giveActs(saved.plan, saved.backend, saved.acts);
+  }
+}
 
 /**
  * dx = dy where x > 0, else 0 (times 0, so an infinite dy gives NaN as in tfjs): one
@@ -909,6 +1132,18 @@ function installGradientKernels(): void {
     backendName: "wasm",
     kernelFunc: filterBiasGrad as unknown as tf.KernelFunc,
   });
+  for (
+    const [kernelName, kernelFunc] of [[TRUNK_KERNEL, convTrunk], [
+      TRUNK_GRAD_KERNEL,
+      convTrunkGrad,
+    ]]
+  ) {
+    tf.registerKernel({
+      kernelName: kernelName as string,
+      backendName: "wasm",
+      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+    });
+  }
   tf.registerGradient({
     ...original,
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
@@ -931,6 +1166,11 @@ function uninstallGradientKernels(): void {
   tf.registerGradient(originalReluGradient);
   tf.unregisterKernel(RELU_GRAD_KERNEL, "wasm");
   tf.unregisterKernel(FILTER_BIAS_GRAD_KERNEL, "wasm");
+  tf.unregisterKernel(TRUNK_KERNEL, "wasm");
+  tf.unregisterKernel(TRUNK_GRAD_KERNEL, "wasm");
+  for (const saved of pendingTrunks.values()) free(saved.backend, saved.acts);
+  pendingTrunks.clear();
+  dropSpare();
   originalReluGradient = undefined;
 }
 

@@ -50,6 +50,77 @@ export interface ConvGeometry {
   padLeft: number;
 }
 
+/**
+ * A stack of 3x3 "same" convolutions with bias and ReLU, a 2x2 max pooling after each but
+ * the last and a global average after the last (the `conv64` network's convolutional part),
+ * on NHWC images with HWIO filters.
+ */
+export interface TrunkGeometry {
+  /** Images. */
+  batch: number;
+  /** Image rows (divisible by 2 for each pooling). */
+  height: number;
+  /** Image columns (likewise). */
+  width: number;
+  /** Image channels. */
+  channels: number;
+  /** Output channels of each convolution. */
+  filters: readonly number[];
+}
+
+/**
+ * The trunk built as one chain of oneDNN primitives that pass activations in oneDNN's
+ * blocked layout from layer to layer (no NHWC round trips). Buffers are byte offsets into
+ * `heap()`, which is read again before each primitive runs (the wasm heap may have moved).
+ */
+export interface TrunkPlan {
+  /** Bytes of each buffer the forward pass fills and the backward pass reads. */
+  activationBytes: readonly number[];
+  /** Bytes of each scratch buffer of the backward pass. */
+  scratchBytes: readonly number[];
+  /**
+   * Features `[batch, filters.at(-1)]` of `x` into `out`, the activations into `acts`.
+   */
+  forward(
+    heap: () => Uint8Array,
+    x: number,
+    filters: readonly number[],
+    biases: readonly number[],
+    out: number,
+    acts: readonly number[],
+  ): void;
+  /**
+   * The filter (HWIO) and bias gradients of every layer, from the features' gradient
+   * `dOut` and the activations of the forward pass that made them. The max pooling's
+   * gradient is the caller's `poolGrad`: its tensors are in oneDNN's nChw8c layout, which
+   * is NHWC with `images` = batch x channels / 8 and 8 channels.
+   */
+  backward(
+    heap: () => Uint8Array,
+    dOut: number,
+    filters: readonly number[],
+    acts: readonly number[],
+    scratch: readonly number[],
+    dFilters: readonly number[],
+    dBiases: readonly number[],
+    poolGrad: PoolGrad,
+  ): void;
+}
+
+/**
+ * dx of a 2x2, stride 2 max pooling of the NHWC tensor x, each window's dy going to its
+ * first maximum; byte offsets into the heap.
+ */
+export type PoolGrad = (
+  x: number,
+  dy: number,
+  dx: number,
+  images: number,
+  height: number,
+  width: number,
+  channels: number,
+) => void;
+
 /** A loaded oneDNN. */
 export interface OneDnn {
   /** The library file that was loaded. */
@@ -89,6 +160,11 @@ export interface OneDnn {
     dw: number,
     db?: number,
   ): boolean;
+  /**
+   * The trunk's primitives for this geometry, built once (null: oneDNN cannot run it with
+   * its optimised kernels; nothing was built).
+   */
+  trunk(g: TrunkGeometry): TrunkPlan | null;
 }
 
 const SYMBOLS = {
@@ -171,6 +247,84 @@ const SYMBOLS = {
     parameters: ["pointer", "f32", "i32", "f32", "f32"],
     result: "i32",
   },
+  dnnl_memory_desc_get_size: { parameters: ["pointer"], result: "usize" },
+  dnnl_primitive_desc_query: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
+  // The same descriptor initialisers with every memory descriptor passed by pointer (the
+  // trunk chains descriptors queried from other primitives).
+  conv_forward_p: {
+    name: "dnnl_dilated_convolution_forward_desc_init",
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "pointer",
+      "pointer",
+      "pointer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  conv_backward_data_p: {
+    name: "dnnl_dilated_convolution_backward_data_desc_init",
+    parameters: [
+      "buffer",
+      "i32",
+      "pointer",
+      "pointer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  conv_backward_weights_p: {
+    name: "dnnl_dilated_convolution_backward_weights_desc_init",
+    parameters: [
+      "buffer",
+      "i32",
+      "pointer",
+      "pointer",
+      "pointer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  dnnl_pooling_forward_desc_init: {
+    parameters: [
+      "buffer",
+      "i32",
+      "i32",
+      "pointer",
+      "pointer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+    ],
+    result: "i32",
+  },
+  dnnl_pooling_backward_desc_init: {
+    parameters: ["buffer", "i32", "pointer", "pointer", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  dnnl_eltwise_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "pointer", "f32", "f32"],
+    result: "i32",
+  },
+  dnnl_eltwise_backward_desc_init: {
+    parameters: ["buffer", "i32", "pointer", "pointer", "f32", "f32"],
+    result: "i32",
+  },
 } as const;
 
 // Values of the oneDNN 2.x C API's enums and macros (dnnl_types.h).
@@ -179,12 +333,18 @@ const FORWARD_TRAINING = 64, CONVOLUTION_DIRECT = 1, ELTWISE_RELU = 31, ENGINE_C
 const ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41;
 const ARG_DIFF_SRC = 129, ARG_DIFF_DST = 145, ARG_DIFF_WEIGHTS = 161, ARG_DIFF_BIAS = 169;
 const QUERY_WEIGHTS_MD = 131, QUERY_DIFF_WEIGHTS_MD = 132;
+const QUERY_SRC_MD = 129, QUERY_DST_MD = 133, QUERY_IMPL_INFO = 8;
+const POOLING_MAX = 0x1ff, POOLING_AVG = 0x3ff, RELU_USE_DST = 0x100;
+const TAG_NCHW = 5, TAG_NCHW8C = 93, FORWARD_INFERENCE = 96;
 /** `DNNL_MEMORY_ALLOCATE`: the library allocates the buffer. */
 const ALLOCATE = 0xffff_ffff_ffff_ffffn;
 /** Bytes reserved for a `dnnl_memory_desc_t` (696 in 2.6) and an op descriptor (5976). */
 const MD_BYTES = 1024, OP_DESC_BYTES = 8192;
 /** Geometries whose primitives are kept; the oldest go first. */
 const CACHE_SIZE = 48;
+/** Trunk geometries (batch sizes, mostly) whose primitives are kept. */
+const TRUNK_CACHE_SIZE = 8;
+export const PROF: Map<string, number> | undefined = Deno.env.get("TPROF") ? new Map() : undefined;
 
 /** The library files tried, in order, when `METRICLAB_DNNL` is not set. */
 const DNNL_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
@@ -427,21 +587,7 @@ function create(path: string, s: Lib): OneDnn {
       ),
       "convolution desc",
     );
-    if (!relu) return pdOf(op, null, null, owned);
-    const o = new BigUint64Array(1);
-    check(s.dnnl_post_ops_create(o), "post ops");
-    const postOps = handleOf(o);
-    let attr: Handle = null;
-    try {
-      check(s.dnnl_post_ops_append_eltwise(postOps, 1, ELTWISE_RELU, 0, 0), "relu post op");
-      check(s.dnnl_primitive_attr_create(o), "attr");
-      attr = handleOf(o);
-      check(s.dnnl_primitive_attr_set_post_ops(attr, postOps), "set post ops");
-      return pdOf(op, attr, null, owned);
-    } finally {
-      s.dnnl_post_ops_destroy(postOps);
-      if (attr) s.dnnl_primitive_attr_destroy(attr);
-    }
+    return relu ? pdWithRelu(op, owned) : pdOf(op, null, null, owned);
   };
 
   /** The filter's memory for a primitive: the caller's HWIO, reordered when needed. */
@@ -510,6 +656,414 @@ function create(path: string, s: Lib): OneDnn {
     return false;
   };
 
+  /** A primitive desc for `op` with ReLU applied to its output (a post-op). */
+  const pdWithRelu = (op: Uint8Array, owned: Entry["owned"]): Handle => {
+    const o = new BigUint64Array(1);
+    check(s.dnnl_post_ops_create(o), "post ops");
+    const postOps = handleOf(o);
+    let attr: Handle = null;
+    try {
+      check(s.dnnl_post_ops_append_eltwise(postOps, 1, ELTWISE_RELU, 0, 0), "relu post op");
+      check(s.dnnl_primitive_attr_create(o), "attr");
+      attr = handleOf(o);
+      check(s.dnnl_primitive_attr_set_post_ops(attr, postOps), "set post ops");
+      return pdOf(op, attr, null, owned);
+    } finally {
+      s.dnnl_post_ops_destroy(postOps);
+      if (attr) s.dnnl_primitive_attr_destroy(attr);
+    }
+  };
+
+  const trunks = new Map<string, { plan: TrunkPlan; owned: Entry["owned"] } | null>();
+  const trunk = (g: TrunkGeometry): TrunkPlan | null => {
+    const id = [g.batch, g.height, g.width, g.channels, g.filters.join("/")].join(",");
+    if (trunks.has(id)) {
+      const hit = trunks.get(id)!;
+      trunks.delete(id);
+      trunks.set(id, hit);
+      return hit?.plan ?? null;
+    }
+    const owned: Entry["owned"] = { primitives: [], descs: [], memory: [] };
+    let built: { plan: TrunkPlan; owned: Entry["owned"] } | null;
+    try {
+      built = { plan: buildTrunk(g, owned), owned };
+    } catch {
+      release({ owned } as Entry);
+      built = null;
+    }
+    trunks.set(id, built);
+    if (trunks.size > TRUNK_CACHE_SIZE) {
+      const [oldest] = trunks.keys();
+      const gone = trunks.get(oldest);
+      if (gone) release({ owned: gone.owned } as Entry);
+      trunks.delete(oldest);
+    }
+    return built?.plan ?? null;
+  };
+
+  /**
+   * One primitive whose arguments are named buffers (set per call) or fixed memory; or a
+   * computation of the caller's, on named buffers.
+   */
+  type Step = { bound: Bound; slots: [number, string][] } | {
+    call: (at: Map<string, number>, poolGrad: PoolGrad) => void;
+  };
+  const buildTrunk = (g: TrunkGeometry, owned: Entry["owned"]): TrunkPlan => {
+    const n = g.batch;
+    const bytes = new Map<string, number>();
+    const activations: string[] = [], scratch: string[] = [];
+    const buffer = (list: string[], name: string, md: Handle): string => {
+      list.push(name);
+      bytes.set(name, Number(s.dnnl_memory_desc_get_size(md)));
+      return name;
+    };
+    const query = (pd: Handle, what: number): Handle => s.dnnl_primitive_desc_query_md(pd, what, 0);
+    /** Refuses oneDNN's reference kernels (correct but far slower than the layer path). */
+    const optimised = (pd: Handle): Handle => {
+      const o = new BigUint64Array(1);
+      check(s.dnnl_primitive_desc_query(pd, QUERY_IMPL_INFO, 0, o), "implementation query");
+      const name = new Deno.UnsafePointerView(handleOf(o)!).getCString();
+      if (name.startsWith("ref")) throw new Error(`only a reference kernel (${name})`);
+      if (PROF) console.error("impl", name);
+      return pd;
+    };
+    const step = (pd: Handle, args: [number, Handle, string | Handle][]): Step => {
+      const bound = new Map<number, Handle>();
+      const slots: [number, string][] = [];
+      for (const [arg, md, target] of args) {
+        if (typeof target === "string") {
+          bound.set(arg, memory(md, owned, false));
+          slots.push([arg, target]);
+        } else {
+          bound.set(arg, target);
+        }
+      }
+      return { bound: bind(primitiveOf(pd, owned), bound), slots };
+    };
+    const reorderStep = (
+      fromMd: Handle,
+      toMd: Handle,
+      from: string | Handle,
+      to: string | Handle,
+    ): Step => {
+      const pd = new BigUint64Array(1);
+      check(
+        s.dnnl_reorder_primitive_desc_create(pd, fromMd, engine, toMd, engine, null),
+        "reorder",
+      );
+      owned.descs.push(handleOf(pd));
+      return step(handleOf(pd), [[ARG_SRC, fromMd, from], [ARG_DST, toMd, to]]);
+    };
+    const opDesc = () => new Uint8Array(OP_DESC_BYTES);
+    const one = dims(1, 1), none = dims(0, 0), two = dims(2, 2);
+    // Descriptors built from JavaScript buffers must outlive the calls that read them.
+    const keep: Uint8Array[] = [];
+    const plainDesc = (shape: number[], tag: number): Handle => {
+      const d = desc(shape, tag);
+      keep.push(d);
+      return ptrOf(d);
+    };
+
+    const forward: Step[] = [], backward: Step[] = [];
+    interface Layer {
+      pd: Handle;
+      src: Handle;
+      dst: Handle;
+      srcSlot: string;
+      anyWeights: Handle;
+      plainWeights: Handle;
+      bias: Handle;
+      pool?: { height: number; width: number; channels: number };
+    }
+    const layers: Layer[] = [];
+    let h = g.height, w = g.width, c = g.channels;
+    let src = plainDesc([n, c, h, w], TAG_ANY);
+    let gap: { pd: Handle; dst: Handle; out: Handle } | undefined;
+    g.filters.forEach((co, i) => {
+      const last = i === g.filters.length - 1;
+      const anyWeights = plainDesc([co, c, 3, 3], TAG_ANY);
+      const plainWeights = plainDesc([co, c, 3, 3], TAG_HWIO);
+      const bias = plainDesc([co], TAG_X);
+      const op = opDesc();
+      check(
+        s.conv_forward_p(
+          op,
+          FORWARD_TRAINING,
+          CONVOLUTION_DIRECT,
+          src,
+          anyWeights,
+          bias,
+          // Pooled layers in nChw8c, the layout the pooling gradient walks as NHWC.
+          plainDesc([n, co, h, w], last ? TAG_ANY : TAG_NCHW8C),
+          one,
+          none,
+          one,
+          one,
+        ),
+        "convolution desc",
+      );
+      const pd = optimised(pdWithRelu(op, owned));
+      const srcMd = query(pd, QUERY_SRC_MD), dst = query(pd, QUERY_DST_MD);
+      const srcSlot = i === 0 ? buffer(activations, "x0", srcMd) : `p${i - 1}`;
+      if (i === 0) forward.push(reorderStep(plainDesc([n, c, h, w], TAG_NHWC), srcMd, "x", "x0"));
+      const weightsMd = query(pd, QUERY_WEIGHTS_MD);
+      const weights = memory(weightsMd, owned, true);
+      forward.push(reorderStep(plainWeights, weightsMd, `w${i}`, weights));
+      forward.push(step(pd, [
+        [ARG_SRC, srcMd, srcSlot],
+        [ARG_WEIGHTS, weightsMd, weights],
+        [ARG_BIAS, bias, `b${i}`],
+        [ARG_DST, dst, buffer(activations, `y${i}`, dst)],
+      ]));
+      const layer: Layer = { pd, src: srcMd, dst, srcSlot, anyWeights, plainWeights, bias };
+      layers.push(layer);
+      if (!last) {
+        if (h % 2 || w % 2 || co % 8) throw new Error("an odd size or channels before a pooling");
+        const pop = opDesc();
+        check(
+          s.dnnl_pooling_forward_desc_init(
+            pop,
+            // Inference: no workspace (the gradient finds each window's maximum again).
+            FORWARD_INFERENCE,
+            POOLING_MAX,
+            dst,
+            plainDesc([n, co, h / 2, w / 2], TAG_NCHW8C),
+            two,
+            two,
+            none,
+            none,
+          ),
+          "pooling desc",
+        );
+        const ppd = optimised(pdOf(pop, null, null, owned));
+        const pooled = query(ppd, QUERY_DST_MD);
+        forward.push(step(ppd, [
+          [ARG_SRC, dst, `y${i}`],
+          [ARG_DST, pooled, buffer(activations, `p${i}`, pooled)],
+        ]));
+        layer.pool = { height: h, width: w, channels: co };
+        src = pooled;
+        h /= 2;
+        w /= 2;
+      } else {
+        const gop = opDesc();
+        check(
+          s.dnnl_pooling_forward_desc_init(
+            gop,
+            FORWARD_TRAINING,
+            POOLING_AVG,
+            dst,
+            plainDesc([n, co, 1, 1], TAG_ANY),
+            one,
+            dims(h, w),
+            none,
+            none,
+          ),
+          "global average desc",
+        );
+        const gpd = optimised(pdOf(gop, null, null, owned));
+        const gdst = query(gpd, QUERY_DST_MD);
+        const out = plainDesc([n, co, 1, 1], TAG_NCHW);
+        forward.push(
+          step(gpd, [[ARG_SRC, dst, `y${i}`], [ARG_DST, gdst, buffer(activations, "g", gdst)]]),
+        );
+        forward.push(reorderStep(gdst, out, "g", "out"));
+        gap = { pd: gpd, dst: gdst, out };
+      }
+      c = co;
+    });
+
+    // Backward: the global average, then per layer (last first) ReLU, the filter and bias
+    // gradients, and (but for the first) the input gradient and the pooling before it.
+    const top = layers[layers.length - 1];
+    backward.push(reorderStep(gap!.out, gap!.dst, "dOut", buffer(scratch, "dg", gap!.dst)));
+    const gbop = opDesc();
+    check(
+      s.dnnl_pooling_backward_desc_init(
+        gbop,
+        POOLING_AVG,
+        top.dst,
+        gap!.dst,
+        one,
+        dims(h, w),
+        none,
+        none,
+      ),
+      "global average backward desc",
+    );
+    backward.push(step(optimised(pdOf(gbop, null, gap!.pd, owned)), [
+      [ARG_DIFF_DST, gap!.dst, "dg"],
+      [ARG_DIFF_SRC, top.dst, buffer(scratch, `dy${layers.length - 1}`, top.dst)],
+    ]));
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i];
+      const hop = opDesc(), eop = opDesc();
+      check(
+        s.dnnl_eltwise_forward_desc_init(hop, FORWARD_TRAINING, RELU_USE_DST, layer.dst, 0, 0),
+        "relu desc",
+      );
+      check(
+        s.dnnl_eltwise_backward_desc_init(eop, RELU_USE_DST, layer.dst, layer.dst, 0, 0),
+        "relu backward desc",
+      );
+      const epd = pdOf(eop, null, pdOf(hop, null, null, owned), owned);
+      backward.push(step(optimised(epd), [
+        [ARG_DST, layer.dst, `y${i}`],
+        [ARG_DIFF_DST, layer.dst, `dy${i}`],
+        [ARG_DIFF_SRC, layer.dst, buffer(scratch, `dr${i}`, layer.dst)],
+      ]));
+      const wop = opDesc();
+      check(
+        s.conv_backward_weights_p(
+          wop,
+          CONVOLUTION_DIRECT,
+          layer.src,
+          layer.anyWeights,
+          layer.bias,
+          layer.dst,
+          one,
+          none,
+          one,
+          one,
+        ),
+        "backward weights desc",
+      );
+      const wpd = optimised(pdOf(wop, null, layer.pd, owned));
+      const diffWeightsMd = query(wpd, QUERY_DIFF_WEIGHTS_MD);
+      const diffWeights = memory(diffWeightsMd, owned, true);
+      backward.push(step(wpd, [
+        [ARG_SRC, layer.src, layer.srcSlot],
+        [ARG_DIFF_DST, layer.dst, `dr${i}`],
+        [ARG_DIFF_WEIGHTS, diffWeightsMd, diffWeights],
+        [ARG_DIFF_BIAS, layer.bias, `db${i}`],
+      ]));
+      backward.push(reorderStep(diffWeightsMd, layer.plainWeights, diffWeights, `dw${i}`));
+      if (i === 0) break;
+      const dop = opDesc();
+      check(
+        s.conv_backward_data_p(
+          dop,
+          CONVOLUTION_DIRECT,
+          layer.src,
+          layer.anyWeights,
+          layer.dst,
+          one,
+          none,
+          one,
+          one,
+        ),
+        "backward data desc",
+      );
+      const dpd = optimised(pdOf(dop, null, layer.pd, owned));
+      const weightsMd = query(dpd, QUERY_WEIGHTS_MD);
+      const weights = memory(weightsMd, owned, true);
+      backward.push(reorderStep(layer.plainWeights, weightsMd, `w${i}`, weights));
+      backward.push(step(dpd, [
+        [ARG_DIFF_DST, layer.dst, `dr${i}`],
+        [ARG_WEIGHTS, weightsMd, weights],
+        [ARG_DIFF_SRC, layer.src, buffer(scratch, `dp${i - 1}`, layer.src)],
+      ]));
+      const below = layers[i - 1];
+      const { height, width, channels } = below.pool!;
+      buffer(scratch, `dy${i - 1}`, below.dst);
+      backward.push({
+        call: (at, poolGrad) =>
+          poolGrad(
+            at.get(`y${i - 1}`)!,
+            at.get(`dp${i - 1}`)!,
+            at.get(`dy${i - 1}`)!,
+            n * channels / 8,
+            height,
+            width,
+            8,
+          ),
+      });
+    }
+    keep.length = 0;
+
+    const runSteps = (
+      steps: Step[],
+      heap: () => Uint8Array,
+      at: Map<string, number>,
+      poolGrad?: PoolGrad,
+    ) => {
+      const base = BigInt(Deno.UnsafePointer.value(ptrOf(heap())));
+      for (const [si, st] of steps.entries()) {
+        const t0 = performance.now();
+        if ("call" in st) {
+          check(s.dnnl_stream_wait(stream), "stream wait");
+          st.call(at, poolGrad!);
+          if (PROF) {
+            const k = "b" + si;
+            PROF.set(k, (PROF.get(k) ?? 0) + performance.now() - t0);
+          }
+          continue;
+        }
+        const { bound, slots } = st;
+        for (const [arg, slot] of slots) {
+          const offset = at.get(slot);
+          if (offset === undefined) throw new Error(`oneDNN trunk: no buffer for ${slot}`);
+          const handle = Deno.UnsafePointer.create(base + BigInt(offset));
+          check(s.dnnl_memory_set_data_handle(bound.memory.get(arg)!, handle), "set data handle");
+        }
+        check(
+          s.dnnl_primitive_execute(bound.primitive, stream, bound.memory.size, bound.args),
+          "execute",
+        );
+        if (PROF) {
+          s.dnnl_stream_wait(stream);
+          const k = (steps === forward ? "f" : "b") + si;
+          PROF.set(k, (PROF.get(k) ?? 0) + performance.now() - t0);
+        }
+      }
+      check(s.dnnl_stream_wait(stream), "stream wait");
+      stats.ran++;
+    };
+    const named = (prefix: string, offsets: readonly number[]) =>
+      offsets.map((offset, i): [string, number] => [`${prefix}${i}`, offset]);
+    const count = g.filters.length;
+    const lengths = (what: string, list: readonly number[]) => {
+      if (list.length !== count) throw new RangeError(`oneDNN trunk: ${count} ${what} expected`);
+    };
+    return {
+      activationBytes: activations.map((name) => bytes.get(name)!),
+      scratchBytes: scratch.map((name) => bytes.get(name)!),
+      forward(heap, x, filters, biases, out, acts) {
+        lengths("filters", filters);
+        lengths("biases", biases);
+        runSteps(
+          forward,
+          heap,
+          new Map([
+            ["x", x],
+            ["out", out],
+            ...named("w", filters),
+            ...named("b", biases),
+            ...activations.map((name, i): [string, number] => [name, acts[i]]),
+          ]),
+        );
+      },
+      backward(heap, dOut, filters, acts, scratchOffsets, dFilters, dBiases, poolGrad) {
+        lengths("filters", filters);
+        lengths("filter gradients", dFilters);
+        lengths("bias gradients", dBiases);
+        runSteps(
+          backward,
+          heap,
+          new Map([
+            ["dOut", dOut],
+            ...named("w", filters),
+            ...named("dw", dFilters),
+            ...named("db", dBiases),
+            ...activations.map((name, i): [string, number] => [name, acts[i]]),
+            ...scratch.map((name, i): [string, number] => [name, scratchOffsets[i]]),
+          ]),
+          poolGrad,
+        );
+      },
+    };
+  };
+
   return {
     path,
     version,
@@ -519,6 +1073,8 @@ function create(path: string, s: Lib): OneDnn {
       // Some primitives fix their thread count when built: build them again.
       for (const entry of cache.values()) release(entry);
       cache.clear();
+      for (const built of trunks.values()) if (built) release({ owned: built.owned } as Entry);
+      trunks.clear();
       currentThreads = threads;
       omp?.(threads);
     },
@@ -581,6 +1137,7 @@ function create(path: string, s: Lib): OneDnn {
       run(entry.main, heap, addresses);
       return finish();
     },
+    trunk,
     backwardWeights(g, heap, x, dy, dw, db = -1) {
       const hasBias = db >= 0;
       const entry = build(`w ${key(g)} ${hasBias}`, (owned) => {

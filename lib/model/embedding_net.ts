@@ -6,21 +6,11 @@
  */
 import * as tf from "../tf.ts";
 import { registerFusedConvGradient } from "./_fused_conv_gradient.ts";
+import { convTrunk, fusedConv } from "./_conv_trunk.ts";
 import { createRng } from "../random.ts";
 import type { ComponentConfig, Tensor2D, Tensor4D, Variable } from "../types.ts";
 
 registerFusedConvGradient();
-
-/** 3x3 "same" convolution with bias and ReLU, as the FusedConv2D kernel takes them. */
-const FUSED_CONV_ATTRS = {
-  strides: [1, 1],
-  pad: "same",
-  dataFormat: "NHWC",
-  dilations: [1, 1],
-  dimRoundingMode: undefined,
-  activation: "relu",
-  leakyreluAlpha: 0.2,
-} as unknown as tf.NamedAttrMap;
 
 /** The built-in architectures. */
 export const ARCHITECTURES = ["conv64", "conv28"] as const;
@@ -147,23 +137,17 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
     weightNames.push(`${layer.name}/kernel`, `${layer.name}/bias`);
   }
 
+  const convs = layers.filter((l) => l.kind === "conv").map((l) => params.get(l.name)!);
+  const denses = layers.filter((l) => l.kind === "dense");
   const apply = (x: tf.Tensor4D): tf.Tensor2D =>
     tf.tidy(() => {
-      let y: tf.Tensor = tf.sub(tf.mul(x, 2), 1);
-      for (const layer of layers) {
+      const scaled = tf.sub(tf.mul(x, 2), 1) as tf.Tensor4D;
+      // conv64's convolutions, pooling and global average are one kernel on oneDNN.
+      let y: tf.Tensor = architecture === "conv64"
+        ? convTrunk(scaled, convs)
+        : convs.reduce<tf.Tensor>((t, p) => tf.maxPool(fusedConv(t, p), 2, 2, "valid"), scaled);
+      for (const layer of denses) {
         const p = params.get(layer.name)!;
-        if (layer.kind === "conv") {
-          // One fused kernel (convolution, bias, ReLU), in training too: its gradient is
-          // registered by _fused_conv_gradient.ts (tf.fused.conv2d would split it in three).
-          y = tf.engine().runKernel("FusedConv2D", {
-            x: y,
-            filter: p.kernel,
-            bias: p.bias,
-          }, FUSED_CONV_ATTRS) as tf.Tensor4D;
-          if (layer.name !== "conv3") y = tf.maxPool(y as tf.Tensor4D, 2, 2, "valid");
-          else y = tf.mean(y, [1, 2]);
-          continue;
-        }
         if (y.rank !== 2) y = tf.reshape(y, [y.shape[0], -1]);
         y = tf.add(tf.matMul(y as tf.Tensor2D, p.kernel as tf.Tensor2D), p.bias);
         if (layer.name !== "embed") y = tf.relu(y);

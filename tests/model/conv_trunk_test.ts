@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import * as tf from "../../lib/tf.ts";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { blasAvailable } from "../../lib/backend/blas.ts";
+import {
+  installBlasKernels,
+  oneDnnTrunkRuns,
+  TRUNK_GRAD_KERNEL,
+  uninstallBlasKernels,
+} from "../../lib/backend/blas_kernels.ts";
+import { installFastGradients } from "../../lib/backend/fast_gradients.ts";
+import { loadOneDnn, oneDnnAvailable } from "../../lib/backend/onednn.ts";
+import { convTrunk } from "../../lib/model/_conv_trunk.ts";
+import { createEmbeddingNet } from "../../lib/model/embedding_net.ts";
+
+const ignore = !(blasAvailable() && oneDnnAvailable());
+const SHAPES = [[3, 3, 3, 32], [3, 3, 32, 64], [3, 3, 64, 128]];
+
+async function onOneDnn(): Promise<void> {
+  await tf.setBackend("wasm");
+  installFastGradients("wasm");
+  uninstallBlasKernels();
+  installBlasKernels(1, { oneDnn: true });
+}
+
+/** Embeddings, every weight's gradient and the images' gradient of a seeded conv64 net. */
+function probe(size: number, channels: number) {
+  return tf.tidy(() => {
+    const net = createEmbeddingNet({
+      inputShape: [size, size, channels],
+      dim: 8,
+      architecture: "conv64",
+      seed: 3,
+    });
+    const x = tf.randomUniform([3, size, size, channels], 0, 1, "float32", 5) as tf.Tensor4D;
+    const r = tf.randomNormal([3, 8], 0, 1, "float32", 6);
+    const loss = (images: tf.Tensor) => tf.sum(tf.mul(net.apply(images as tf.Tensor4D), r));
+    const { grads } = tf.variableGrads(() => loss(x) as tf.Scalar, net.variables);
+    const result = {
+      embeddings: net.apply(x).dataSync() as Float32Array,
+      grads: net.variables.map((v) => grads[v.name].dataSync() as Float32Array),
+      imageGrad: tf.grad(loss)(x).dataSync() as Float32Array,
+    };
+    net.dispose();
+    return result;
+  });
+}
+
+function assertClose(got: Float32Array, want: Float32Array, what: string) {
+  assert.equal(got.length, want.length, what);
+  let err = 0, norm = 0;
+  for (let i = 0; i < got.length; i++) {
+    err += (got[i] - want[i]) ** 2;
+    norm += want[i] ** 2;
+  }
+  assert.ok(norm > 0, `${what}: the reference is all zeros`);
+  assert.ok(Math.sqrt(err / norm) < 1e-5, `${what}: relative error ${Math.sqrt(err / norm)}`);
+}
+
+for (const [size, channels] of [[16, 3], [32, 3]]) {
+  Deno.test({
+    name:
+      `conv trunk: one oneDNN kernel gives the cpu backend's embeddings and gradients (${size}x${size}x${channels})`,
+    ignore,
+    async fn() {
+      await tf.setBackend("cpu");
+      const want = probe(size, channels);
+      await onOneDnn();
+      const shapes = SHAPES.map((s, i) => i === 0 ? [3, 3, channels, 32] : s);
+      assert.ok(oneDnnTrunkRuns([3, size, size, channels], shapes), "the fused trunk does not run");
+      const ran = loadOneDnn().stats.ran;
+      const got = probe(size, channels);
+      assert.ok(loadOneDnn().stats.ran > ran);
+      assertClose(got.embeddings, want.embeddings, "embeddings");
+      got.grads.forEach((g, i) => assertClose(g, want.grads[i], `gradient ${i}`));
+      assertClose(got.imageGrad, want.imageGrad, "image gradient");
+    },
+  });
+}
+
+Deno.test({
+  name: "conv trunk: runs only on the onednn backend, for geometries oneDNN builds",
+  ignore,
+  async fn() {
+    await onOneDnn();
+    assert.ok(oneDnnTrunkRuns([4, 64, 64, 3], SHAPES));
+    // Odd sizes before a pooling, and filters that do not chain, go layer by layer.
+    assert.ok(!oneDnnTrunkRuns([4, 18, 18, 3], SHAPES));
+    assert.ok(!oneDnnTrunkRuns([4, 16, 16, 3], [[3, 3, 3, 32], [3, 3, 16, 64], [3, 3, 64, 128]]));
+    assert.ok(!oneDnnTrunkRuns([4, 16, 16, 3], [[5, 5, 3, 32], [3, 3, 32, 64], [3, 3, 64, 128]]));
+    installBlasKernels(1, { oneDnn: false });
+    assert.ok(!oneDnnTrunkRuns([4, 64, 64, 3], SHAPES));
+    await tf.setBackend("cpu");
+    assert.ok(!oneDnnTrunkRuns([4, 64, 64, 3], SHAPES));
+    // A declined geometry still embeds (layer by layer) and matches the cpu backend.
+    const want = probe(18, 3);
+    await onOneDnn();
+    const got = probe(18, 3);
+    assertClose(got.embeddings, want.embeddings, "embeddings");
+    got.grads.forEach((g, i) => assertClose(g, want.grads[i], `gradient ${i}`));
+  },
+});
+
+Deno.test({
+  name: "conv trunk: training steps leave no tensors behind; inference keeps no activations",
+  ignore,
+  async fn() {
+    await onOneDnn();
+    const net = createEmbeddingNet({ inputShape: [16, 16, 3], dim: 4, architecture: "conv64" });
+    const x = tf.randomUniform([4, 16, 16, 3], 0, 1, "float32", 1) as tf.Tensor4D;
+    const optimizer = tf.train.adam(1e-2);
+    const step = () =>
+      optimizer.minimize(() => tf.mean(tf.square(net.apply(x))) as tf.Scalar, true)!;
+    step().dispose();
+    const tensors = tf.memory().numTensors;
+    const losses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const loss = step();
+      losses.push(loss.dataSync()[0]);
+      loss.dispose();
+    }
+    assert.equal(tf.memory().numTensors, tensors);
+    assert.ok(losses[2] < losses[0], `the loss did not fall: ${losses}`);
+    // Without a tape nothing is kept: a gradient asked for afterwards finds no activations.
+    const features = convTrunk(
+      x,
+      [0, 2, 4].map((i) => ({
+        kernel: net.variables[i],
+        bias: net.variables[i + 1],
+      })),
+    );
+    assert.throws(
+      () =>
+        tf.engine().runKernel(TRUNK_GRAD_KERNEL, {
+          dy: tf.onesLike(features),
+          features,
+          filter0: net.variables[0],
+          filter1: net.variables[2],
+          filter2: net.variables[4],
+        }),
+      /activations are gone/,
+    );
+    tf.dispose([features, x]);
+    optimizer.dispose();
+    net.dispose();
+  },
+});
