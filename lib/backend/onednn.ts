@@ -344,7 +344,6 @@ const MD_BYTES = 1024, OP_DESC_BYTES = 8192;
 const CACHE_SIZE = 48;
 /** Trunk geometries (batch sizes, mostly) whose primitives are kept. */
 const TRUNK_CACHE_SIZE = 8;
-export const PROF: Map<string, number> | undefined = Deno.env.get("TPROF") ? new Map() : undefined;
 
 /** The library files tried, in order, when `METRICLAB_DNNL` is not set. */
 const DNNL_CANDIDATES: readonly string[] = Deno.build.os === "darwin"
@@ -724,7 +723,6 @@ function create(path: string, s: Lib): OneDnn {
       check(s.dnnl_primitive_desc_query(pd, QUERY_IMPL_INFO, 0, o), "implementation query");
       const name = new Deno.UnsafePointerView(handleOf(o)!).getCString();
       if (name.startsWith("ref")) throw new Error(`only a reference kernel (${name})`);
-      if (PROF) console.error("impl", name);
       return pd;
     };
     const step = (pd: Handle, args: [number, Handle, string | Handle][]): Step => {
@@ -873,8 +871,27 @@ function create(path: string, s: Lib): OneDnn {
       c = co;
     });
 
-    // Backward: the global average, then per layer (last first) ReLU, the filter and bias
-    // gradients, and (but for the first) the input gradient and the pooling before it.
+    // Backward: the global average and the last layer's ReLU, then per layer (last first)
+    // the filter and bias gradients and (but for the first) the input gradient, the ReLU
+    // below it and the pooling. The ReLU's gradient is taken on the pooled tensor, a
+    // quarter of the size: a window's maximum is positive exactly where its winner is.
+    /** dx = dy where `data` (a ReLU's output) is positive: oneDNN's ReLU gradient. */
+    const reluGrad = (md: Handle, data: string, dy: string, dx: string): Step => {
+      const hop = opDesc(), eop = opDesc();
+      check(
+        s.dnnl_eltwise_forward_desc_init(hop, FORWARD_TRAINING, RELU_USE_DST, md, 0, 0),
+        "relu desc",
+      );
+      check(
+        s.dnnl_eltwise_backward_desc_init(eop, RELU_USE_DST, md, md, 0, 0),
+        "relu backward desc",
+      );
+      return step(optimised(pdOf(eop, null, pdOf(hop, null, null, owned), owned)), [
+        [ARG_DST, md, data],
+        [ARG_DIFF_DST, md, dy],
+        [ARG_DIFF_SRC, md, dx],
+      ]);
+    };
     const top = layers[layers.length - 1];
     backward.push(reorderStep(gap!.out, gap!.dst, "dOut", buffer(scratch, "dg", gap!.dst)));
     const gbop = opDesc();
@@ -895,23 +912,12 @@ function create(path: string, s: Lib): OneDnn {
       [ARG_DIFF_DST, gap!.dst, "dg"],
       [ARG_DIFF_SRC, top.dst, buffer(scratch, `dy${layers.length - 1}`, top.dst)],
     ]));
-    for (let i = layers.length - 1; i >= 0; i--) {
+    const last = layers.length - 1;
+    backward.push(
+      reluGrad(top.dst, `y${last}`, `dy${last}`, buffer(scratch, `dr${last}`, top.dst)),
+    );
+    for (let i = last; i >= 0; i--) {
       const layer = layers[i];
-      const hop = opDesc(), eop = opDesc();
-      check(
-        s.dnnl_eltwise_forward_desc_init(hop, FORWARD_TRAINING, RELU_USE_DST, layer.dst, 0, 0),
-        "relu desc",
-      );
-      check(
-        s.dnnl_eltwise_backward_desc_init(eop, RELU_USE_DST, layer.dst, layer.dst, 0, 0),
-        "relu backward desc",
-      );
-      const epd = pdOf(eop, null, pdOf(hop, null, null, owned), owned);
-      backward.push(step(optimised(epd), [
-        [ARG_DST, layer.dst, `y${i}`],
-        [ARG_DIFF_DST, layer.dst, `dy${i}`],
-        [ARG_DIFF_SRC, layer.dst, buffer(scratch, `dr${i}`, layer.dst)],
-      ]));
       const wop = opDesc();
       check(
         s.conv_backward_weights_p(
@@ -965,13 +971,16 @@ function create(path: string, s: Lib): OneDnn {
       ]));
       const below = layers[i - 1];
       const { height, width, channels } = below.pool!;
-      buffer(scratch, `dy${i - 1}`, below.dst);
+      backward.push(
+        reluGrad(layer.src, `p${i - 1}`, `dp${i - 1}`, buffer(scratch, `dq${i - 1}`, layer.src)),
+      );
+      buffer(scratch, `dr${i - 1}`, below.dst);
       backward.push({
         call: (at, poolGrad) =>
           poolGrad(
             at.get(`y${i - 1}`)!,
-            at.get(`dp${i - 1}`)!,
-            at.get(`dy${i - 1}`)!,
+            at.get(`dq${i - 1}`)!,
+            at.get(`dr${i - 1}`)!,
             n * channels / 8,
             height,
             width,
@@ -988,15 +997,10 @@ function create(path: string, s: Lib): OneDnn {
       poolGrad?: PoolGrad,
     ) => {
       const base = BigInt(Deno.UnsafePointer.value(ptrOf(heap())));
-      for (const [si, st] of steps.entries()) {
-        const t0 = performance.now();
+      for (const st of steps) {
         if ("call" in st) {
           check(s.dnnl_stream_wait(stream), "stream wait");
           st.call(at, poolGrad!);
-          if (PROF) {
-            const k = "b" + si;
-            PROF.set(k, (PROF.get(k) ?? 0) + performance.now() - t0);
-          }
           continue;
         }
         const { bound, slots } = st;
@@ -1010,11 +1014,6 @@ function create(path: string, s: Lib): OneDnn {
           s.dnnl_primitive_execute(bound.primitive, stream, bound.memory.size, bound.args),
           "execute",
         );
-        if (PROF) {
-          s.dnnl_stream_wait(stream);
-          const k = (steps === forward ? "f" : "b") + si;
-          PROF.set(k, (PROF.get(k) ?? 0) + performance.now() - t0);
-        }
       }
       check(s.dnnl_stream_wait(stream), "stream wait");
       stats.ran++;
