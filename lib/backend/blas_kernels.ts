@@ -17,6 +17,11 @@
  *   ReLU in one SIMD pass over the convolution's output.
  * - `MaxPoolGrad`: one pass over the windows, first maximum wins (as tfjs's cpu backend),
  *   reading and writing the heap in place.
+ * - With oneDNN (the `onednn` backend), two kernels of metriclab's own: conv64's
+ *   convolutional part as one chain of oneDNN primitives (`TRUNK_KERNEL`) and its
+ *   gradient (`TRUNK_GRAD_KERNEL`). A forward pass under a gradient tape keeps its
+ *   activations (buffers from the wasm heap's allocator, which `tf.memory()` does not
+ *   count) until the gradient kernel uses them, its tape ends, or four newer passes wait.
  *
  * Cases these do not cover (NCHW, int inputs, broadcast batch matmuls of mismatched
  * batch sizes) run the wasm backend's own kernel (or the fast gradient one). The kernels
@@ -942,7 +947,11 @@ export function oneDnnTrunkRuns(xShape: readonly number[], filterShapes: number[
   return g !== null && dnnl.trunk(g) !== null;
 }
 
-/** Activations of trunk forward passes awaiting their gradient, by the features' data id. */
+/**
+ * Activations of trunk forward passes awaiting their gradient, by the features' data id.
+ * The gradient finds them through the saved features, which share that data id only
+ * because this module's `Identity` shares memory (tfjs-wasm's own copies it).
+ */
 const pendingTrunks = new Map<object, { plan: TrunkPlan; acts: number[]; backend: BackendWasm }>();
 /** Forward passes whose activations are kept at most (the oldest are dropped). */
 const MAX_PENDING_TRUNKS = 4;
@@ -950,6 +959,10 @@ const MAX_PENDING_TRUNKS = 4;
 /** The wasm module's allocator (tfjs 4.22 allocates tensors with it). */
 type Allocator = { _malloc(bytes: number): number; _free(offset: number): void };
 
+/**
+ * Buffers from the wasm heap's allocator, outside tfjs's tensor accounting (`tf.memory()`
+ * does not count them).
+ */
 function malloc(backend: BackendWasm, bytes: number[]): number[] {
   const offsets: number[] = [];
   for (const n of bytes) {
@@ -976,7 +989,9 @@ let spare:
   | undefined;
 
 function spareFor(plan: TrunkPlan, backend: BackendWasm) {
-  if (spare && (spare.plan !== plan || spare.backend !== backend)) dropSpare();
+  if (spare && (spare.plan !== plan || spare.backend !== backend || spare.plan.released)) {
+    dropSpare();
+  }
   return spare ??= { plan, backend, acts: [] };
 }
 
@@ -994,13 +1009,26 @@ function takeActs(plan: TrunkPlan, backend: BackendWasm): number[] {
 
 /** Returns activation buffers: one set is kept for the next call, others freed. */
 function giveActs(plan: TrunkPlan, backend: BackendWasm, acts: number[]): void {
+  if (plan.released) return free(backend, acts);
   const keep = spareFor(plan, backend);
   if (keep.acts.length) free(backend, acts);
   else keep.acts.push(acts);
 }
 
-function trunkInputs(inputs: Record<string, tf.TensorInfo>): tf.TensorInfo[] {
-  return Array.from({ length: TRUNK_LAYERS }, (_, i) => inputs[`filter${i}`]);
+/**
+ * Frees the kept activations whose features are gone: their tape ended without asking
+ * for the trunk's gradient (a frozen trunk, or an embedding inside another gradient).
+ */
+function dropFinishedTrunks(backend: BackendWasm): void {
+  for (const [dataId, saved] of pendingTrunks) {
+    if (saved.backend === backend && backend.dataIdMap.has(dataId as tf.DataId)) continue;
+    free(saved.backend, saved.acts);
+    pendingTrunks.delete(dataId);
+  }
+}
+
+function trunkInputs(inputs: Record<string, tf.TensorInfo>, name: string): tf.TensorInfo[] {
+  return Array.from({ length: TRUNK_LAYERS }, (_, i) => inputs[`${name}${i}`]);
 }
 
 function trunkPlan(x: tf.TensorInfo, filters: tf.TensorInfo[]): TrunkPlan {
@@ -1014,18 +1042,42 @@ function trunkPlan(x: tf.TensorInfo, filters: tf.TensorInfo[]): TrunkPlan {
   return plan;
 }
 
+/**
+ * How many forward passes of the fused convolution trunk keep their activations now,
+ * awaiting their gradient (a diagnostic: 0 once every tape has ended and a newer pass ran).
+ *
+ * @returns The count.
+ *
+ * @example
+ * ```ts
+ * import { trunkActivationsKept } from "./blas_kernels.ts";
+ * if (trunkActivationsKept() !== 0) throw new Error("nothing ran yet");
+ * ```
+ */
+export function trunkActivationsKept(): number {
+  return pendingTrunks.size;
+}
+
 /** The trunk's features; with `save`, its activations kept for the gradient kernel. */
 function convTrunk(args: Args): tf.TensorInfo {
   const { backend, inputs } = args;
-  const x = inputs.x, filters = trunkInputs(inputs);
-  const biases = Array.from({ length: TRUNK_LAYERS }, (_, i) => inputs[`bias${i}`]);
+  const x = inputs.x, filters = trunkInputs(inputs, "filter"), biases = trunkInputs(inputs, "bias");
   if (!isFloat(x, ...filters, ...biases)) {
     throw new Error("The convolution trunk takes float32 tensors");
   }
+  biases.forEach((b, i) => {
+    if (b.shape.length !== 1 || b.shape[0] !== filters[i].shape[3]) {
+      throw new Error(
+        `The convolution trunk's bias ${i} has shape ${b.shape}, not [${filters[i].shape[3]}]`,
+      );
+    }
+  });
   const plan = trunkPlan(x, filters);
-  const out = output(backend, [x.shape[0], filters[TRUNK_LAYERS - 1].shape[3]]);
+  if (args.attrs?.save) dropFinishedTrunks(backend);
   const acts = takeActs(plan, backend);
+  let out: tf.TensorInfo | undefined;
   try {
+    out = output(backend, [x.shape[0], filters[TRUNK_LAYERS - 1].shape[3]]);
     plan.forward(
       () => heapOf(backend),
       address(backend, x),
@@ -1036,7 +1088,7 @@ function convTrunk(args: Args): tf.TensorInfo {
     );
   } catch (error) {
     giveActs(plan, backend, acts);
-    backend.disposeData(out.dataId);
+    if (out) backend.disposeData(out.dataId);
     throw error;
   }
   if (!args.attrs?.save) {
@@ -1056,31 +1108,47 @@ function convTrunk(args: Args): tf.TensorInfo {
 /** The trunk's filter and bias gradients, from the activations its forward pass kept. */
 function convTrunkGrad(args: Args): tf.TensorInfo[] {
   const { backend, inputs } = args;
-  const filters = trunkInputs(inputs);
-  const saved = pendingTrunks.get(inputs.features.dataId);
+  const { dy, features } = inputs;
+  const filters = trunkInputs(inputs, "filter");
+  const saved = pendingTrunks.get(features.dataId);
   if (!saved) {
     throw new Error(
-      `The convolution trunk's activations are gone: more than ${MAX_PENDING_TRUNKS} forward passes awaited their gradient`,
+      "The convolution trunk's activations are gone: its forward pass ran without a gradient tape, " +
+        `the kernels were installed again since, or more than ${MAX_PENDING_TRUNKS} passes awaited their gradient`,
     );
   }
-  pendingTrunks.delete(inputs.features.dataId);
+  pendingTrunks.delete(features.dataId);
+  const grads: tf.TensorInfo[] = [];
   try {
+    if (saved.plan.released) {
+      throw new Error(
+        "The convolution trunk's primitives were rebuilt (the thread count changed) between its forward pass and its gradient",
+      );
+    }
+    if (dy.dtype !== "float32" || dy.shape.join() !== features.shape.join()) {
+      throw new Error(
+        `The convolution trunk's gradient has shape ${dy.shape}, not ${features.shape}`,
+      );
+    }
     const simd = simdFor(backend);
     if (!simd) throw new Error("The convolution trunk's gradient needs WebAssembly SIMD");
-    const grads = filters.flatMap((f) => [output(backend, f.shape), output(backend, [f.shape[3]])]);
+    for (const f of filters) grads.push(output(backend, f.shape), output(backend, [f.shape[3]]));
     const keep = spareFor(saved.plan, backend);
     keep.scratch ??= malloc(backend, [...saved.plan.scratchBytes]);
     saved.plan.backward(
       () => heapOf(backend),
-      address(backend, inputs.dy),
+      address(backend, dy),
       filters.map((f) => address(backend, f)),
       saved.acts,
       keep.scratch,
       grads.filter((_, i) => i % 2 === 0).map((t) => address(backend, t)),
       grads.filter((_, i) => i % 2 === 1).map((t) => address(backend, t)),
-      (x, dy, dx, images, h, w, c) => simdMaxPoolGrad2x2(simd, x, dy, dx, images, h, w, c),
+      (x, dyAt, dx, images, h, w, c) => simdMaxPoolGrad2x2(simd, x, dyAt, dx, images, h, w, c),
     );
     return grads;
+  } catch (error) {
+    for (const t of grads) backend.disposeData(t.dataId);
+    throw error;
   } finally {
     giveActs(saved.plan, saved.backend, saved.acts);
   }

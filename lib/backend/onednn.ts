@@ -71,9 +71,15 @@ export interface TrunkGeometry {
 /**
  * The trunk built as one chain of oneDNN primitives that pass activations in oneDNN's
  * blocked layout from layer to layer (no NHWC round trips). Buffers are byte offsets into
- * `heap()`, which is read again before each primitive runs (the wasm heap may have moved).
+ * `heap()`, read once per call (the wasm heap may have moved since the last one): the
+ * caller allocates every buffer first.
  */
 export interface TrunkPlan {
+  /**
+   * True once the plan's primitives are destroyed (the thread count changed, or the cache
+   * dropped it): it runs no more, and its buffers should be freed.
+   */
+  readonly released: boolean;
   /** Bytes of each buffer the forward pass fills and the backward pass reads. */
   activationBytes: readonly number[];
   /** Bytes of each scratch buffer of the backward pass. */
@@ -127,8 +133,11 @@ export interface OneDnn {
   path: string;
   /** The library's version, `major.minor.patch`. */
   version: string;
-  /** Calls run on oneDNN, and calls it declined (their geometry cannot run there). */
-  stats: { ran: number; declined: number };
+  /**
+   * Convolution calls run on oneDNN and calls it declined (their geometry cannot run
+   * there); trunk passes (forward or backward) run.
+   */
+  stats: { ran: number; declined: number; trunks: number };
   /** Sets the thread count of later calls (OpenMP's, on the calling thread). */
   setThreads(threads: number): void;
   /**
@@ -643,7 +652,7 @@ function create(path: string, s: Lib): OneDnn {
       "execute",
     );
   };
-  const stats = { ran: 0, declined: 0 };
+  const stats = { ran: 0, declined: 0, trunks: 0 };
   let currentThreads = 0;
   const finish = () => {
     check(s.dnnl_stream_wait(stream), "stream wait");
@@ -674,6 +683,10 @@ function create(path: string, s: Lib): OneDnn {
   };
 
   const trunks = new Map<string, { plan: TrunkPlan; owned: Entry["owned"] } | null>();
+  const releaseTrunk = (built: { plan: TrunkPlan; owned: Entry["owned"] }) => {
+    (built.plan as { released: boolean }).released = true;
+    release({ owned: built.owned } as Entry);
+  };
   const trunk = (g: TrunkGeometry): TrunkPlan | null => {
     const id = [g.batch, g.height, g.width, g.channels, g.filters.join("/")].join(",");
     if (trunks.has(id)) {
@@ -694,7 +707,7 @@ function create(path: string, s: Lib): OneDnn {
     if (trunks.size > TRUNK_CACHE_SIZE) {
       const [oldest] = trunks.keys();
       const gone = trunks.get(oldest);
-      if (gone) release({ owned: gone.owned } as Entry);
+      if (gone) releaseTrunk(gone);
       trunks.delete(oldest);
     }
     return built?.plan ?? null;
@@ -996,6 +1009,7 @@ function create(path: string, s: Lib): OneDnn {
       at: Map<string, number>,
       poolGrad?: PoolGrad,
     ) => {
+      if (plan.released) throw new Error("oneDNN trunk: its primitives were released");
       const base = BigInt(Deno.UnsafePointer.value(ptrOf(heap())));
       for (const st of steps) {
         if ("call" in st) {
@@ -1016,7 +1030,7 @@ function create(path: string, s: Lib): OneDnn {
         );
       }
       check(s.dnnl_stream_wait(stream), "stream wait");
-      stats.ran++;
+      stats.trunks++;
     };
     const named = (prefix: string, offsets: readonly number[]) =>
       offsets.map((offset, i): [string, number] => [`${prefix}${i}`, offset]);
@@ -1024,10 +1038,18 @@ function create(path: string, s: Lib): OneDnn {
     const lengths = (what: string, list: readonly number[]) => {
       if (list.length !== count) throw new RangeError(`oneDNN trunk: ${count} ${what} expected`);
     };
-    return {
+    const plan = {
+      released: false,
       activationBytes: activations.map((name) => bytes.get(name)!),
       scratchBytes: scratch.map((name) => bytes.get(name)!),
-      forward(heap, x, filters, biases, out, acts) {
+      forward(
+        heap: () => Uint8Array,
+        x: number,
+        filters: readonly number[],
+        biases: readonly number[],
+        out: number,
+        acts: readonly number[],
+      ) {
         lengths("filters", filters);
         lengths("biases", biases);
         runSteps(
@@ -1042,7 +1064,16 @@ function create(path: string, s: Lib): OneDnn {
           ]),
         );
       },
-      backward(heap, dOut, filters, acts, scratchOffsets, dFilters, dBiases, poolGrad) {
+      backward(
+        heap: () => Uint8Array,
+        dOut: number,
+        filters: readonly number[],
+        acts: readonly number[],
+        scratchOffsets: readonly number[],
+        dFilters: readonly number[],
+        dBiases: readonly number[],
+        poolGrad: PoolGrad,
+      ) {
         lengths("filters", filters);
         lengths("filter gradients", dFilters);
         lengths("bias gradients", dBiases);
@@ -1061,6 +1092,7 @@ function create(path: string, s: Lib): OneDnn {
         );
       },
     };
+    return plan as TrunkPlan;
   };
 
   return {
@@ -1072,7 +1104,7 @@ function create(path: string, s: Lib): OneDnn {
       // Some primitives fix their thread count when built: build them again.
       for (const entry of cache.values()) release(entry);
       cache.clear();
-      for (const built of trunks.values()) if (built) release({ owned: built.owned } as Entry);
+      for (const built of trunks.values()) if (built) releaseTrunk(built);
       trunks.clear();
       currentThreads = threads;
       omp?.(threads);

@@ -7,6 +7,7 @@ import {
   installBlasKernels,
   oneDnnTrunkRuns,
   TRUNK_GRAD_KERNEL,
+  trunkActivationsKept,
   uninstallBlasKernels,
 } from "../../lib/backend/blas_kernels.ts";
 import { installFastGradients } from "../../lib/backend/fast_gradients.ts";
@@ -69,9 +70,10 @@ for (const [size, channels] of [[16, 3], [32, 3]]) {
       await onOneDnn();
       const shapes = SHAPES.map((s, i) => i === 0 ? [3, 3, channels, 32] : s);
       assert.ok(oneDnnTrunkRuns([3, size, size, channels], shapes), "the fused trunk does not run");
-      const ran = loadOneDnn().stats.ran;
+      const trunks = loadOneDnn().stats.trunks;
       const got = probe(size, channels);
-      assert.ok(loadOneDnn().stats.ran > ran);
+      // Forward passes (two taped, one not) and one gradient ran as fused trunks.
+      assert.ok(loadOneDnn().stats.trunks >= trunks + 4);
       assertClose(got.embeddings, want.embeddings, "embeddings");
       got.grads.forEach((g, i) => assertClose(g, want.grads[i], `gradient ${i}`));
       assertClose(got.imageGrad, want.imageGrad, "image gradient");
@@ -89,6 +91,8 @@ Deno.test({
     assert.ok(!oneDnnTrunkRuns([4, 18, 18, 3], SHAPES));
     assert.ok(!oneDnnTrunkRuns([4, 16, 16, 3], [[3, 3, 3, 32], [3, 3, 16, 64], [3, 3, 64, 128]]));
     assert.ok(!oneDnnTrunkRuns([4, 16, 16, 3], [[5, 5, 3, 32], [3, 3, 32, 64], [3, 3, 64, 128]]));
+    // Pooled channels must fill nChw8c blocks.
+    assert.ok(!oneDnnTrunkRuns([4, 16, 16, 3], [[3, 3, 3, 12], [3, 3, 12, 64], [3, 3, 64, 128]]));
     installBlasKernels(1, { oneDnn: false });
     assert.ok(!oneDnnTrunkRuns([4, 64, 64, 3], SHAPES));
     await tf.setBackend("cpu");
@@ -122,18 +126,16 @@ Deno.test({
     }
     assert.equal(tf.memory().numTensors, tensors);
     assert.ok(losses[2] < losses[0], `the loss did not fall: ${losses}`);
+    assert.equal(trunkActivationsKept(), 0);
     // Without a tape nothing is kept: a gradient asked for afterwards finds no activations.
-    const features = convTrunk(
-      x,
-      [0, 2, 4].map((i) => ({
-        kernel: net.variables[i],
-        bias: net.variables[i + 1],
-      })),
-    );
+    const layers = [0, 2, 4].map((i) => ({ kernel: net.variables[i], bias: net.variables[i + 1] }));
+    const features = convTrunk(x, layers);
+    assert.equal(trunkActivationsKept(), 0);
+    const ones = tf.onesLike(features);
     assert.throws(
       () =>
         tf.engine().runKernel(TRUNK_GRAD_KERNEL, {
-          dy: tf.onesLike(features),
+          dy: ones,
           features,
           filter0: net.variables[0],
           filter1: net.variables[2],
@@ -141,8 +143,54 @@ Deno.test({
         }),
       /activations are gone/,
     );
-    tf.dispose([features, x]);
+    // A tape that never asks for the trunk's gradient (a frozen trunk): its activations go
+    // when the next taped pass runs.
+    const frozen = tf.variableGrads(
+      () => tf.mean(tf.square(net.apply(x))) as tf.Scalar,
+      [net.variables[6]],
+    );
+    tf.dispose([frozen.value, ...Object.values(frozen.grads)]);
+    assert.equal(trunkActivationsKept(), 1);
+    step().dispose();
+    assert.equal(trunkActivationsKept(), 0);
+    // More than four passes awaiting their gradient: the oldest one's are dropped.
+    assert.throws(
+      () =>
+        tf.grad((images: tf.Tensor) => {
+          const outputs = Array.from({ length: 5 }, () => convTrunk(images as tf.Tensor4D, layers));
+          return tf.sum(tf.addN(outputs));
+        })(x),
+      /activations are gone/,
+    );
+    tf.dispose([features, ones, x]);
     optimizer.dispose();
     net.dispose();
+  },
+});
+
+Deno.test({
+  name: "conv trunk: a thread change between the forward pass and its gradient gives a clear error",
+  ignore,
+  async fn() {
+    await onOneDnn();
+    const net = createEmbeddingNet({ inputShape: [16, 16, 3], dim: 4, architecture: "conv64" });
+    const x = tf.randomUniform([2, 16, 16, 3], 0, 1, "float32", 2) as tf.Tensor4D;
+    const loss = () => tf.mean(tf.square(net.apply(x))) as tf.Scalar;
+    assert.throws(
+      () =>
+        tf.variableGrads(() => {
+          const value = loss();
+          installBlasKernels(2, { oneDnn: true });
+          return value;
+        }, net.variables),
+      /rebuilt/,
+    );
+    assert.equal(trunkActivationsKept(), 0);
+    // At the new thread count the trunk runs again.
+    const { value, grads } = tf.variableGrads(loss, net.variables);
+    assert.ok(Number.isFinite(value.dataSync()[0]));
+    tf.dispose([value, ...Object.values(grads), x]);
+    net.dispose();
+    installBlasKernels(1, { oneDnn: true });
   },
 });
