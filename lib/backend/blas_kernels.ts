@@ -1021,10 +1021,18 @@ function giveActs(plan: TrunkPlan, backend: BackendWasm, acts: number[]): void {
  */
 function dropFinishedTrunks(backend: BackendWasm): void {
   for (const [dataId, saved] of pendingTrunks) {
-    if (saved.backend === backend && backend.dataIdMap.has(dataId as tf.DataId)) continue;
-    free(saved.backend, saved.acts);
-    pendingTrunks.delete(dataId);
+    if (saved.backend !== backend || !backend.dataIdMap.has(dataId as tf.DataId)) {
+      dropPending(dataId);
+    }
   }
+}
+
+/** Frees a kept forward pass's activations. */
+function dropPending(dataId: object): void {
+  const saved = pendingTrunks.get(dataId);
+  if (!saved) return;
+  free(saved.backend, saved.acts);
+  pendingTrunks.delete(dataId);
 }
 
 function trunkInputs(inputs: Record<string, tf.TensorInfo>, name: string): tf.TensorInfo[] {
@@ -1096,12 +1104,7 @@ function convTrunk(args: Args): tf.TensorInfo {
     return out;
   }
   pendingTrunks.set(out.dataId, { plan, acts, backend });
-  if (pendingTrunks.size > MAX_PENDING_TRUNKS) {
-    const [oldest] = pendingTrunks.keys();
-    const dropped = pendingTrunks.get(oldest)!;
-    free(dropped.backend, dropped.acts);
-    pendingTrunks.delete(oldest);
-  }
+  if (pendingTrunks.size > MAX_PENDING_TRUNKS) dropPending(pendingTrunks.keys().next().value!);
   return out;
 }
 
@@ -1180,6 +1183,14 @@ function reluGrad(args: Args): tf.TensorInfo {
   return result;
 }
 
+/** metriclab's own kernels, registered on wasm while these kernels are installed. */
+const OWN_KERNELS: Record<string, (args: Args) => tf.TensorInfo | tf.TensorInfo[]> = {
+  [RELU_GRAD_KERNEL]: reluGrad,
+  [FILTER_BIAS_GRAD_KERNEL]: filterBiasGrad,
+  [TRUNK_KERNEL]: convTrunk,
+  [TRUNK_GRAD_KERNEL]: convTrunkGrad,
+};
+
 let originalReluGradient: tf.GradConfig | undefined;
 
 /**
@@ -1190,24 +1201,9 @@ function installGradientKernels(): void {
   const original = tf.getGradient("Relu");
   if (!original || originalReluGradient) return;
   originalReluGradient = original;
-  tf.registerKernel({
-    kernelName: RELU_GRAD_KERNEL,
-    backendName: "wasm",
-    kernelFunc: reluGrad as unknown as tf.KernelFunc,
-  });
-  tf.registerKernel({
-    kernelName: FILTER_BIAS_GRAD_KERNEL,
-    backendName: "wasm",
-    kernelFunc: filterBiasGrad as unknown as tf.KernelFunc,
-  });
-  for (
-    const [kernelName, kernelFunc] of [[TRUNK_KERNEL, convTrunk], [
-      TRUNK_GRAD_KERNEL,
-      convTrunkGrad,
-    ]]
-  ) {
+  for (const [kernelName, kernelFunc] of Object.entries(OWN_KERNELS)) {
     tf.registerKernel({
-      kernelName: kernelName as string,
+      kernelName,
       backendName: "wasm",
       kernelFunc: kernelFunc as unknown as tf.KernelFunc,
     });
@@ -1232,12 +1228,8 @@ function installGradientKernels(): void {
 function uninstallGradientKernels(): void {
   if (!originalReluGradient) return;
   tf.registerGradient(originalReluGradient);
-  tf.unregisterKernel(RELU_GRAD_KERNEL, "wasm");
-  tf.unregisterKernel(FILTER_BIAS_GRAD_KERNEL, "wasm");
-  tf.unregisterKernel(TRUNK_KERNEL, "wasm");
-  tf.unregisterKernel(TRUNK_GRAD_KERNEL, "wasm");
-  for (const saved of pendingTrunks.values()) free(saved.backend, saved.acts);
-  pendingTrunks.clear();
+  for (const kernelName of Object.keys(OWN_KERNELS)) tf.unregisterKernel(kernelName, "wasm");
+  for (const dataId of pendingTrunks.keys()) dropPending(dataId);
   dropSpare();
   originalReluGradient = undefined;
 }

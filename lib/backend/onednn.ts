@@ -185,15 +185,16 @@ const SYMBOLS = {
     result: "i32",
   },
   dnnl_memory_desc_equal: { parameters: ["pointer", "pointer"], result: "i32" },
+  // Memory descriptors go by pointer: the trunk chains descriptors queried from primitives.
   dnnl_dilated_convolution_forward_desc_init: {
     parameters: [
       "buffer",
       "i32",
       "i32",
-      "buffer",
-      "buffer",
       "pointer",
-      "buffer",
+      "pointer",
+      "pointer",
+      "pointer",
       "buffer",
       "buffer",
       "buffer",
@@ -205,9 +206,9 @@ const SYMBOLS = {
     parameters: [
       "buffer",
       "i32",
-      "buffer",
-      "buffer",
-      "buffer",
+      "pointer",
+      "pointer",
+      "pointer",
       "buffer",
       "buffer",
       "buffer",
@@ -219,10 +220,10 @@ const SYMBOLS = {
     parameters: [
       "buffer",
       "i32",
-      "buffer",
-      "buffer",
       "pointer",
-      "buffer",
+      "pointer",
+      "pointer",
+      "pointer",
       "buffer",
       "buffer",
       "buffer",
@@ -258,56 +259,6 @@ const SYMBOLS = {
   },
   dnnl_memory_desc_get_size: { parameters: ["pointer"], result: "usize" },
   dnnl_primitive_desc_query: { parameters: ["pointer", "i32", "i32", "buffer"], result: "i32" },
-  // The same descriptor initialisers with every memory descriptor passed by pointer (the
-  // trunk chains descriptors queried from other primitives).
-  conv_forward_p: {
-    name: "dnnl_dilated_convolution_forward_desc_init",
-    parameters: [
-      "buffer",
-      "i32",
-      "i32",
-      "pointer",
-      "pointer",
-      "pointer",
-      "pointer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-    ],
-    result: "i32",
-  },
-  conv_backward_data_p: {
-    name: "dnnl_dilated_convolution_backward_data_desc_init",
-    parameters: [
-      "buffer",
-      "i32",
-      "pointer",
-      "pointer",
-      "pointer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-    ],
-    result: "i32",
-  },
-  conv_backward_weights_p: {
-    name: "dnnl_dilated_convolution_backward_weights_desc_init",
-    parameters: [
-      "buffer",
-      "i32",
-      "pointer",
-      "pointer",
-      "pointer",
-      "pointer",
-      "buffer",
-      "buffer",
-      "buffer",
-      "buffer",
-    ],
-    result: "i32",
-  },
   dnnl_pooling_forward_desc_init: {
     parameters: [
       "buffer",
@@ -541,11 +492,50 @@ function create(path: string, s: Lib): OneDnn {
   };
 
   const cache = new Map<string, Entry | null>();
-  const release = (entry: Entry | null) => {
-    if (!entry) return;
-    for (const p of entry.owned.primitives) s.dnnl_primitive_destroy(p);
-    for (const m of entry.owned.memory) s.dnnl_memory_destroy(m);
-    for (const d of entry.owned.descs) s.dnnl_primitive_desc_destroy(d);
+  const destroy = (owned: Entry["owned"]) => {
+    for (const p of owned.primitives) s.dnnl_primitive_destroy(p);
+    for (const m of owned.memory) s.dnnl_memory_destroy(m);
+    for (const d of owned.descs) s.dnnl_primitive_desc_destroy(d);
+  };
+  const release = (entry: Entry) => destroy(entry.owned);
+
+  /**
+   * What `make` builds for `key`, built once and kept in `map` (at most `limit`, the least
+   * recently used dropped first); a build that throws is kept as null.
+   */
+  const cached = <T extends { owned: Entry["owned"] }>(
+    map: Map<string, T | null>,
+    limit: number,
+    key: string,
+    make: (owned: Entry["owned"]) => T,
+    drop: (built: T) => void,
+  ): T | null => {
+    if (map.has(key)) {
+      const hit = map.get(key)!;
+      map.delete(key);
+      map.set(key, hit);
+      return hit;
+    }
+    const owned: Entry["owned"] = { primitives: [], descs: [], memory: [] };
+    let built: T | null;
+    try {
+      built = make(owned);
+    } catch {
+      destroy(owned);
+      built = null;
+    }
+    map.set(key, built);
+    if (map.size > limit) {
+      const [oldest] = map.keys();
+      const gone = map.get(oldest);
+      if (gone) drop(gone);
+      map.delete(oldest);
+    }
+    return built;
+  };
+  const emptied = <T>(map: Map<string, T | null>, drop: (built: T) => void) => {
+    for (const built of map.values()) if (built) drop(built);
+    map.clear();
   };
 
   /** The shared descriptors of a geometry. */
@@ -584,10 +574,10 @@ function create(path: string, s: Lib): OneDnn {
         op,
         FORWARD_TRAINING,
         CONVOLUTION_DIRECT,
-        d.src,
-        d.anyWeights,
+        ptrOf(d.src),
+        ptrOf(d.anyWeights),
         bias ? ptrOf(d.bias) : null,
-        d.dst,
+        ptrOf(d.dst),
         d.strides,
         d.dilations,
         d.padL,
@@ -617,29 +607,8 @@ function create(path: string, s: Lib): OneDnn {
   const build = (
     key: string,
     make: (owned: Entry["owned"]) => Omit<Entry, "owned">,
-  ): Entry | null => {
-    if (cache.has(key)) {
-      const hit = cache.get(key)!;
-      cache.delete(key);
-      cache.set(key, hit);
-      return hit;
-    }
-    const owned: Entry["owned"] = { primitives: [], descs: [], memory: [] };
-    let entry: Entry | null;
-    try {
-      entry = { ...make(owned), owned };
-    } catch {
-      release({ owned } as Entry);
-      entry = null;
-    }
-    cache.set(key, entry);
-    if (cache.size > CACHE_SIZE) {
-      const [oldest] = cache.keys();
-      release(cache.get(oldest)!);
-      cache.delete(oldest);
-    }
-    return entry;
-  };
+  ): Entry | null =>
+    cached(cache, CACHE_SIZE, key, (owned) => ({ ...make(owned), owned }), release);
 
   const run = (bound: Bound, heap: Uint8Array, addresses: [number, number][]): void => {
     const base = Deno.UnsafePointer.value(ptrOf(heap));
@@ -685,33 +654,16 @@ function create(path: string, s: Lib): OneDnn {
   const trunks = new Map<string, { plan: TrunkPlan; owned: Entry["owned"] } | null>();
   const releaseTrunk = (built: { plan: TrunkPlan; owned: Entry["owned"] }) => {
     (built.plan as { released: boolean }).released = true;
-    release({ owned: built.owned } as Entry);
+    destroy(built.owned);
   };
-  const trunk = (g: TrunkGeometry): TrunkPlan | null => {
-    const id = [g.batch, g.height, g.width, g.channels, g.filters.join("/")].join(",");
-    if (trunks.has(id)) {
-      const hit = trunks.get(id)!;
-      trunks.delete(id);
-      trunks.set(id, hit);
-      return hit?.plan ?? null;
-    }
-    const owned: Entry["owned"] = { primitives: [], descs: [], memory: [] };
-    let built: { plan: TrunkPlan; owned: Entry["owned"] } | null;
-    try {
-      built = { plan: buildTrunk(g, owned), owned };
-    } catch {
-      release({ owned } as Entry);
-      built = null;
-    }
-    trunks.set(id, built);
-    if (trunks.size > TRUNK_CACHE_SIZE) {
-      const [oldest] = trunks.keys();
-      const gone = trunks.get(oldest);
-      if (gone) releaseTrunk(gone);
-      trunks.delete(oldest);
-    }
-    return built?.plan ?? null;
-  };
+  const trunk = (g: TrunkGeometry): TrunkPlan | null =>
+    cached(
+      trunks,
+      TRUNK_CACHE_SIZE,
+      [g.batch, g.height, g.width, g.channels, g.filters.join("/")].join(","),
+      (owned) => ({ plan: buildTrunk(g, owned), owned }),
+      releaseTrunk,
+    )?.plan ?? null;
 
   /**
    * One primitive whose arguments are named buffers (set per call) or fixed memory; or a
@@ -797,7 +749,7 @@ function create(path: string, s: Lib): OneDnn {
       const bias = plainDesc([co], TAG_X);
       const op = opDesc();
       check(
-        s.conv_forward_p(
+        s.dnnl_dilated_convolution_forward_desc_init(
           op,
           FORWARD_TRAINING,
           CONVOLUTION_DIRECT,
@@ -933,7 +885,7 @@ function create(path: string, s: Lib): OneDnn {
       const layer = layers[i];
       const wop = opDesc();
       check(
-        s.conv_backward_weights_p(
+        s.dnnl_dilated_convolution_backward_weights_desc_init(
           wop,
           CONVOLUTION_DIRECT,
           layer.src,
@@ -960,7 +912,7 @@ function create(path: string, s: Lib): OneDnn {
       if (i === 0) break;
       const dop = opDesc();
       check(
-        s.conv_backward_data_p(
+        s.dnnl_dilated_convolution_backward_data_desc_init(
           dop,
           CONVOLUTION_DIRECT,
           layer.src,
@@ -1102,10 +1054,8 @@ function create(path: string, s: Lib): OneDnn {
     setThreads(threads) {
       if (threads === currentThreads) return;
       // Some primitives fix their thread count when built: build them again.
-      for (const entry of cache.values()) release(entry);
-      cache.clear();
-      for (const built of trunks.values()) if (built) releaseTrunk(built);
-      trunks.clear();
+      emptied(cache, release);
+      emptied(trunks, releaseTrunk);
       currentThreads = threads;
       omp?.(threads);
     },
@@ -1142,9 +1092,9 @@ function create(path: string, s: Lib): OneDnn {
           s.dnnl_dilated_convolution_backward_data_desc_init(
             op,
             CONVOLUTION_DIRECT,
-            d.src,
-            d.anyWeights,
-            d.dst,
+            ptrOf(d.src),
+            ptrOf(d.anyWeights),
+            ptrOf(d.dst),
             d.strides,
             d.dilations,
             d.padL,
@@ -1180,10 +1130,10 @@ function create(path: string, s: Lib): OneDnn {
           s.dnnl_dilated_convolution_backward_weights_desc_init(
             op,
             CONVOLUTION_DIRECT,
-            d.src,
-            d.anyWeights,
+            ptrOf(d.src),
+            ptrOf(d.anyWeights),
             hasBias ? ptrOf(d.bias) : null,
-            d.dst,
+            ptrOf(d.dst),
             d.strides,
             d.dilations,
             d.padL,

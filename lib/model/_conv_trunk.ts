@@ -10,6 +10,7 @@
 import * as tf from "../tf.ts";
 import { oneDnnTrunkRuns } from "../backend/blas_kernels.ts";
 import { TRUNK_GRAD_KERNEL, TRUNK_KERNEL } from "../backend/_kernel_names.ts";
+import { reluGradient } from "./_fused_conv_gradient.ts";
 
 /** 3x3 "same" convolution with bias and ReLU, as the FusedConv2D kernel takes them. */
 const FUSED_CONV_ATTRS = {
@@ -42,13 +43,15 @@ export function fusedConv(x: tf.Tensor, p: ConvParams): tf.Tensor4D {
   ) as tf.Tensor4D;
 }
 
-function layerByLayer(x: tf.Tensor, layers: readonly ConvParams[]): tf.Tensor2D {
+/** The trunk layer by layer: each convolution's output, each pooling's, and the features. */
+function layerByLayer(x: tf.Tensor, layers: readonly ConvParams[]) {
+  const outputs: tf.Tensor4D[] = [], pooled: tf.Tensor4D[] = [];
   let y = x;
   layers.forEach((p, i) => {
-    y = fusedConv(y, p);
-    y = i < layers.length - 1 ? tf.maxPool(y as tf.Tensor4D, 2, 2, "valid") : tf.mean(y, [1, 2]);
+    outputs.push(fusedConv(y, p));
+    if (i < layers.length - 1) pooled.push(y = tf.maxPool(outputs[i], 2, 2, "valid"));
   });
-  return y as tf.Tensor2D;
+  return { outputs, pooled, features: tf.mean(outputs[outputs.length - 1], [1, 2]) as tf.Tensor2D };
 }
 
 /**
@@ -57,19 +60,14 @@ function layerByLayer(x: tf.Tensor, layers: readonly ConvParams[]): tf.Tensor2D 
  * cannot call tf.grad: tfjs 4.22 drops the outer tape when a nested one ends.)
  */
 function imageGradient(x: tf.Tensor, layers: readonly ConvParams[], dy: tf.Tensor): tf.Tensor {
-  const outputs: tf.Tensor4D[] = [], pooled: tf.Tensor4D[] = [];
-  let y = x;
-  layers.forEach((p, i) => {
-    outputs.push(fusedConv(y, p));
-    if (i < layers.length - 1) pooled.push(y = tf.maxPool(outputs[i], 2, 2, "valid"));
-  });
+  const { outputs, pooled } = layerByLayer(x, layers);
   const [n, h, w, c] = outputs[outputs.length - 1].shape;
   let g: tf.Tensor = tf.mul(
     tf.onesLike(outputs[outputs.length - 1]),
     tf.reshape(tf.div(dy, h * w), [n, 1, 1, c]),
   );
   for (let i = layers.length - 1; i >= 0; i--) {
-    g = tf.mul(g, tf.step(outputs[i]));
+    g = reluGradient(g, outputs[i]);
     g = tf.engine().runKernel("Conv2DBackpropInput", { dy: g, filter: layers[i].kernel }, {
       ...FUSED_CONV_ATTRS,
       inputShape: i === 0 ? x.shape : pooled[i - 1].shape,
@@ -103,7 +101,9 @@ function taping(): boolean {
  * @returns The globally averaged features of the last convolution.
  */
 export function convTrunk(x: tf.Tensor4D, layers: readonly ConvParams[]): tf.Tensor2D {
-  if (!oneDnnTrunkRuns(x.shape, layers.map((p) => p.kernel.shape))) return layerByLayer(x, layers);
+  if (!oneDnnTrunkRuns(x.shape, layers.map((p) => p.kernel.shape))) {
+    return layerByLayer(x, layers).features;
+  }
   const inputs: Record<string, tf.Tensor> = { x };
   layers.forEach((p, i) => {
     inputs[`filter${i}`] = p.kernel;

@@ -11,7 +11,7 @@ import * as tf from "../tf.ts";
 import { FILTER_BIAS_GRAD_KERNEL } from "../backend/_kernel_names.ts";
 
 /** dy where the layer's output is positive: the ReLU gradient, taken from its output. */
-function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+export function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   // The registered Relu gradient (lib/tf.ts loads them all; a one-pass kernel on the blas
   // backend) with the output in place of the input: y > 0 exactly where the pre-activation is.
   const relu = tf.getGradient("Relu")!;
