@@ -44,6 +44,7 @@ export const EXPERIMENT_FLAGS = {
   strict: { type: "boolean" },
   augment: { type: "boolean" },
   distance: { type: "string" },
+  hierarchy: { type: "string" },
   "loss-option": { type: "string", multiple: true },
   "miner-option": { type: "string", multiple: true },
 } as const;
@@ -84,7 +85,11 @@ export const EXPERIMENT_HELP = `Options:
   --limit N              first N train and N test samples of an IDX dataset (default all)
   --architecture NAME    auto|conv64|conv28 (default auto: by input size)
   --strict               stop at the first corrupt image (default: skip it with a warning)
-  --augment              random shifts, brightness and contrast on training batches (no flips)`;
+  --augment              random shifts, brightness and contrast on training batches (no flips)
+  --hierarchy FILE|none|auto
+                         class hierarchy for the analysis: auto (default: the dataset's own, or
+                         TT100K's for TT100K class codes), none, or a TSV file
+                         class/top/family/value/meaning`;
 
 type BooleanFlag = "strict" | "augment" | "loss-option" | "miner-option";
 type FlagValues = { [K in Exclude<keyof typeof EXPERIMENT_FLAGS, BooleanFlag>]?: string } & {
@@ -167,6 +172,7 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
   if (v.k !== undefined) out.ks = v.k.split(",").map((s) => numberFlag("k", s, 0));
   if (v.strict) out.strict = true;
   if (v.augment) out.augment = true;
+  if (v.hierarchy !== undefined) out.hierarchy = v.hierarchy;
   if (v.architecture !== undefined) {
     out.architecture = v.architecture as ExperimentConfig["architecture"];
   }

@@ -19,6 +19,16 @@ import { printRecord } from "./_experiment_flags.ts";
 export interface CellResult {
   dir: string;
   summary: Record<string, Json>;
+  /** True when the run was already finished and was not trained now. */
+  skipped?: boolean;
+}
+
+/** What `onCellDone` hears as each run of a sweep ends. */
+export interface CellDone {
+  /** The run's index in the whole sweep. */
+  index: number;
+  /** True when it was already finished. */
+  skipped: boolean;
 }
 
 const RERUN = "rerun the same sweep command to continue";
@@ -40,6 +50,7 @@ function cellLabel(config: ExperimentConfig, index: number, total: number): stri
  * point, incomplete and resumable.
  * @param data How image folders are loaded (the decode cache, on by default).
  * @param numbering Where these cells sit in the whole sweep, for the progress labels.
+ * @param onCellDone Called as each run ends (trained now, or found finished).
  * @returns Each run's summary and folder.
  * @throws {Interrupted} When `signal` aborts.
  */
@@ -51,6 +62,7 @@ export async function runCells(
   signal?: AbortSignal,
   data: LoadDataOptions = {},
   numbering: { first: number; total: number } = { first: 0, total: cells.length },
+  onCellDone?: (done: CellDone) => void,
 ): Promise<CellResult[]> {
   const datasets = new Map<string, ImageDataset>();
   const results: CellResult[] = [];
@@ -97,6 +109,7 @@ export async function runCells(
       for (const w of result.warnings) console.error(`warning: ${w}`);
     }
     results.push({ dir: result.dir, summary: result.summary });
+    onCellDone?.({ index: numbering.first + i, skipped: result.skipped });
   }
   return results;
 }
@@ -115,6 +128,8 @@ export interface ProcessPoolOptions {
   backend: BackendInfo;
   /** How image folders are loaded (the decode cache, on by default). */
   data?: LoadDataOptions;
+  /** Called as each run ends (trained now, or found finished). */
+  onCellDone?: (done: CellDone) => void;
 }
 
 /**
@@ -159,7 +174,7 @@ export async function runCellsInProcesses(
       if (!options.quiet) {
         console.error(`${cellLabel(config, index, cells.length)}: already finished -> ${dir}`);
       }
-      return { dir: found.dir, summary: found.summary };
+      return { dir: found.dir, summary: found.summary, skipped: true };
     }
     const child = new Deno.Command(Deno.execPath(), {
       args: options.childArgs(index),
@@ -187,6 +202,9 @@ export async function runCellsInProcesses(
       const index = next++;
       try {
         results[index] = await runOne(index);
+        if (results[index]) {
+          options.onCellDone?.({ index, skipped: !!results[index]!.skipped });
+        }
       } catch (error) {
         failures.push(error instanceof Error ? error.message : String(error));
       }

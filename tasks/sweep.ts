@@ -5,6 +5,7 @@
  * @module
  */
 import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
+import { resolveHierarchy } from "../lib/data/tt100k.ts";
 import { expandSweep, parseSweepText } from "../lib/experiment/sweep.ts";
 import type { Json } from "../lib/types.ts";
 import { interruptSignal, numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
@@ -12,7 +13,8 @@ import { childArgs, runCells, runCellsInProcesses } from "./_sweep_runner.ts";
 import { comparisonTable } from "./_table.ts";
 
 const HELP =
-  `Usage: deno task sweep --config <file.json> [--data PATH] [--out runs] [--backend auto] [--jobs N]
+  `Usage: deno task sweep --config <file.json> [--data PATH] [--hierarchy FILE|none|auto] [--out runs]
+       [--backend auto] [--jobs N]
 
 Runs every cell of the grid data x losses x miners x dims x seeds, one after another, or
 --jobs N at a time (each in a process of its own).
@@ -22,11 +24,15 @@ it stopped when the same command is run again. Prints a comparison table at the 
 
 Sweep file: {"data": "synthetic" | [..], "losses": ["contrastive", {"name": "triplet", "margin": 0.1}],
   "miners": ["none", "batch-hard"], "dims": [8, 16, 32], "seeds": [0, 1, 2], "epochs": 10,
-  "out": "runs", ...any other train option in camelCase (batchSize, learningRate, ks, ...)}
+  "out": "runs", ...any other train option in camelCase (batchSize, learningRate, ks,
+  hierarchy, ...)}
 
 Options:
   --config FILE    the sweep file (required)
   --data PATH      replaces the file's "data"
+  --hierarchy X    replaces the file's "hierarchy": the class hierarchy of the analysis,
+                   auto (default: the dataset's own, or TT100K's for TT100K class codes),
+                   none, or a TSV file class/top/family/value/meaning
   --out DIR        runs folder (default: the file's "out", else runs)
   --epochs N       replaces the file's "epochs"
   --backend NAME   auto|tensorflow|onednn|blas|wasm|webgpu|cpu (default auto)
@@ -46,6 +52,7 @@ await runTask(async () => {
   const { values } = parseFlags({
     config: { type: "string" },
     data: { type: "string" },
+    hierarchy: { type: "string" },
     out: { type: "string" },
     epochs: { type: "string" },
     backend: { type: "string", default: "auto" },
@@ -69,8 +76,11 @@ await runTask(async () => {
   const sweep = parseSweepText(text, values.config);
   const overrides: Record<string, Json> = {};
   if (values.data) overrides.data = values.data;
+  if (values.hierarchy !== undefined) overrides.hierarchy = values.hierarchy;
   if (values.epochs) overrides.epochs = numberFlag("epochs", values.epochs, 0);
   const cells = expandSweep(sweep, overrides);
+  // A hierarchy file that cannot be read fails here, before any run starts.
+  for (const spec of new Set(cells.map((c) => c.hierarchy))) await resolveHierarchy(spec, []);
   const out = values.out ?? (typeof sweep.out === "string" ? sweep.out : "runs");
   const jobs = values.jobs === undefined ? 1 : numberFlag("jobs", values.jobs, 1);
   const given = values.threads === undefined ? undefined : numberFlag("threads", values.threads, 1);

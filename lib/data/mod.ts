@@ -1,6 +1,7 @@
 /**
  * Datasets: class folders, IDX files and the synthetic traffic signs; image decoding and
- * resizing; the per-class split; class-balanced batches; class hierarchies.
+ * resizing; the per-class split; class-balanced batches; class hierarchies, with TT100K's
+ * built in.
  *
  * @module
  */
@@ -14,4 +15,5 @@ export * from "./resize.ts";
 export * from "./sampler.ts";
 export * from "./split.ts";
 export * from "./synthetic.ts";
+export * from "./tt100k.ts";
 export * from "./augment.ts";

@@ -1,6 +1,7 @@
 /**
  * Evaluation of embeddings on plain typed arrays: exact k-NN search, k-NN
- * classification, retrieval metrics (PML's `AccuracyCalculator`), NMI/AMI and k-means.
+ * classification, retrieval metrics (PML's `AccuracyCalculator`), NMI/AMI, k-means,
+ * statistics for comparing runs, and collapse detection.
  *
  * @example
  * ```ts
@@ -25,3 +26,4 @@ export * from "./retrieval.ts";
 export * from "./clustering.ts";
 export * from "./class_structure.ts";
 export * from "./statistics.ts";
+export * from "./collapse.ts";

@@ -12,6 +12,7 @@ import {
   meanPairwiseDistances,
 } from "../eval/class_structure.ts";
 import { stratifiedSubsample } from "../projection/subsample.ts";
+import { tt100kHierarchyFor } from "../data/tt100k.ts";
 import type { ClassInfo } from "../types.ts";
 import { join } from "node:path";
 import { RUN_FILES, writeJsonAtomic } from "../run/run_folder.ts";
@@ -107,7 +108,9 @@ export function analyzeEmbeddings(
 /**
  * Recomputes `analysis.json` of a run folder from its saved embeddings, with the run's
  * own hierarchy (from `config.json`) unless one is given, and the k=1 confusion matrix of
- * `evaluation.json` when present.
+ * `evaluation.json` when present. A run whose config.json has no hierarchy (one made
+ * before TT100K's table shipped) gets TT100K's built-in table when its class names are
+ * TT100K codes, unless it was trained with `--hierarchy none`.
  *
  * @param dir The run folder.
  * @param options A hierarchy to use instead of the run's (e.g. TT100K's TSV for a folder
@@ -135,8 +138,12 @@ export async function analyzeRunFolder(
   };
   const config = await readJson(RUN_FILES.config);
   const evaluation = await readJson(RUN_FILES.evaluation);
+  const hierarchy = options.hierarchy ?? config?.dataset?.hierarchy ??
+    (config?.dataset?.hierarchySource === "none"
+      ? undefined
+      : tt100kHierarchyFor(embeddings.classNames));
   const analysis = analyzeEmbeddings(embeddings, {
-    hierarchy: options.hierarchy ?? config?.dataset?.hierarchy ?? undefined,
+    hierarchy,
     confusion: evaluation?.knn?.["1"]?.confusion,
     seed: typeof config?.seed === "number" ? config.seed : 0,
     permutations: options.permutations,

@@ -103,6 +103,18 @@ export interface ExperimentConfig {
   ks: number[];
   /** Random shifts, brightness and contrast on training batches (no flips). */
   augment: boolean;
+  /**
+   * The class hierarchy of the analysis (`analysis.json`: correlation of embedding
+   * distances with tree distances, tree distances of confused pairs): `"auto"` (the
+   * dataset's own, else TT100K's built-in table for TT100K class codes, else none),
+   * `"none"`, or a TSV file path (see `resolveHierarchy`). Absent means `"auto"`.
+   *
+   * It changes only the analysis, not what is trained, so {@linkcode runId} leaves it out:
+   * the same run with another hierarchy is the same run folder.
+   *
+   * @default "auto"
+   */
+  hierarchy?: string;
 }
 
 /** The defaults of every field but `data`. */
@@ -124,6 +136,7 @@ export const DEFAULT_CONFIG: Omit<ExperimentConfig, "data"> = {
   learningRate: 1e-3,
   ks: [1, 5],
   augment: false,
+  hierarchy: "auto",
 };
 
 function check(ok: boolean, flag: string, value: unknown, rule: string): void {
@@ -226,6 +239,8 @@ export function resolveConfig(
   partial: Partial<ExperimentConfig> & { data: string },
 ): ExperimentConfig {
   const c: ExperimentConfig = { ...DEFAULT_CONFIG, ...partial };
+  // Absent or undefined: auto (a config.json written before the field existed has none).
+  c.hierarchy ??= DEFAULT_CONFIG.hierarchy;
   check(
     typeof c.data === "string" && c.data.length > 0,
     "data",
@@ -291,6 +306,12 @@ export function resolveConfig(
     c.architecture,
     "must be auto, conv64 or conv28",
   );
+  check(
+    typeof c.hierarchy === "string" && c.hierarchy.length > 0,
+    "hierarchy",
+    c.hierarchy,
+    "must be auto, none or a TSV file path",
+  );
   return c;
 }
 
@@ -314,9 +335,13 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Config fields that change only the analysis, not what is trained: not part of the id. */
+const NOT_IN_ID: readonly string[] = ["hierarchy"];
+
 /**
- * A readable, deterministic run id: the main choices, then a hash of the whole config,
- * so that the same config always maps to the same folder (a sweep skips it when done).
+ * A readable, deterministic run id: the main choices, then a hash of the whole config
+ * but `hierarchy` (which changes only the analysis), so that the same config always maps
+ * to the same folder (a sweep skips it when done).
  *
  * @param config A resolved config.
  * @returns For example `synthetic-triplet-semihard-d32-s0-1a2b3c4d`.
@@ -326,6 +351,7 @@ function canonical(value: unknown): string {
  * import { resolveConfig, runId } from "./config.ts";
  * const c = resolveConfig({ data: "synthetic" });
  * if (runId(c) !== runId({ ...c })) throw new Error("not deterministic");
+ * if (runId(c) !== runId({ ...c, hierarchy: "none" })) throw new Error("hierarchy in the id");
  * ```
  */
 export function runId(config: ExperimentConfig): string {
@@ -336,7 +362,10 @@ export function runId(config: ExperimentConfig): string {
   const miner = config.miner.name === "triplet-margin"
     ? String(config.miner.type)
     : config.miner.name;
+  const trained = Object.fromEntries(
+    Object.entries(config).filter(([key]) => !NOT_IN_ID.includes(key)),
+  );
   return `${dataName}-${config.loss.name}-${miner}-d${config.dim}-s${config.seed}-${
-    fnv1a(canonical(config))
+    fnv1a(canonical(trained))
   }`;
 }

@@ -17,6 +17,7 @@ import {
 
 export { readRunEmbeddings };
 import type { Json } from "../types.ts";
+import { detectCollapse } from "../eval/collapse.ts";
 
 /** Embeddings of both sides of a split, with labels (the run folder's form). */
 export type SplitEmbeddings = RunEmbeddings;
@@ -123,7 +124,7 @@ function countPerClass(labels: Int32Array, n: number): number[] {
 
 /**
  * Recomputes a run's metrics from its saved embeddings and rewrites `evaluation.json`
- * and the `test` part of `summary.json`.
+ * and the `test` part of `summary.json`, with its `collapsed` flag.
  *
  * @param dir The run folder.
  * @param ks The k values; default: the run's own.
@@ -152,7 +153,41 @@ export async function evaluateRunFolder(dir: string, ks?: number[]): Promise<Eva
       ...summary,
       ks: useKs,
       test: result.test as unknown as Json,
+      ...collapseFields(embeddings, result.test.knnAccuracy["1"]),
     });
   }
   return result;
+}
+
+/**
+ * `summary.json`'s `collapsed` flag and its evidence (test embeddings; see
+ * `detectCollapse`); nothing for embeddings it cannot judge (one dimension, one sample).
+ *
+ * @param e The run's embeddings.
+ * @param accuracy Test k=1 accuracy, reported beside the geometry.
+ * @returns The fields to add to the summary.
+ *
+ * @example
+ * ```ts
+ * import { collapseFields } from "./evaluate_run.ts";
+ * const f = collapseFields({ dim: 2, train: new Float32Array(0), trainLabels: new Int32Array(0),
+ *   test: new Float32Array([1, 0, 1, 0.001, 1, 0.002]), testLabels: new Int32Array([0, 1, 2]),
+ *   classNames: ["a", "b", "c"] }, 0.3);
+ * if (f.collapsed !== true) throw new Error("one direction is a collapse");
+ * ```
+ */
+export function collapseFields(
+  e: SplitEmbeddings,
+  accuracy: number | undefined,
+): Record<string, Json> {
+  if (e.dim < 2 || e.testLabels.length < 2) return {};
+  const c = detectCollapse(
+    { data: e.test, rows: e.testLabels.length, dim: e.dim },
+    e.testLabels,
+    { accuracy, numClasses: e.classNames.length },
+  );
+  return {
+    collapsed: c.collapsed,
+    collapse: { reasons: c.reasons, evidence: c.evidence } as unknown as Json,
+  };
 }

@@ -12,6 +12,7 @@
  */
 import { join } from "node:path";
 import { stratifiedSplit } from "../data/split.ts";
+import { resolveHierarchy } from "../data/tt100k.ts";
 import { lossFromConfig } from "../losses/mod.ts";
 import { minerFromConfig } from "../miners/mod.ts";
 import { createEmbeddingNet } from "../model/embedding_net.ts";
@@ -35,8 +36,9 @@ import { train, type TrainRecord, type TrainState } from "../train/train.ts";
 import type { ImageDataset, Json, Split } from "../types.ts";
 import { type ExperimentConfig, runId } from "./config.ts";
 import { analyzeEmbeddings } from "./analyze_run.ts";
-import { evaluateEmbeddings } from "./evaluate_run.ts";
+import { collapseFields, evaluateEmbeddings } from "./evaluate_run.ts";
 import { knnAccuracy } from "../eval/classification.ts";
+
 import { loadData } from "./load_data.ts";
 
 /** Where and how {@linkcode runExperiment} runs. */
@@ -80,7 +82,7 @@ export interface RunExperimentResult {
   resumedFrom?: number;
   /** The contents of `summary.json`. */
   summary: Record<string, Json>;
-  /** Warnings from loading the data. */
+  /** Warnings from loading the data and choosing the class hierarchy. */
   warnings: string[];
 }
 
@@ -176,6 +178,28 @@ async function readJsonOrUndefined(path: string): Promise<Json | undefined> {
   }
 }
 
+/** Rewrites config.json's hierarchy fields when they differ from the ones given. */
+async function recordHierarchy(
+  dir: string,
+  saved: Record<string, Json>,
+  spec: string | undefined,
+  hierarchyJson: { hierarchy: Json; hierarchySource: string | null },
+): Promise<void> {
+  const dataset = (saved.dataset ?? {}) as Record<string, Json>;
+  const experiment = (saved.experiment ?? {}) as Record<string, Json>;
+  const same = saved.hierarchy === spec && experiment.hierarchy === spec &&
+    JSON.stringify([dataset.hierarchy, dataset.hierarchySource]) ===
+      JSON.stringify([hierarchyJson.hierarchy, hierarchyJson.hierarchySource]);
+  if (same) return;
+  const withSpec = <T extends Record<string, Json>>(o: T) =>
+    spec === undefined ? o : { ...o, hierarchy: spec };
+  await writeJsonAtomic(join(dir, RUN_FILES.config), {
+    ...withSpec(saved),
+    ...(saved.experiment ? { experiment: withSpec(experiment) } : {}),
+    dataset: { ...dataset, ...hierarchyJson },
+  });
+}
+
 /**
  * Runs one experiment and writes its run folder.
  *
@@ -212,6 +236,17 @@ export async function runExperiment(
     return { dir, skipped: true, summary, warnings: [] };
   }
   const dataset = options.dataset ?? await loadData(config);
+  // Before the folder exists: a hierarchy file that cannot be read leaves nothing behind.
+  const classHierarchy = await resolveHierarchy(
+    config.hierarchy,
+    dataset.classNames,
+    dataset.hierarchy,
+    { ownSource: dataset.source },
+  );
+  const hierarchyJson = {
+    hierarchy: (classHierarchy.hierarchy ?? null) as unknown as Json,
+    hierarchySource: classHierarchy.source,
+  };
   const split = sortedIndices(
     dataset.predefinedSplit ??
       stratifiedSplit(dataset.labels, { testFraction: config.testFraction, seed: config.seed }),
@@ -250,7 +285,7 @@ export async function runExperiment(
     };
     // An incomplete run of this config continues from its checkpoint; without one, it
     // starts over (nothing of it was kept yet).
-    const warnings = [...dataset.warnings];
+    const warnings = [...dataset.warnings, ...classHierarchy.warnings];
     const checkpoint = !options.force && found.status === "incomplete"
       ? await readRunCheckpoint(dir).catch((error) => {
         if (!(error instanceof SyntaxError)) throw error;
@@ -297,7 +332,8 @@ export async function runExperiment(
         split: dataset.predefinedSplit ? "predefined" : "stratified",
         numTrain: split.train.length,
         numTest: split.test.length,
-        hierarchy: (dataset.hierarchy ?? null) as unknown as Json,
+        // The rows of this dataset's classes and where they came from (see resolveHierarchy).
+        ...hierarchyJson,
       },
       // What the id is computed from: `train --resume` rebuilds the run from it.
       experiment: config as unknown as Json,
@@ -309,6 +345,9 @@ export async function runExperiment(
     let hasFinalRecord = false;
     if (checkpoint) {
       resume = fromCheckpoint(checkpoint, dir);
+      // The hierarchy is not part of the id: a run resumed with another one records the
+      // one its analysis will use.
+      if (saved) await recordHierarchy(dir, saved, config.hierarchy, hierarchyJson);
       await removeTemporaryFiles(dir);
       // The checkpoint holds the records appended after it: add those a kill cut off.
       const present = await repairJsonLines(metricsPath);
@@ -417,7 +456,7 @@ export async function runExperiment(
     const confusion = (evaluation.details.knn as Record<string, { confusion: number[][] }>)["1"]
       ?.confusion;
     const analysis = analyzeEmbeddings(embeddings, {
-      hierarchy: dataset.hierarchy,
+      hierarchy: classHierarchy.hierarchy,
       confusion,
       seed: config.seed,
     });
@@ -459,6 +498,7 @@ export async function runExperiment(
       evalSeconds,
       finalLoss: result.finalLoss,
       test: evaluation.test as unknown as Json,
+      ...collapseFields(embeddings, evaluation.test.knnAccuracy["1"]),
       finishedAt: new Date().toISOString(),
     };
     await writeJsonAtomic(join(dir, RUN_FILES.summary), summary);

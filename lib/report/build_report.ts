@@ -7,7 +7,7 @@
 import { dirname, join } from "node:path";
 import { type DataConfig, datasetKey, loadData } from "../experiment/load_data.ts";
 import type { ExperimentConfig } from "../experiment/config.ts";
-import { writeFileAtomic } from "../run/run_folder.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../run/run_folder.ts";
 import type { ClassInfo, ImageDataset } from "../types.ts";
 import { buildGallery } from "./gallery.ts";
 import {
@@ -19,6 +19,7 @@ import {
   runPagePath,
 } from "./pages.ts";
 import { findingsPage } from "./findings.ts";
+import { buildFindings, type FindingsFile } from "./build_findings.ts";
 import { readRuns, type RunRecord } from "./read_runs.ts";
 
 /** Options of {@linkcode buildReport}. */
@@ -48,6 +49,8 @@ export interface BuildReportResult {
   warnings: string[];
   /** The runs in the report. */
   runs: number;
+  /** The findings written to `findings.json`. */
+  findings: FindingsFile;
 }
 
 async function galleryFor(
@@ -99,7 +102,8 @@ function compareGroups(runs: RunRecord[], ids?: string[]): CompareGroup[] {
 
 /**
  * Reads every run folder under `runs` and writes the report site to `out`: `index.html`
- * (sortable table, accuracy by loss x mining), `compare.html` and `runs/<id>.html`.
+ * (sortable table, accuracy by loss x mining), `compare.html`, `findings.html` with its
+ * data in `findings.json`, and `runs/<id>.html`.
  * Unfinished runs (no summary.json) and corrupt ones are skipped with a warning.
  *
  * @param options Where to read and write, what to compare.
@@ -135,7 +139,10 @@ export async function buildReport(options: BuildReportOptions): Promise<BuildRep
   };
   await write("index.html", indexPage(runs, warnings));
   await write("compare.html", comparePage(groups));
-  await write("findings.html", findingsPage(runs, { hierarchy: options.hierarchy }));
+  const findings = await buildFindings(runs, { hierarchy: options.hierarchy });
+  await Deno.mkdir(options.out, { recursive: true });
+  await writeJsonAtomic(join(options.out, "findings.json"), findings);
+  await write("findings.html", findingsPage(findings, runs, { hierarchy: options.hierarchy }));
   const cache = new Map<string, Promise<ImageDataset>>();
   for (const run of runs) {
     const gallery = options.gallery === false ? null : await galleryFor(run, cache);
@@ -144,5 +151,5 @@ export async function buildReport(options: BuildReportOptions): Promise<BuildRep
     }
     await write(runPagePath(run.id), runPage(run, { gallery, hierarchy: options.hierarchy }));
   }
-  return { pages, warnings, runs: runs.length };
+  return { pages, warnings, runs: runs.length, findings };
 }

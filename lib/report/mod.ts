@@ -13,6 +13,7 @@
  *
  * @module
  */
+export * from "./build_findings.ts";
 export * from "./build_report.ts";
 export * from "./figures.ts";
 export * from "./findings.ts";

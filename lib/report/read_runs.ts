@@ -9,6 +9,7 @@ import { readJsonLines, RUN_FILES } from "../run/run_folder.ts";
 import type { RunAnalysis } from "../experiment/analyze_run.ts";
 import type { ClassInfo, Json } from "../types.ts";
 import type { ProjectionRecord } from "../projection/project_run.ts";
+import { TT100K_HIERARCHY_SOURCE, tt100kHierarchyFor } from "../data/tt100k.ts";
 
 /** One `{"type":"epoch"}` record of `metrics.jsonl`. */
 export interface EpochRecord {
@@ -127,8 +128,19 @@ export interface RunRecord {
   evaluation: EvaluationFile | null;
   /** Class names indexed by label. */
   classNames: string[];
-  /** Hierarchy rows (config.json `dataset.hierarchy`), or null. */
+  /**
+   * Hierarchy rows: config.json's `dataset.hierarchy`; for a run whose config.json has
+   * none (made before TT100K's table shipped) but whose class names are TT100K codes,
+   * TT100K's built-in rows of its classes (not for a run trained with `--hierarchy none`);
+   * else null.
+   */
   hierarchy: ClassInfo[] | null;
+  /**
+   * Where {@linkcode RunRecord.hierarchy} came from: `"config"` (config.json's rows, whose
+   * own origin config.json records as `dataset.hierarchySource`), `"tt100k (built-in)"`
+   * (filled in by the reader), or null with no hierarchy. Always set by `readRun`.
+   */
+  hierarchySource?: "config" | typeof TT100K_HIERARCHY_SOURCE | null;
   /** `projections.json`, or null when not made yet. */
   projections: Projections | null;
   /** `analysis.json` (class structure, from `deno task evaluate`), or null when not made. */
@@ -352,9 +364,17 @@ export async function readRun(dir: string): Promise<{ run: RunRecord; warnings: 
     classNames = dataset.classNames as string[];
   }
   let hierarchy: ClassInfo[] | null = null;
-  if (isHierarchy(dataset.hierarchy)) hierarchy = dataset.hierarchy;
-  else if (dataset.hierarchy !== undefined && dataset.hierarchy !== null) {
+  let hierarchySource: RunRecord["hierarchySource"] = null;
+  if (isHierarchy(dataset.hierarchy)) {
+    hierarchy = dataset.hierarchy;
+    hierarchySource = "config";
+  } else if (dataset.hierarchy !== undefined && dataset.hierarchy !== null) {
     warnings.push(`Run "${id}": config.json has an invalid dataset.hierarchy`);
+  } else if (dataset.hierarchySource !== "none" && Array.isArray(classNames)) {
+    // Older runs of TT100K folders recorded no hierarchy: their confused pairs still get
+    // tree distances.
+    hierarchy = tt100kHierarchyFor(classNames.map(String)) ?? null;
+    if (hierarchy) hierarchySource = TT100K_HIERARCHY_SOURCE;
   }
   return {
     run: {
@@ -366,6 +386,7 @@ export async function readRun(dir: string): Promise<{ run: RunRecord; warnings: 
       evaluation,
       classNames: Array.isArray(classNames) ? classNames.map(String) : [],
       hierarchy,
+      hierarchySource,
       projections,
       analysis,
     },

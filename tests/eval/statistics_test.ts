@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import {
   mantelTest,
+  mcnemarTest,
   meanAndSpread,
+  pairedBootstrap,
   pairedDifference,
   spearman,
   studentTQuantile,
@@ -161,4 +163,167 @@ Deno.test("meanAndSpread() summarises values", () => {
   assert.deepEqual(meanAndSpread([3]), { mean: 3, std: null, min: 3, max: 3, n: 1 });
   assert.throws(() => meanAndSpread([]), RangeError);
   assert.throws(() => meanAndSpread([1, NaN]), RangeError);
+});
+
+Deno.test("pairedBootstrap() replays the documented resampling and quantile rule", () => {
+  const a = [0.9, 0.4, 0.7, 1, 0.2, 0.6, 0.8];
+  const b = [0.5, 0.5, 0.1, 0.9, 0.3, 0.2, 0.4];
+  const n = a.length, resamples = 37, seed = 5, confidence = 0.9;
+  const r = pairedBootstrap(a, b, { resamples, seed, confidence });
+  // Brute force: the same generator, plain arrays, then type-7 quantiles.
+  const rng = createRng(seed);
+  const means: number[] = [];
+  for (let k = 0; k < resamples; k++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const j = rng.int(n);
+      s += a[j] - b[j];
+    }
+    means.push(s / n);
+  }
+  means.sort((x, y) => x - y);
+  const quantile = (q: number) => {
+    const h = q * (resamples - 1), lo = Math.floor(h);
+    return means[lo] + (h - lo) * (means[Math.min(lo + 1, resamples - 1)] - means[lo]);
+  };
+  close(r.meanDifference, a.reduce((s, x, i) => s + x - b[i], 0) / n, 1e-12);
+  close(r.low, quantile(0.05), 1e-12);
+  close(r.high, quantile(0.95), 1e-12);
+  assert.equal(r.n, n);
+  assert.equal(r.resamples, resamples);
+  assert.equal(r.confidence, confidence);
+});
+
+Deno.test("pairedBootstrap() is deterministic per seed", () => {
+  const rng = createRng(2);
+  const a = Array.from({ length: 300 }, () => (rng.next() < 0.7 ? 1 : 0));
+  const b = Array.from({ length: 300 }, () => (rng.next() < 0.65 ? 1 : 0));
+  const first = pairedBootstrap(a, b, { seed: 4, resamples: 300 });
+  assert.deepEqual(pairedBootstrap(a, b, { seed: 4, resamples: 300 }), first);
+  const other = pairedBootstrap(a, b, { seed: 5, resamples: 300 });
+  assert.equal(other.meanDifference, first.meanDifference);
+  assert.notDeepEqual([other.low, other.high], [first.low, first.high]);
+});
+
+Deno.test("pairedBootstrap() separates a clear difference and gives [0, 0] for equal inputs", () => {
+  const rng = createRng(8);
+  const a = Array.from({ length: 500 }, () => (rng.next() < 0.9 ? 1 : 0));
+  const b = Array.from({ length: 500 }, () => (rng.next() < 0.7 ? 1 : 0));
+  const clear = pairedBootstrap(a, b);
+  assert.ok(clear.low > 0 && clear.low <= clear.meanDifference, JSON.stringify(clear));
+  assert.ok(clear.high >= clear.meanDifference);
+  const swapped = pairedBootstrap(b, a);
+  assert.ok(swapped.high < 0);
+  const same = pairedBootstrap(a, a, { resamples: 100 });
+  assert.deepEqual([same.meanDifference, same.low, same.high], [0, 0, 0]);
+  // One item: every resample is that item.
+  const one = pairedBootstrap([0.75], [0.25], { resamples: 10 });
+  assert.deepEqual([one.meanDifference, one.low, one.high], [0.5, 0.5, 0.5]);
+});
+
+Deno.test("pairedBootstrap() covers the true mean difference about as often as promised", () => {
+  // 40 synthetic data sets with true difference 0.8 - 0.6 = 0.2: a 95% interval should
+  // miss about 2 of them; allow up to 6.
+  const rng = createRng(11);
+  let covered = 0;
+  for (let t = 0; t < 40; t++) {
+    const a = Array.from({ length: 200 }, () => (rng.next() < 0.8 ? 1 : 0));
+    const b = Array.from({ length: 200 }, () => (rng.next() < 0.6 ? 1 : 0));
+    const r = pairedBootstrap(a, b, { resamples: 400, seed: t });
+    if (r.low <= 0.2 && 0.2 <= r.high) covered++;
+  }
+  assert.ok(covered >= 34, `covered ${covered} of 40`);
+});
+
+Deno.test("pairedBootstrap() is fast for 5,000 items and 2,000 resamples", () => {
+  const rng = createRng(1);
+  const a = Float64Array.from({ length: 5000 }, () => rng.next());
+  const b = Float64Array.from({ length: 5000 }, () => rng.next());
+  const start = performance.now();
+  const r = pairedBootstrap(a, b);
+  const ms = performance.now() - start;
+  assert.equal(r.resamples, 2000);
+  // A few tenths of a second here; the bound only catches per-resample allocation or sorting mistakes.
+  assert.ok(ms < 3000, `took ${ms.toFixed(0)} ms`);
+});
+
+Deno.test("pairedBootstrap() rejects bad input", () => {
+  assert.throws(() => pairedBootstrap([], []), RangeError);
+  assert.throws(() => pairedBootstrap([1], [1, 2]), TypeError);
+  assert.throws(() => pairedBootstrap([1, NaN], [1, 2]), RangeError);
+  assert.throws(() => pairedBootstrap([1], [1], { resamples: 0 }), RangeError);
+  assert.throws(() => pairedBootstrap([1], [1], { resamples: 2.5 }), RangeError);
+  assert.throws(() => pairedBootstrap([1], [1], { confidence: 0 }), RangeError);
+  assert.throws(() => pairedBootstrap([1], [1], { confidence: 1.5 }), RangeError);
+});
+
+/** Items with the given counts of (a right, b wrong), (a wrong, b right) and both right. */
+function pairs(aOnly: number, bOnly: number, both = 0, neither = 0) {
+  const a: boolean[] = [], b: boolean[] = [];
+  const push = (x: boolean, y: boolean, k: number) => {
+    for (let i = 0; i < k; i++) {
+      a.push(x);
+      b.push(y);
+    }
+  };
+  push(true, false, aOnly);
+  push(false, true, bOnly);
+  push(true, true, both);
+  push(false, false, neither);
+  return { a, b };
+}
+
+Deno.test("mcnemarTest() matches hand-computed exact binomial p-values", () => {
+  // n = 12, k = 2: 2 * (1 + 12 + 66) / 4096.
+  let { a, b } = pairs(10, 2, 30, 7);
+  let r = mcnemarTest(a, b);
+  assert.equal(r.aOnly, 10);
+  assert.equal(r.bOnly, 2);
+  close(r.pValue, (2 * 79) / 4096, 1e-13);
+  close(r.pValue, 0.0385742, 1e-7);
+  // n = 5, k = 0: 2 / 32.
+  ({ a, b } = pairs(0, 5, 3));
+  r = mcnemarTest(a, b);
+  assert.deepEqual([r.aOnly, r.bOnly], [0, 5]);
+  close(r.pValue, 0.0625, 1e-14);
+  // Symmetric in the models; 1/0 numbers work like booleans.
+  close(mcnemarTest(b.map(Number), a.map(Number)).pValue, 0.0625, 1e-14);
+  // Balanced discordance: 2 * P(X <= 3 | n = 6) = 2 * 42 / 64 > 1, capped at 1.
+  const balanced = pairs(3, 3);
+  assert.equal(mcnemarTest(balanced.a, balanced.b).pValue, 1);
+  // n = 7, k = 3: 2 * (1 + 7 + 21 + 35) / 128 = 1 exactly.
+  const odd = pairs(3, 4);
+  close(mcnemarTest(odd.a, odd.b).pValue, 1, 1e-14);
+  // No discordant items.
+  assert.deepEqual(mcnemarTest([true, false], [true, false]), { aOnly: 0, bOnly: 0, pValue: 1 });
+  assert.deepEqual(mcnemarTest([], []), { aOnly: 0, bOnly: 0, pValue: 1 });
+});
+
+Deno.test("mcnemarTest() stays accurate for thousands of discordant items", () => {
+  // Brute force with exact big-integer binomial coefficients for n = 400, k = 170.
+  const n = 400, k = 170;
+  let coefficient = 1n, sum = 0n;
+  for (let i = 0; i <= k; i++) {
+    sum += coefficient;
+    coefficient = (coefficient * BigInt(n - i)) / BigInt(i + 1);
+  }
+  // 2 * sum / 2^n, computed with 60 significant bits.
+  const scaled = (2n * sum << 60n) >> BigInt(n);
+  const expected = Number(scaled) / 2 ** 60;
+  const { a, b } = pairs(n - k, k);
+  const r = mcnemarTest(a, b);
+  assert.ok(Math.abs(r.pValue - expected) <= 1e-11 * expected, `${r.pValue} vs ${expected}`);
+  // n = 10,000 and far in the tail: finite, positive, tiny, no NaN.
+  const far = pairs(5600, 4400);
+  const p = mcnemarTest(far.a, far.b).pValue;
+  assert.ok(p > 0 && p < 1e-30, `p = ${p}`);
+  const near = pairs(5050, 4950);
+  const q = mcnemarTest(near.a, near.b).pValue;
+  assert.ok(q > 0.3 && q < 0.35, `p = ${q}`); // normal approximation: 0.3222
+});
+
+Deno.test("mcnemarTest() rejects bad input", () => {
+  assert.throws(() => mcnemarTest([true], [true, false]), TypeError);
+  assert.throws(() => mcnemarTest([2], [1]), RangeError);
+  assert.throws(() => mcnemarTest([1], [0.5]), RangeError);
 });

@@ -205,6 +205,41 @@ Deno.test("runId() uses the last path segment of the data, made file-name safe",
   assert.match(runId(batchHard), /^x-triplet-batch-hard-/);
 });
 
+Deno.test("runId() leaves the hierarchy out: ids made before it existed are unchanged", () => {
+  // Computed before ExperimentConfig had a hierarchy field.
+  const plain = resolveConfig({ data: "synthetic" });
+  assert.equal(runId(plain), "synthetic-triplet-none-d32-s0-fafd73b0");
+  const tt100k = resolveConfig({
+    data: "data/tt100k",
+    loss: lossConfig("contrastive"),
+    miner: minerConfig("semihard"),
+    dim: 16,
+    seed: 2,
+    epochs: 3,
+  });
+  assert.equal(runId(tt100k), "tt100k-contrastive-semihard-d16-s2-08576092");
+  const { hierarchy: _, ...without } = plain;
+  for (const hierarchy of ["auto", "none", "/some/classes.tsv", undefined]) {
+    assert.equal(runId({ ...plain, hierarchy }), runId(plain), String(hierarchy));
+  }
+  assert.equal(runId(without as ExperimentConfig), runId(plain));
+  // An old config.json's experiment (no hierarchy key) resolves to the same id.
+  assert.equal(runId(resolveConfig(without as ExperimentConfig)), runId(plain));
+});
+
+Deno.test("resolveConfig() defaults the hierarchy to auto, keeps a given one, rejects an empty one", () => {
+  assert.equal(resolveConfig({ data: "synthetic" }).hierarchy, "auto");
+  assert.equal(resolveConfig({ data: "synthetic", hierarchy: undefined }).hierarchy, "auto");
+  assert.equal(resolveConfig({ data: "synthetic", hierarchy: "none" }).hierarchy, "none");
+  assert.equal(resolveConfig({ data: "synthetic", hierarchy: "c.tsv" }).hierarchy, "c.tsv");
+  assertRejects(() => resolveConfig({ data: "synthetic", hierarchy: "" }), "hierarchy", '""');
+  assertRejects(
+    () => resolveConfig({ data: "synthetic", hierarchy: 3 as unknown as string }),
+    "hierarchy",
+    "3",
+  );
+});
+
 Deno.test("lossConfig() and minerConfig() reject options the component does not have", () => {
   assert.throws(
     () => lossConfig("contrastive", { margin: 0.1 }),

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { encode as encodePng } from "fast-png";
 import { selectBackend } from "../../lib/backend/select_backend.ts";
 import { generateSynthetic } from "../../lib/data/synthetic.ts";
 import { resolveConfig, runId } from "../../lib/experiment/config.ts";
 import { evaluateRunFolder } from "../../lib/experiment/evaluate_run.ts";
+import { analyzeRunFolder } from "../../lib/experiment/analyze_run.ts";
+import { loadData } from "../../lib/experiment/load_data.ts";
 import { runExperiment } from "../../lib/experiment/run_experiment.ts";
 import { embedDataset } from "../../lib/model/embed.ts";
 import { loadRunModel } from "../../lib/experiment/load_run_model.ts";
@@ -84,6 +87,13 @@ Deno.test("runExperiment() writes a complete run folder and skips it the second 
       assert.equal(saved.dataset.numClasses, numClasses);
       assert.equal(saved.dataset.numSamples, numClasses * 6);
       assert.equal(saved.dataset.split, "stratified");
+      // The synthetic signs bring their own hierarchy; the id ignores the hierarchy.
+      assert.equal(saved.dataset.hierarchySource, "synthetic");
+      assert.deepEqual(
+        saved.dataset.hierarchy.map((h: { class: string }) => h.class),
+        dataset.classNames,
+      );
+      assert.equal(saved.experiment.hierarchy, "auto");
     });
 
     await t.step("train and test are disjoint, complete and cover every class", () => {
@@ -372,4 +382,186 @@ Deno.test("runExperiment() will not resume when the data no longer gives the run
   } finally {
     await Deno.remove(out, { recursive: true });
   }
+});
+
+/** A class-folder dataset of TT100K codes: 6 small PNGs per class, each different. */
+async function withTt100kFolder(fn: (root: string) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "metriclab-tt100k-" });
+  try {
+    let state = 7;
+    for (const [c, name] of ["pl50", "pl60", "i2", "w13"].entries()) {
+      await Deno.mkdir(join(root, name));
+      for (let i = 0; i < 6; i++) {
+        const data = new Uint8Array(8 * 8 * 3).map((_, j) => {
+          state = (state * 1103515245 + 12345) >>> 0;
+          return (c * 60 + (j % 3) * 20 + (state >>> 24) % 40) & 255;
+        });
+        await Deno.writeFile(
+          join(root, name, `${i}.png`),
+          encodePng({ width: 8, height: 8, data, channels: 3 }),
+        );
+      }
+    }
+    await fn(root);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+/** `config` on a folder of TT100K codes, and that folder loaded (without the decode cache). */
+async function tt100kRun(root: string, hierarchy?: string) {
+  const c = resolveConfig({ ...config, data: root, hierarchy });
+  return { config: c, dataset: await loadData(c, { cache: false }) };
+}
+
+Deno.test("runExperiment() applies TT100K's hierarchy to TT100K class codes and records its source", async (t) => {
+  await withTt100kFolder(async (root) => {
+    const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+    try {
+      const { config: auto, dataset } = await tt100kRun(root);
+      const result = await runExperiment(auto, { out, backend, dataset });
+      assert.deepEqual(result.warnings, []);
+      const saved = await readJson(join(result.dir, RUN_FILES.config));
+      const analysis = await readJson(join(result.dir, RUN_FILES.analysis));
+
+      await t.step("config.json holds TT100K's rows of the dataset's classes", () => {
+        assert.deepEqual(saved.dataset.classNames, ["i2", "pl50", "pl60", "w13"]);
+        assert.equal(saved.dataset.hierarchySource, "tt100k (built-in)");
+        assert.deepEqual(
+          saved.dataset.hierarchy.map((h: { class: string; top: string }) => [h.class, h.top]),
+          [["i2", "mandatory"], ["pl50", "prohibitory"], ["pl60", "prohibitory"], [
+            "w13",
+            "warning",
+          ]],
+        );
+        assert.equal(saved.experiment.hierarchy, "auto");
+      });
+
+      await t.step("analysis.json has the hierarchy correlation", () => {
+        assert.ok(analysis.test.hierarchyCorrelation, "no test hierarchyCorrelation");
+        assert.ok(analysis.train.hierarchyCorrelation, "no train hierarchyCorrelation");
+        assert.equal(typeof analysis.test.hierarchyCorrelation.permutations, "number");
+      });
+
+      await t.step("the run id does not depend on the hierarchy", () => {
+        assert.equal(runId(resolveConfig({ ...auto, hierarchy: "none" })), runId(auto));
+        assert.equal(saved.id, runId(auto));
+      });
+
+      await t.step("analyzeRunFolder() falls back to TT100K's table for an older run", async () => {
+        const { hierarchy: _, hierarchySource: __, ...older } = saved.dataset;
+        await writeJsonAtomic(join(result.dir, RUN_FILES.config), { ...saved, dataset: older });
+        const again = await analyzeRunFolder(result.dir, { permutations: 9 });
+        assert.ok(again.test.hierarchyCorrelation, "no fallback to TT100K's table");
+        // ... but not for a run trained with --hierarchy none.
+        await writeJsonAtomic(join(result.dir, RUN_FILES.config), {
+          ...saved,
+          dataset: { ...older, hierarchy: null, hierarchySource: "none" },
+        });
+        const off = await analyzeRunFolder(result.dir, { permutations: 9 });
+        assert.equal(off.test.hierarchyCorrelation, undefined);
+      });
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
+
+Deno.test("runExperiment() with hierarchy none analyses without one, the same run folder", async () => {
+  await withTt100kFolder(async (root) => {
+    const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+    try {
+      const { config: none, dataset } = await tt100kRun(root, "none");
+      const result = await runExperiment(none, { out, backend, dataset });
+      assert.equal(result.dir, join(out, runId(resolveConfig({ ...none, hierarchy: "auto" }))));
+      const saved = await readJson(join(result.dir, RUN_FILES.config));
+      assert.equal(saved.dataset.hierarchy, null);
+      assert.equal(saved.dataset.hierarchySource, "none");
+      assert.equal(saved.experiment.hierarchy, "none", "train --resume would lose it");
+      const analysis = await readJson(join(result.dir, RUN_FILES.analysis));
+      assert.equal(analysis.test.hierarchyCorrelation, undefined);
+      const { records } = await readJsonLines(join(result.dir, RUN_FILES.metrics));
+      assert.equal(records.at(-1)!.hierarchySpearman, null);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
+
+Deno.test("runExperiment() with a hierarchy file uses its rows and warns of missing classes", async () => {
+  await withTt100kFolder(async (root) => {
+    const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+    const tsv = join(out, "classes.tsv");
+    try {
+      await Deno.writeTextFile(
+        tsv,
+        "class\ttop\tfamily\nw13\tmine\ta\npl50\tmine\tb\npl60\tmine\tb\nzz\tmine\tc\n",
+      );
+      const { config: file, dataset } = await tt100kRun(root, tsv);
+      const result = await runExperiment(file, { out: join(out, "runs"), backend, dataset });
+      assert.equal(result.warnings.length, 1, result.warnings.join("\n"));
+      assert.match(result.warnings[0], /no row for 1 of 4 classes \("i2"\)/);
+      const saved = await readJson(join(result.dir, RUN_FILES.config));
+      assert.equal(saved.dataset.hierarchySource, tsv);
+      assert.equal(saved.experiment.hierarchy, tsv);
+      assert.deepEqual(
+        saved.dataset.hierarchy.map((h: { class: string; top: string }) => [h.class, h.top]),
+        [["pl50", "mine"], ["pl60", "mine"], ["w13", "mine"]],
+      );
+      const analysis = await readJson(join(result.dir, RUN_FILES.analysis));
+      assert.ok(analysis.test.hierarchyCorrelation);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
+});
+
+Deno.test("runExperiment() with a missing hierarchy file names it and writes nothing", async () => {
+  const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+  try {
+    const missing = join(out, "missing.tsv");
+    await assert.rejects(
+      () => runExperiment(resolveConfig({ ...config, hierarchy: missing }), { out, backend }),
+      (e: unknown) => {
+        assert.ok(e instanceof Deno.errors.NotFound, String(e));
+        assert.equal(e.message, `Cannot read hierarchy "${missing}": file not found`);
+        return true;
+      },
+    );
+    assert.deepEqual(await listFiles(out), []);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("runExperiment() resumed with another hierarchy records the one its analysis used", async () => {
+  await withTt100kFolder(async (root) => {
+    const out = await Deno.makeTempDir({ prefix: "metriclab-run-" });
+    try {
+      const { config: none, dataset } = await tt100kRun(root, "none");
+      const two = resolveConfig({ ...none, epochs: 2 });
+      const controller = new AbortController();
+      await assert.rejects(() =>
+        runExperiment(two, {
+          out,
+          backend,
+          dataset,
+          signal: controller.signal,
+          onRecord: () => controller.abort(),
+        })
+      );
+      const auto = resolveConfig({ ...two, hierarchy: "auto" });
+      const resumed = await runExperiment(auto, { out, backend, dataset });
+      assert.equal(resumed.resumedFrom, 1);
+      const saved = await readJson(join(resumed.dir, RUN_FILES.config));
+      assert.equal(saved.dataset.hierarchySource, "tt100k (built-in)");
+      assert.equal(saved.dataset.hierarchy.length, 4);
+      assert.equal(saved.experiment.hierarchy, "auto");
+      assert.equal(saved.hierarchy, "auto");
+      const analysis = await readJson(join(resumed.dir, RUN_FILES.analysis));
+      assert.ok(analysis.test.hierarchyCorrelation);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  });
 });

@@ -1,123 +1,64 @@
 import assert from "node:assert/strict";
-import {
-  comparisonSentences,
-  differenceSentence,
-  findingsPage,
-  pairRuns,
-} from "../../lib/report/findings.ts";
-import { readRun, type RunRecord } from "../../lib/report/read_runs.ts";
+import { buildFindings } from "../../lib/report/build_findings.ts";
+import { findingsPage } from "../../lib/report/findings.ts";
+import { readRun, readRuns } from "../../lib/report/read_runs.ts";
+import { writeFakeRun } from "./_fake_runs.ts";
 
 const FIXTURE = new URL(
   "../fixtures/runs/synthetic-triplet-semihard-d4-s0-fixture",
   import.meta.url,
 ).pathname;
 
-function run(loss: string, miner: string, seed: number, acc: number, map: number): RunRecord {
-  return {
-    id: `${loss}-${miner}-s${seed}`,
-    dir: "",
-    config: {},
-    summary: {
-      data: "synthetic",
-      loss,
-      miner,
-      dim: 8,
-      seed,
-      epochs: 1,
-      test: { knnAccuracy: { "1": acc }, meanAveragePrecisionAtR: map },
-    },
-    epochs: [],
-    evaluation: null,
-    classNames: [],
-    hierarchy: null,
-    projections: null,
-  };
-}
-
-const about = { subject: "Mining", metric: "k=1 accuracy", context: " for triplet" };
-
-Deno.test("differenceSentence() says raised, lowered, no clear difference or asks for seeds", () => {
-  const base = { standardError: 1, n: 3, df: 2 };
-  assert.equal(
-    differenceSentence(about, { ...base, meanDifference: 4.1, low: 2, high: 6.2 }),
-    "Mining raised k=1 accuracy for triplet by 4.1 points (95% CI 2.0 to 6.2, 3 seeds).",
-  );
-  assert.equal(
-    differenceSentence(about, { ...base, meanDifference: -3, low: -5, high: -1 }),
-    "Mining lowered k=1 accuracy for triplet by 3.0 points (95% CI -5.0 to -1.0, 3 seeds).",
-  );
-  assert.equal(
-    differenceSentence(about, { ...base, meanDifference: 0.8, low: -2.1, high: 3.7 }),
-    "Mining: no clear difference in k=1 accuracy for triplet (mean +0.8 points, 95% CI -2.1 to 3.7, 3 seeds).",
-  );
-  assert.match(
-    differenceSentence(about, {
-      meanDifference: 2,
-      standardError: null,
-      low: null,
-      high: null,
-      n: 1,
-      df: 0,
-    }),
-    /1 seed; a confidence interval needs at least two seeds/,
-  );
-});
-
-Deno.test("comparisonSentences() pairs runs by seed and computes the interval in points", () => {
-  const runs = [
-    run("triplet", "semihard", 0, 0.80, 0.5),
-    run("triplet", "semihard", 1, 0.82, 0.5),
-    run("triplet", "semihard", 2, 0.81, 0.5),
-    run("triplet", "none", 0, 0.70, 0.5),
-    run("triplet", "none", 1, 0.71, 0.52),
-    run("triplet", "none", 2, 0.72, 0.48),
-    run("contrastive", "none", 0, 0.71, 0.4),
-  ];
-  const sets = pairRuns(
-    runs,
-    (r) => r.summary.miner === "semihard",
-    (r) => r.summary.miner === "none",
-    (r) => r.summary.loss,
-  );
-  assert.equal(sets.length, 1);
-  assert.equal(sets[0].pairs.length, 3);
-  const [acc, map] = comparisonSentences("Mining", sets);
-  assert.match(
-    acc,
-    /^Mining raised k=1 accuracy for triplet by 10\.0 points \(95% CI .*, 3 seeds\)\.$/,
-  );
-  assert.match(map, /^Mining: no clear difference in MAP@R for triplet \(mean \+0\.0 points/);
-  const one = comparisonSentences(
-    "Contrastive instead of triplet",
-    pairRuns(
-      runs,
-      (r) => r.summary.loss === "contrastive",
-      (r) => r.summary.loss === "triplet",
-      (r) => r.summary.miner,
-    ),
-  );
-  assert.match(
-    one[0],
-    /changed k=1 accuracy for none by \+1\.0 points \(1 seed; a confidence interval needs at least two seeds\)/,
-  );
-});
-
-Deno.test("findingsPage() draws the centroid heat map and dendrogram when analysis is present", async () => {
+Deno.test("findingsPage() answers first, then the numbers, and draws the heat map and dendrogram", async () => {
   const { run: fixture, warnings } = await readRun(FIXTURE);
   assert.deepEqual(warnings, []);
   assert.ok(fixture.analysis);
-  const html = findingsPage([fixture]);
+  const findings = await buildFindings([fixture]);
+  const html = findingsPage(findings, [fixture]);
   assert.equal(html.match(/<svg/g)?.length, 2, "heat map and dendrogram");
   assert.match(html, /<title>pl20 – pl30: 1\.000<\/title>/);
   assert.match(html, /pl40 · prohibitory\/speed-limit/);
   assert.match(
     html,
-    /In 1 of 1 run\(s\) the distances between class centroids correlate positively/,
+    /<p class="answer"><strong>No: centroid distances do not follow the class tree \(median Spearman 0\.50, Mantel p ≤ 0\.05 in 0 of 1 run\)/,
   );
-  assert.match(html, /Test silhouette averages 0\.30/);
+  assert.match(html, /Hardly|Yes, [a-z]+: a test image&#39;s 10 nearest training images/);
+  assert.match(
+    html,
+    /<h2 id="grouping">Do samples of a class group together\?<\/h2>\n<p class="answer"><strong>/,
+  );
   assert.match(html, /href="runs\/synthetic-triplet-semihard-d4-s0-fixture\.html"/);
   assert.match(html, /href="findings\.html" class="active"/);
-  const without = findingsPage([{ ...fixture, analysis: null }]);
+  assert.match(html, /href="findings\.json"/);
+  assert.match(html, /no mining comparison/);
+  const without = findingsPage(await buildFindings([{ ...fixture, analysis: null }]), [fixture]);
   assert.doesNotMatch(without, /<svg/);
-  assert.match(without, /deno task evaluate --run &lt;dir&gt; --hierarchy &lt;tsv&gt;/);
+});
+
+Deno.test("findingsPage() lists collapsed runs with their reasons and tables every comparison", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    for (const miner of ["none", "semihard"]) {
+      for (const loss of ["contrastive", "triplet"]) {
+        await writeFakeRun(root, { loss, miner, dim: 8, seed: 0, noise: 0.8 });
+      }
+    }
+    await writeFakeRun(root, {
+      loss: "triplet",
+      miner: "batch-hard",
+      dim: 8,
+      seed: 0,
+      noise: 0,
+      collapsed: true,
+    });
+    const { runs } = await readRuns(root);
+    const html = findingsPage(await buildFindings(runs, { resamples: 200 }), runs);
+    assert.match(html, /Left out: 1 collapsed run\(s\)/);
+    assert.match(html, /synthetic-triplet-batch-hard-d8-s0-fake<\/a>: [^<]+/);
+    assert.match(html, /<summary>All \d+ comparisons/);
+    assert.match(html, /bootstrap over images/);
+    assert.match(html, /Does mining help\?<\/h2>\n<p class="answer"><strong>Semihard mining /);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { readRun, readRuns } from "../../lib/report/read_runs.ts";
 import { indexPage, runPage } from "../../lib/report/pages.ts";
 import { findingsPage } from "../../lib/report/findings.ts";
+import { buildFindings } from "../../lib/report/build_findings.ts";
 import { fuzz, fuzzCases } from "../data/_fuzz.ts";
 
 const FIXTURE =
@@ -16,6 +17,7 @@ Deno.test("readRun() reads the fixture's summary, epochs, evaluation, hierarchy 
   assert.deepEqual(run.epochs.map((e) => e.epoch), [1, 2, 3]);
   assert.deepEqual(run.classNames, ["pl20", "pl30", "pl40"]);
   assert.equal(run.hierarchy?.[0].top, "prohibitory");
+  assert.equal(run.hierarchySource, "config");
   assert.equal(run.projections?.train.tsne?.subsampled, true);
   assert.equal(run.evaluation?.knn["1"].confusion.length, 3);
 });
@@ -45,6 +47,80 @@ Deno.test("readRun() sorts epoch records appended out of order and warns of a ba
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** A copy of the fixture run whose config.json's `dataset` is changed by `edit`. */
+async function withEditedDataset(
+  edit: (dataset: Record<string, unknown>) => void,
+  fn: (dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const f of ["summary.json", "metrics.jsonl", "evaluation.json"]) {
+      await Deno.copyFile(join(FIXTURE, f), join(dir, f));
+    }
+    const config = JSON.parse(await Deno.readTextFile(join(FIXTURE, "config.json")));
+    edit(config.dataset);
+    await Deno.writeTextFile(join(dir, "config.json"), JSON.stringify(config));
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("readRun() gives a run without a hierarchy of TT100K codes TT100K's rows of its classes", async () => {
+  await withEditedDataset((d) => delete d.hierarchy, async (dir) => {
+    const { run, warnings } = await readRun(dir);
+    assert.deepEqual(warnings, []);
+    assert.equal(run.hierarchySource, "tt100k (built-in)");
+    assert.deepEqual(run.hierarchy, [
+      {
+        class: "pl20",
+        top: "prohibitory",
+        family: "speed-limit",
+        value: "20",
+        meaning: "Speed limit 20 km/h",
+      },
+      {
+        class: "pl30",
+        top: "prohibitory",
+        family: "speed-limit",
+        value: "30",
+        meaning: "Speed limit 30 km/h",
+      },
+      {
+        class: "pl40",
+        top: "prohibitory",
+        family: "speed-limit",
+        value: "40",
+        meaning: "Speed limit 40 km/h",
+      },
+    ]);
+  });
+  // config.json's null (no hierarchy found at training time) is filled in the same way.
+  await withEditedDataset((d) => (d.hierarchy = null), async (dir) => {
+    assert.equal((await readRun(dir)).run.hierarchySource, "tt100k (built-in)");
+  });
+});
+
+Deno.test("readRun() leaves a run trained with --hierarchy none, or of other classes, without one", async () => {
+  await withEditedDataset((d) => {
+    d.hierarchy = null;
+    d.hierarchySource = "none";
+  }, async (dir) => {
+    const { run } = await readRun(dir);
+    assert.equal(run.hierarchy, null);
+    assert.equal(run.hierarchySource, null);
+  });
+  await withEditedDataset((d) => delete d.hierarchy, async (dir) => {
+    const evaluation = JSON.parse(await Deno.readTextFile(join(dir, "evaluation.json")));
+    evaluation.classNames = ["cat", "dog", "bird"];
+    await Deno.writeTextFile(join(dir, "evaluation.json"), JSON.stringify(evaluation));
+    const { run } = await readRun(dir);
+    assert.deepEqual(run.classNames, ["cat", "dog", "bird"]);
+    assert.equal(run.hierarchy, null);
+    assert.equal(run.hierarchySource, null);
+  });
 });
 
 Deno.test("readRuns() names a missing folder", async () => {
@@ -93,15 +169,18 @@ Deno.test("readRun() fuzzed: 360 mutated run files give a run the pages can draw
         `Cannot read run "${id}"`,
         async (c) => {
           await Deno.writeFile(join(dir, file), c.bytes);
-          return await readRun(dir);
+          const read = await readRun(dir);
+          // The findings read the embeddings again: they must not throw either.
+          const findings = c.index % 8 === 0 ? await buildFindings([read.run]) : null;
+          return { ...read, findings };
         },
-        ({ run, warnings }, c) => {
+        ({ run, warnings, findings }, c) => {
           // What the report draws from a run that was read must not throw (one case in
           // eight: rendering is most of the time).
           if (c.index % 8 !== 0) return;
           runPage(run, { gallery: null });
           indexPage([run], warnings);
-          findingsPage([run]);
+          findingsPage(findings!, [run]);
         },
       );
       read += ok;

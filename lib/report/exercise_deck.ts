@@ -1,0 +1,382 @@
+/**
+ * The exercise's presentation, composed from `findings.json` and the runs: setup, results
+ * table, one slide per question with its verdict and figure, train and test projections on
+ * separate plots, class grouping, the hierarchy, the most confused pairs with their images,
+ * and conclusions; speaker notes say where each number comes from. The deck is data
+ * ({@linkcode Deck}); `writeDeck` turns it into Marp markdown, figures, HTML and PDF.
+ *
+ * @module
+ */
+import type { Deck, DeckFigure, DeckSlide } from "../slides/mod.ts";
+import type { Comparison, FindingsFile, Question, ResultCell } from "./build_findings.ts";
+import {
+  centroidDistanceFigure,
+  dendrogramFigure,
+  dimensionFigure,
+  effectFigure,
+  projectionFigure,
+} from "./figures.ts";
+import type { RunRecord } from "./read_runs.ts";
+
+/** Options of {@linkcode exerciseDeck}. */
+export interface ExerciseDeckOptions {
+  /** The dataset to present (runs of others are left out). @default the one with the most runs */
+  data?: string;
+  /** One PNG per class name (a sample image), for the confused pairs. */
+  samples?: ReadonlyMap<string, Uint8Array>;
+  /** Where the findings file lies, relative to the deck, for the notes. @default {"../site/findings.json"} */
+  findingsPath?: string;
+}
+
+/** What {@linkcode exerciseDeck} returns. */
+export interface ExerciseDeckResult {
+  /** The deck. */
+  deck: Deck;
+  /** What the deck could not show, and why. */
+  warnings: string[];
+}
+
+const pct = (v: number | null | undefined) =>
+  typeof v === "number" && Number.isFinite(v) ? (100 * v).toFixed(1) : "–";
+const md = (text: string) => text.replace(/([\\`*_[\]<>|])/g, "\\$1");
+const dataOf = (r: RunRecord) => String(r.summary.data ?? "?");
+
+function cellText(m: ResultCell["knnAccuracy1"]): string {
+  if (!m) return "–";
+  return m.ci ? `${pct(m.mean)} <small>[${pct(m.ci[0])}, ${pct(m.ci[1])}]</small>` : pct(m.mean);
+}
+
+function effectRows(cs: readonly Comparison[], label: (c: Comparison) => string) {
+  return cs.filter((c) => c.metric === "knnAccuracy1").map((c) => ({
+    label: label(c),
+    effect: c.effect,
+    ci: c.ci,
+    verdict: c.verdict,
+  }));
+}
+
+function questionSlide(
+  q: Question,
+  figure: string | null,
+  findingsPath: string,
+): DeckSlide {
+  const detail = q.details.slice(0, 3).map((d) => `- ${md(d)}`).join("\n");
+  const methodNote = q.comparisons.length
+    ? `Each comparison pairs runs that share data, seed (so the split) and epochs. ${
+      q.comparisons[0].method === "paired-t-over-seeds"
+        ? "Intervals: paired Student-t over seeds."
+        : "Intervals: paired bootstrap over test images (2,000 resamples); McNemar's exact test where one pair is compared."
+    }`
+    : "";
+  return {
+    markdown: `## ${md(q.question)}\n\n**${md(q.answer)}**\n\n${
+      figure ? `![${md(q.question)}](figures/${figure}.svg)\n\n` : ""
+    }${figure ? "" : detail}`,
+    notes: `${q.answer}\n${
+      q.details.join("\n")
+    }\n${methodNote}\nSource: ${findingsPath}, question "${q.id}".${
+      q.comparisons.length
+        ? `\nRuns compared: ${
+          [...new Set(q.comparisons.flatMap((c) => c.runs.flat()))].join(", ")
+        }.`
+        : ""
+    }`,
+  };
+}
+
+/**
+ * Composes the exercise's slide deck from the findings and the runs they were built from.
+ *
+ * @param findings The findings ({@linkcode buildFindings}).
+ * @param runs The runs.
+ * @param options Which dataset, sample images of the classes, where findings.json lies.
+ * @returns The deck and what it left out.
+ * @throws {RangeError} When `data` names a dataset without runs.
+ *
+ * @example
+ * ```ts
+ * import { buildFindings } from "./build_findings.ts";
+ * import { exerciseDeck } from "./exercise_deck.ts";
+ * const { deck } = exerciseDeck(await buildFindings([]), []);
+ * if (!deck.slides[1].markdown.includes("No finished runs")) throw new Error();
+ * ```
+ */
+export function exerciseDeck(
+  findings: FindingsFile,
+  runs: readonly RunRecord[],
+  options: ExerciseDeckOptions = {},
+): ExerciseDeckResult {
+  const warnings: string[] = [];
+  const findingsPath = options.findingsPath ?? "../site/findings.json";
+  const counts = new Map<string, number>();
+  for (const r of runs) counts.set(dataOf(r), (counts.get(dataOf(r)) ?? 0) + 1);
+  const data = options.data ??
+    [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
+  if (options.data !== undefined && !counts.has(options.data)) {
+    throw new RangeError(
+      `Cannot make slides for data "${options.data}": no finished run uses it (found: ${
+        [...counts.keys()].join(", ") || "none"
+      })`,
+    );
+  }
+  const figures: DeckFigure[] = [];
+  const slides: DeckSlide[] = [];
+  const mine = runs.filter((r) => dataOf(r) === data);
+  const collapsedIds = new Set(findings.runs.collapsed.map((c) => c.id));
+  const healthy = mine.filter((r) => !collapsedIds.has(r.id));
+  const title = `Deep metric learning on ${data ?? "no data"}`;
+  slides.push({
+    className: "lead",
+    markdown: `# ${
+      md(title)
+    }\n\nContrastive and triplet losses, with and without mining, k-NN classification\n\n${mine.length} runs · written by metriclab from findings.json`,
+    notes:
+      `Every number in this deck comes from ${findingsPath} and the run folders it names; rebuild with deno task slides.`,
+  });
+  if (!mine.length || !healthy.length) {
+    const why = !runs.length
+      ? "No finished runs: there is nothing to present yet. Run deno task exercise (or sweep) first."
+      : `All ${mine.length} runs on ${data} collapsed: no comparison can be drawn. ${
+        findings.runs.collapsed.filter((c) => mine.some((r) => r.id === c.id)).slice(0, 3)
+          .map((c) => `${c.id}: ${c.reasons.join("; ")}`).join(" ")
+      }`;
+    slides.push({ markdown: `## What could not be compared\n\n${md(why)}`, notes: why });
+    warnings.push(why);
+    return { deck: { title, slides, figures }, warnings };
+  }
+  if (counts.size > 1) {
+    warnings.push(
+      `Runs on ${counts.size} datasets: the slides present ${data} (${mine.length} runs) and leave out ${
+        [...counts.keys()].filter((d) => d !== data).join(", ")
+      } (use --data to choose)`,
+    );
+  }
+
+  // Setup.
+  const c = healthy[0].config as Record<string, unknown>;
+  const ds = (c.dataset ?? {}) as Record<string, unknown>;
+  const model = (c.model ?? {}) as Record<string, unknown>;
+  const uniq = <T>(v: T[]) => [...new Set(v)];
+  const losses = uniq(mine.map((r) => {
+    const l = (r.config.loss ?? {}) as Record<string, unknown>;
+    const opts = Object.entries(l).filter(([k, v]) => k !== "name" && typeof v === "number").map((
+      [k, v],
+    ) => `${k} ${v}`);
+    return `${r.summary.loss}${opts.length ? ` (${opts.join(", ")})` : ""}`;
+  }));
+  const miners = uniq(mine.map((r) => r.summary.miner));
+  const dims = uniq(mine.map((r) => r.summary.dim)).sort((a, b) => a - b);
+  const seeds = uniq(mine.map((r) => r.summary.seed)).sort((a, b) => a - b);
+  const shape = Array.isArray(ds.imageShape) ? ds.imageShape.join("x") : "?";
+  slides.push({
+    markdown: `## Setup\n\n| | |\n|---|---|\n| Data | ${md(data!)}: ${
+      ds.numClasses ?? "?"
+    } classes, ${ds.numSamples ?? "?"} images at ${shape} |\n| Split | ${
+      ds.split === "predefined" ? "the data's own" : "per class, 80/20"
+    }: ${ds.numTrain ?? "?"} train / ${ds.numTest ?? "?"} test |\n| Network | ${
+      md(String(model.architecture ?? "?"))
+    } CNN → d = ${dims.join(", ")} |\n| Losses | ${md(losses.join("; "))} |\n| Mining | ${
+      md(miners.map((m) => (m === "none" ? "none (all pairs/triplets)" : m)).join(", "))
+    } |\n| Budget | ${c.epochs} epochs, batch ${c.batchSize} (${c.samplesPerClass} per class), Adam ${c.learningRate}, seeds ${
+      seeds.join(", ")
+    } |\n| Evaluation | k-NN (Euclidean, k = 1) of each test image against all training images; MAP@R |`,
+    notes: `From config.json of the runs (e.g. ${healthy[0].id}). Backend ${
+      (c.backend as Record<string, unknown> | undefined)?.name ?? "?"
+    }. The split is seeded: runs with the same seed share it, which is what makes the comparisons paired.`,
+  });
+
+  // Results table.
+  const cells = findings.results.filter((x) => x.data === data);
+  const oneSeed = cells.every((x) => x.seeds.length <= 1);
+  slides.push({
+    markdown:
+      `## Results: test k=1 accuracy and MAP@R (%)\n\n| loss | mining | d | acc@1 [95% CI] | MAP@R [95% CI] |\n|---|---|--:|--:|--:|\n${
+        cells.map((x) =>
+          `| ${x.loss} | ${x.miner} | ${x.dim} | ${cellText(x.knnAccuracy1)} | ${
+            cellText(x.meanAveragePrecisionAtR)
+          }${x.collapsed.length ? " (collapsed runs left out)" : ""} |`
+        ).join("\n")
+      }\n\n<small>${
+        oneSeed
+          ? "One seed: accuracy intervals are Wilson intervals over the test images, MAP@R intervals a bootstrap over them."
+          : "Mean over seeds with a Student-t interval."
+      }</small>`,
+    notes: `From ${findingsPath}, "results". Run ids: ${cells.flatMap((x) => x.runs).join(", ")}.`,
+  });
+
+  // The three comparisons.
+  const q = (id: Question["id"]) => findings.questions.find((x) => x.id === id && x.data === data);
+  const addEffect = (
+    question: Question | undefined,
+    name: string,
+    label: (c: Comparison) => string,
+  ) => {
+    if (!question) return;
+    const rows = effectRows(question.comparisons, label);
+    if (rows.length) {
+      figures.push({ name, alt: question.question, plot: effectFigure(rows) });
+    }
+    slides.push(questionSlide(question, rows.length ? name : null, findingsPath));
+  };
+  const at = (c: Comparison) => (c.detail ? ` · d=${c.dims[0]}` : " · pooled");
+  addEffect(q("mining"), "mining", (c) => `${c.a} vs ${c.b} · ${c.scope}${at(c)}`);
+  addEffect(q("loss"), "loss", (c) => `contrastive − triplet · ${c.scope}${at(c)}`);
+  const dimQ = q("dimension");
+  if (dimQ) {
+    const points = cells.filter((x) => x.knnAccuracy1).map((x) => ({
+      setting: `${x.loss} / ${x.miner}`,
+      dim: x.dim,
+      value: x.knnAccuracy1!.mean,
+      ci: x.knnAccuracy1!.ci,
+    }));
+    figures.push({
+      name: "dimension",
+      alt: "accuracy by dimension",
+      plot: dimensionFigure(points),
+    });
+    slides.push(questionSlide(dimQ, "dimension", findingsPath));
+  }
+
+  // Projections of the best run, train and test on separate plots.
+  const best = healthy.reduce((x, y) =>
+    (y.summary.test.knnAccuracy["1"] ?? -1) > (x.summary.test.knnAccuracy["1"] ?? -1) ? y : x
+  );
+  const withProj = best.projections ? best : healthy.find((r) => r.projections) ?? null;
+  if (!withProj) {
+    warnings.push(
+      "No run has projections.json: the deck has no t-SNE/UMAP slides (deno task project --run <dir>)",
+    );
+  } else {
+    for (const method of ["tsne", "umap"] as const) {
+      const tr = withProj.projections!.train[method], te = withProj.projections!.test[method];
+      if (!tr || !te) continue;
+      const name = method === "tsne" ? "t-SNE" : "UMAP";
+      const opts = { hierarchy: withProj.hierarchy };
+      figures.push(
+        {
+          name: `${method}-train`,
+          alt: `${name} of the training embeddings`,
+          plot: projectionFigure(tr, withProj.classNames, { ...opts, title: `${name}, train` }),
+        },
+        {
+          name: `${method}-test`,
+          alt: `${name} of the test embeddings`,
+          plot: projectionFigure(te, withProj.classNames, { ...opts, title: `${name}, test` }),
+        },
+      );
+      slides.push({
+        className: "figures",
+        markdown:
+          `## ${name} of the embedding: train and test\n\n![${name} train](figures/${method}-train.svg) ![${name} test](figures/${method}-test.svg)`,
+        notes: `${withProj.id} (k=1 accuracy ${
+          pct(withProj.summary.test.knnAccuracy["1"])
+        }%): projections.json, each split projected on its own (${
+          JSON.stringify(tr.options ?? {})
+        }). Colours: classes, or top categories above 20 classes.`,
+      });
+    }
+  }
+
+  // Grouping.
+  const groupQ = q("grouping");
+  if (groupQ) slides.push(questionSlide(groupQ, null, findingsPath));
+
+  // Hierarchy.
+  const hierQ = q("hierarchy");
+  const t = best.analysis?.test;
+  if (hierQ) {
+    let fig: string | null = null;
+    if (t?.linkage?.order?.length) {
+      const info = new Map((best.hierarchy ?? []).map((h) => [h.class, h]));
+      const { linkage } = t;
+      const classes = linkage.order.map((leaf) => linkage.leaves[leaf]);
+      figures.push(
+        {
+          name: "centroids",
+          alt: "class centroid distances",
+          plot: centroidDistanceFigure(
+            linkage.orderNames,
+            classes.map((i) => classes.map((j) => t.centroidDistances[i]?.[j] ?? null)),
+          ),
+        },
+        {
+          name: "dendrogram",
+          alt: "average-linkage dendrogram of the class centroids",
+          plot: dendrogramFigure(
+            linkage.merges,
+            linkage.order,
+            linkage.orderNames.map((n) => {
+              const h = info.get(n);
+              return h ? `${n} · ${h.family}` : n;
+            }),
+          ),
+        },
+      );
+      fig = "centroids";
+    }
+    slides.push({
+      className: "figures",
+      markdown: `## ${md(hierQ.question)}\n\n**${md(hierQ.answer)}**\n\n${
+        fig
+          ? "![centroid distances](figures/centroids.svg) ![dendrogram](figures/dendrogram.svg)"
+          : ""
+      }`,
+      notes: `${hierQ.answer}\n${
+        hierQ.details.join("\n")
+      }\nFigures: ${best.id}, analysis.json (test split): centroid distances in dendrogram order (average linkage); Spearman of centroid vs tree distance, Mantel permutation p (999 permutations). Source: ${findingsPath}, question "hierarchy".`,
+    });
+    const pairs = (hierQ.evidence?.mostConfusedPairs ?? []) as {
+      a: string;
+      b: string;
+      count: number;
+      relation: string;
+    }[];
+    if (pairs.length) {
+      const img = (name: string) => {
+        const png = options.samples?.get(name);
+        if (!png) return md(name);
+        const fig = `class-${name.replace(/[^a-z0-9-]/gi, "-").toLowerCase()}`;
+        if (!figures.some((f) => f.name === fig)) figures.push({ name: fig, alt: name, png });
+        return `![w:48](figures/${fig}.png) ${md(name)}`;
+      };
+      if (!options.samples) {
+        warnings.push("No sample images: the confused pairs are shown by name only");
+      }
+      slides.push({
+        markdown:
+          `## Most confused class pairs\n\n| pair | confusions | relation |\n|---|--:|---|\n${
+            pairs.slice(0, 6).map((p) =>
+              `| ${img(p.a)} ↔ ${img(p.b)} | ${p.count} | ${p.relation} |`
+            )
+              .join("\n")
+          }`,
+        notes:
+          `${best.id}: k=1 confusion matrix of evaluation.json, both directions summed. Relation from the class hierarchy (${
+            best.hierarchySource ?? "the run's config"
+          }).`,
+      });
+    }
+  }
+
+  // Collapsed runs.
+  const gone = findings.runs.collapsed.filter((x) => mine.some((r) => r.id === x.id));
+  if (gone.length) {
+    slides.push({
+      markdown: `## Runs that collapsed (left out)\n\n${
+        gone.slice(0, 6).map((x) => `- ${md(x.id)}: ${md(x.reasons.join("; "))}`).join("\n")
+      }`,
+      notes:
+        'A collapsed embedding maps every image to nearly the same point or line; it is excluded from every mean and verdict. Detection: summary.json "collapse".',
+    });
+  }
+
+  // Conclusions.
+  const answers = findings.questions.filter((x) => x.data === data);
+  slides.push({
+    markdown: `## Conclusions\n\n${
+      answers.map((x) => `- **${md(x.question)}** ${md(x.answer)}`).join("\n")
+    }`,
+    notes: `One sentence per question, from ${findingsPath}. ${findings.method}`,
+  });
+  return { deck: { title, slides, figures }, warnings };
+}
