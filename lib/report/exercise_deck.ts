@@ -70,7 +70,7 @@ function questionSlide(
     : "";
   return {
     markdown: `## ${md(q.question)}\n\n**${md(q.answer)}**\n\n${
-      figure ? `![${md(q.question)}](figures/${figure}.svg)\n\n` : ""
+      figure ? `![w:880](figures/${figure}.svg)\n\n` : ""
     }${figure ? "" : detail}`,
     notes: `${q.answer}\n${
       q.details.join("\n")
@@ -189,19 +189,21 @@ export function exerciseDeck(
   const cells = findings.results.filter((x) => x.data === data);
   const oneSeed = cells.every((x) => x.seeds.length <= 1);
   slides.push({
-    markdown:
-      `## Results: test k=1 accuracy and MAP@R (%)\n\n| loss | mining | d | acc@1 [95% CI] | MAP@R [95% CI] |\n|---|---|--:|--:|--:|\n${
-        cells.map((x) =>
-          `| ${x.loss} | ${x.miner} | ${x.dim} | ${cellText(x.knnAccuracy1)} | ${
-            cellText(x.meanAveragePrecisionAtR)
-          }${x.collapsed.length ? " (collapsed runs left out)" : ""} |`
-        ).join("\n")
-      }\n\n<small>${
-        oneSeed
-          ? "One seed: accuracy intervals are Wilson intervals over the test images, MAP@R intervals a bootstrap over them."
-          : "Mean over seeds with a Student-t interval."
-      }</small>`,
-    notes: `From ${findingsPath}, "results". Run ids: ${cells.flatMap((x) => x.runs).join(", ")}.`,
+    className: "dense",
+    markdown: `## Results: test k=1 accuracy and MAP@R, % [95% CI${
+      oneSeed ? "; one seed: Wilson / bootstrap over test images" : " over seeds"
+    }]\n\n| loss | mining | d | acc@1 | MAP@R |\n|---|---|--:|--:|--:|\n${
+      cells.map((x) =>
+        `| ${x.loss} | ${x.miner} | ${x.dim} | ${cellText(x.knnAccuracy1)} | ${
+          cellText(x.meanAveragePrecisionAtR)
+        }${x.collapsed.length ? ` (${x.collapsed.length} collapsed left out)` : ""} |`
+      ).join("\n")
+    }`,
+    notes: `From ${findingsPath}, "results". ${
+      oneSeed
+        ? "One seed: accuracy intervals are Wilson score intervals over the test images; MAP@R intervals a bootstrap over them."
+        : "Mean over seeds with a Student-t interval."
+    } Run ids: ${cells.flatMap((x) => x.runs).join(", ")}.`,
   });
 
   // The three comparisons.
@@ -367,6 +369,17 @@ export function exerciseDeck(
       }`,
       notes:
         'A collapsed embedding maps every image to nearly the same point or line; it is excluded from every mean and verdict. Detection: summary.json "collapse".',
+    });
+  }
+
+  // What the findings could not compare.
+  const notes = findings.notes.filter((n) => !/^Runs on \d+ datasets/.test(n));
+  if (notes.length) {
+    slides.push({
+      markdown: `## What could not be compared\n\n${
+        notes.slice(0, 5).map((n) => `- ${md(n)}`).join("\n")
+      }`,
+      notes: `From ${findingsPath}, "notes".`,
     });
   }
 
