@@ -7,6 +7,8 @@
  */
 import { join, resolve } from "node:path";
 import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
+import { resolveHierarchy } from "../lib/data/tt100k.ts";
+import { datasetKey, loadData } from "../lib/experiment/load_data.ts";
 import { expandSweep, parseSweepText } from "../lib/experiment/sweep.ts";
 import { projectRun, readProjections } from "../lib/projection/project_run.ts";
 import { buildReport } from "../lib/report/build_report.ts";
@@ -90,6 +92,15 @@ await runTask(async () => {
   if (values.hierarchy) overrides.hierarchy = values.hierarchy;
   const sweep = { ...parseSweepText(text, file), ...overrides };
   const cells = expandSweep(sweep);
+  // Bad input fails here, in one line, before anything is written: a hierarchy file that
+  // cannot be read, data that cannot be loaded (a folder is decoded once, into the cache).
+  for (const spec of new Set(cells.map((c) => c.hierarchy))) await resolveHierarchy(spec, []);
+  const loaded = new Set<string>();
+  for (const cell of cells) {
+    if (loaded.has(datasetKey(cell))) continue;
+    loaded.add(datasetKey(cell));
+    await loadData(cell);
+  }
   const out = values.out!, runs = join(out, "runs");
   const jobs = values.jobs === undefined ? 1 : numberFlag("jobs", values.jobs, 1);
   const given = values.threads === undefined ? undefined : numberFlag("threads", values.threads, 1);

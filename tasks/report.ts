@@ -53,6 +53,8 @@ await runTask(async () => {
   if (values.quiet) return void console.log(index);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`${result.runs} run(s), ${result.pages.length} pages in ${seconds} s`);
+  for (const q of result.findings.questions) console.log(`- ${q.question} ${q.answer}`);
   console.log(index);
+  console.log(`findings: ${resolve(join(values.out, "findings.json"))}`);
   console.log(`serve it: deno task serve --dir ${values.out}`);
 });

@@ -307,7 +307,7 @@ function methodText(c: Comparison): string {
  * @example
  * ```ts
  * import { formatP } from "./build_findings.ts";
- * if (formatP(0.0385) !== "0.039" || formatP(0.00001) !== "< 0.001") throw new Error();
+ * if (formatP(0.0386) !== "0.039" || formatP(0.00001) !== "< 0.001") throw new Error();
  * ```
  */
 export function formatP(p: number): string {
@@ -518,9 +518,21 @@ function miningQuestion(
       ? `${what}changes ${c.scope} by ${e} (no interval)`
       : `${what}makes no clear difference for ${c.scope} (${e})`;
   });
-  const answer = miners.length === 1
-    ? `${cap(miners[0])} mining ${list(parts)}, in k=1 accuracy.`
-    : `${cap(list(parts))}, in k=1 accuracy.`;
+  // MAP@R where its verdict differs from the accuracy's: the two can disagree.
+  const mapParts = comparisons.filter((c) => !c.detail && c.metric === "meanAveragePrecisionAtR")
+    .filter((m) =>
+      heads.some((h) => h.scope === m.scope && h.a === m.a && h.verdict !== m.verdict) &&
+      (m.verdict === "helps" || m.verdict === "hurts")
+    ).map((m) =>
+      `${miners.length > 1 ? `${m.a} mining ` : ""}${m.verdict} ${m.scope} (${
+        signed(m.effect)
+      } points)`
+    );
+  const answer =
+    (miners.length === 1
+      ? `${cap(miners[0])} mining ${list(parts)}, in k=1 accuracy.`
+      : `${cap(list(parts))}, in k=1 accuracy.`) +
+    (mapParts.length ? ` In MAP@R it ${list(mapParts)}.` : "");
   return {
     id: "mining",
     data,
@@ -569,7 +581,18 @@ function lossQuestion(
       ? `triplet is better with ${c.scope} (${signed(-c.effect)} points)`
       : `no clear difference with ${c.scope} (${signed(c.effect)} points for contrastive)`
   );
-  const answer = `${list(parts).replace(/^./, (ch) => ch.toUpperCase())}, in k=1 accuracy.`;
+  const mapParts = comparisons.filter((c) => !c.detail && c.metric === "meanAveragePrecisionAtR")
+    .filter((m) =>
+      heads.some((h) => h.scope === m.scope && h.verdict !== m.verdict) &&
+      (m.verdict === "helps" || m.verdict === "hurts")
+    ).map((m) =>
+      m.verdict === "helps"
+        ? `contrastive is better with ${m.scope} (${signed(m.effect)} points)`
+        : `triplet is better with ${m.scope} (${signed(-m.effect)} points)`
+    );
+  const answer = `${list(parts).replace(/^./, (ch) => ch.toUpperCase())}, in k=1 accuracy.${
+    mapParts.length ? ` In MAP@R, ${list(mapParts)}.` : ""
+  }`;
   return {
     id: "loss",
     data,

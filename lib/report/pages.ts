@@ -102,6 +102,9 @@ dl.kv{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem;margin:
 .gallery .query img{border-color:var(--accent)}.gallery .bad{color:#c0392b}.gallery .good{color:#2e7d32}
 .gallery .sep{width:1px;align-self:stretch;background:var(--line)}
 .gallery img.same{border-color:#59a14f}.gallery img.other{border-color:#e15759}
+.badge{display:inline-block;background:#e15759;color:#fff;border-radius:3px;padding:0 .35em;font-size:11px;font-weight:600;vertical-align:1px}
+td.good{color:#2e7d32;font-weight:600}td.bad{color:#c0392b;font-weight:600}
+p.answer{font-size:15px;margin:.4rem 0}
 `;
 
 const SORT_SCRIPT = `
@@ -297,6 +300,13 @@ function groupByData(runs: readonly RunRecord[]): Map<string, RunRecord[]> {
  * if (!indexPage([]).includes("No finished runs")) throw new Error();
  * ```
  */
+/** The reasons a run's summary.json records for its collapse, or null when it did not collapse. */
+function collapseReasons(run: RunRecord): string[] | null {
+  if (run.summary.collapsed !== true) return null;
+  const c = run.summary.collapse as { reasons?: unknown } | undefined;
+  return Array.isArray(c?.reasons) ? c.reasons.map(String) : [];
+}
+
 export function indexPage(runs: readonly RunRecord[], warnings: readonly string[] = []): string {
   const ks = ksOf(runs);
   const cell = (v: number | undefined, text: string) =>
@@ -304,7 +314,12 @@ export function indexPage(runs: readonly RunRecord[], warnings: readonly string[
   const rows = runs.map((r) => {
     const s = r.summary;
     const t = s.test;
-    return `<tr><td class="t"><a href="${runHref(r.id)}">${escapeHtml(r.id)}</a></td>` +
+    const badge = collapseReasons(r)
+      ? ` <span class="badge" title="${
+        escapeHtml(collapseReasons(r)!.join("; "))
+      }">collapsed</span>`
+      : "";
+    return `<tr><td class="t"><a href="${runHref(r.id)}">${escapeHtml(r.id)}</a>${badge}</td>` +
       `<td class="t">${escapeHtml(dataLabel(r))}</td><td class="t">${escapeHtml(s.loss)}</td>` +
       `<td class="t">${escapeHtml(s.miner)}</td>${cell(s.dim, String(s.dim))}${
         cell(s.seed, String(s.seed))
@@ -325,11 +340,16 @@ export function indexPage(runs: readonly RunRecord[], warnings: readonly string[
 ${figureCard(renderFigure(accuracyComparisonFigure(comparisonPoints(group))))}
 ${seedTable(group)}`
   ).join("\n");
-  const notes = warnings.length
-    ? `<div class="note warn"><strong>${warnings.length} warning(s)</strong><ul>${
-      warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")
-    }</ul></div>`
-    : "";
+  const collapsed = runs.filter((r) => collapseReasons(r));
+  const notes =
+    (warnings.length
+      ? `<div class="note warn"><strong>${warnings.length} warning(s)</strong><ul>${
+        warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")
+      }</ul></div>`
+      : "") +
+    (collapsed.length
+      ? `<div class="note warn"><strong>${collapsed.length} run(s) collapsed</strong> (marked <span class="badge">collapsed</span>): their embedding fell onto a point or a line. The <a href="findings.html">findings</a> leave them out of every verdict.</div>`
+      : "");
   const body = runs.length
     ? `<h1>Runs</h1><p class="muted">${runs.length} finished run(s). Click a column header to sort.</p>
 ${notes}
@@ -452,8 +472,14 @@ export interface RunPageOptions {
  * ```
  */
 export function runPage(run: RunRecord, options: RunPageOptions = {}): string {
+  const reasons = collapseReasons(run);
   const parts: string[] = [
     `<h1>${escapeHtml(run.id)}</h1><p class="muted"><a href="../index.html">← all runs</a></p>`,
+    reasons
+      ? `<div class="note warn"><strong>This run's embedding collapsed</strong>${
+        reasons.length ? `: ${escapeHtml(reasons.join("; "))}` : ""
+      }. The <a href="../findings.html">findings</a> leave it out of every verdict.</div>`
+      : "",
     configSummary(run),
     `<h2>Training</h2>`,
   ];

@@ -225,3 +225,37 @@ Deno.test("collapseOfRunFolder() reads test embeddings and the k=1 accuracy", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("detectCollapse() flags the real triplet + batch-hard run and none of the demo's four runs", async () => {
+  // Test embeddings of real runs (deno task demo's settings: synthetic signs at 32x32, d=32,
+  // 8 epochs, seed 0), kept in tests/fixtures/collapse.
+  const dir = new URL("../fixtures/collapse/", import.meta.url);
+  const verdicts: Record<string, boolean> = {};
+  for (
+    const name of [
+      "contrastive-none",
+      "contrastive-semihard",
+      "triplet-none",
+      "triplet-semihard",
+      "triplet-batch-hard",
+    ]
+  ) {
+    const meta = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, dir)));
+    const bytes = await Deno.readFile(new URL(`${name}.f32`, dir));
+    const data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    const r = detectCollapse(
+      { data, rows: meta.testLabels.length, dim: meta.dim },
+      meta.testLabels,
+      { accuracy: meta.accuracy, numClasses: 37 },
+    );
+    verdicts[name] = r.collapsed;
+    if (r.collapsed) assert.ok(r.reasons.length >= 2, r.reasons.join("; "));
+  }
+  assert.deepEqual(verdicts, {
+    "contrastive-none": false,
+    "contrastive-semihard": false,
+    "triplet-none": false,
+    "triplet-semihard": false,
+    "triplet-batch-hard": true,
+  });
+});

@@ -70,3 +70,24 @@ Deno.test("seedTable() gives mean ± std over seeds per loss, miner and dim", as
   );
   assert.match(indexPage([at(0, 0.7)]), /<td>70\.0<\/td><td>50\.0<\/td><td>1<\/td>/);
 });
+
+Deno.test("indexPage() and runPage() flag a collapsed run with its reasons", async () => {
+  const { run } = await readRun(FIXTURE);
+  const collapsed = {
+    ...run,
+    id: "collapsed",
+    summary: { ...run.summary, collapsed: true, collapse: { reasons: ["near rank-1"] } },
+  };
+  const index = indexPage([run, collapsed]);
+  assert.equal(
+    index.match(/<span class="badge" title="near rank-1">collapsed<\/span>/g)?.length,
+    1,
+  );
+  assert.match(index, /1 run\(s\) collapsed/);
+  assert.match(
+    runPage(collapsed, { gallery: null }),
+    /This run's embedding collapsed<\/strong>: near rank-1/,
+  );
+  assert.doesNotMatch(runPage(run, { gallery: null }), /embedding collapsed/);
+  assert.doesNotMatch(indexPage([run]), /collapsed/);
+});
