@@ -40,3 +40,4 @@ export * from "./lib/conformance/mod.ts";
 export * from "./lib/bench/mod.ts";
 export * from "./lib/report/mod.ts";
 export * from "./lib/projection/mod.ts";
+export * from "./lib/slides/mod.ts";

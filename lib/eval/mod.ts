@@ -27,3 +27,4 @@ export * from "./clustering.ts";
 export * from "./class_structure.ts";
 export * from "./statistics.ts";
 export * from "./collapse.ts";
+export * from "./per_query.ts";

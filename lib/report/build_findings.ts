@@ -838,7 +838,7 @@ function hierarchyQuestion(
       ? `No: centroid distances do not follow the class tree (median Spearman ${
         m.toFixed(2)
       }, Mantel p ≤ 0.05 in ${significant} of ${plural(corr.length, "run")}).`
-      : `Yes, ${verdict}: classes that are close in the TT100K-style tree (same family, same category) have closer centroids (median Spearman ${
+      : `Yes, ${verdict}: classes that are close in the class tree (same family, same category) have closer centroids (median Spearman ${
         m.toFixed(2)
       } with the tree distance; Mantel p ≤ 0.05 in ${significant} of ${
         plural(corr.length, "run")

@@ -14,9 +14,15 @@ import {
   dendrogramFigure,
   dimensionFigure,
   effectFigure,
+  type FigureOptions,
   projectionFigure,
 } from "./figures.ts";
 import type { RunRecord } from "./read_runs.ts";
+
+/** A figure with a titled colour legend. */
+function withColorLegend(fig: FigureOptions, label: string): FigureOptions {
+  return { ...fig, color: { ...(fig.color ?? {}), legend: true, label } };
+}
 
 /** Options of {@linkcode exerciseDeck}. */
 export interface ExerciseDeckOptions {
@@ -124,7 +130,8 @@ export function exerciseDeck(
   const mine = runs.filter((r) => dataOf(r) === data);
   const collapsedIds = new Set(findings.runs.collapsed.map((c) => c.id));
   const healthy = mine.filter((r) => !collapsedIds.has(r.id));
-  const title = `Deep metric learning on ${data ?? "no data"}`;
+  const dataName = data ? data.replace(/\/+$/, "").split("/").pop()! : "no data";
+  const title = `Deep metric learning on ${dataName}`;
   slides.push({
     className: "lead",
     markdown: `# ${
@@ -189,7 +196,7 @@ export function exerciseDeck(
   const cells = findings.results.filter((x) => x.data === data);
   const oneSeed = cells.every((x) => x.seeds.length <= 1);
   slides.push({
-    className: "dense",
+    className: cells.length > 12 ? "dense" : undefined,
     markdown: `## Results: test k=1 accuracy and MAP@R, % [95% CI${
       oneSeed ? "; one seed: Wilson / bootstrap over test images" : " over seeds"
     }]\n\n| loss | mining | d | acc@1 | MAP@R |\n|---|---|--:|--:|--:|\n${
@@ -212,17 +219,31 @@ export function exerciseDeck(
     question: Question | undefined,
     name: string,
     label: (c: Comparison) => string,
+    axis: string,
   ) => {
     if (!question) return;
     const rows = effectRows(question.comparisons, label);
     if (rows.length) {
-      figures.push({ name, alt: question.question, plot: effectFigure(rows) });
+      figures.push({ name, alt: question.question, plot: effectFigure(rows, axis) });
     }
     slides.push(questionSlide(question, rows.length ? name : null, findingsPath));
   };
-  const at = (c: Comparison) => (c.detail ? ` · d=${c.dims[0]}` : " · pooled");
-  addEffect(q("mining"), "mining", (c) => `${c.a} vs ${c.b} · ${c.scope}${at(c)}`);
-  addEffect(q("loss"), "loss", (c) => `contrastive − triplet · ${c.scope}${at(c)}`);
+  const at = (c: Comparison) => (c.detail ? `d=${c.dims[0]}` : "all d");
+  const minersCompared = new Set(q("mining")?.comparisons.map((c) => c.a));
+  addEffect(
+    q("mining"),
+    "mining",
+    (c) => `${minersCompared.size > 1 ? `${c.a} · ` : ""}${c.scope} · ${at(c)}`,
+    `${
+      minersCompared.size > 1 ? "miner" : [...minersCompared][0]
+    } − none, points of k=1 accuracy (95% CI)`,
+  );
+  addEffect(
+    q("loss"),
+    "loss",
+    (c) => `${c.scope} · ${at(c)}`,
+    "contrastive − triplet, points of k=1 accuracy (95% CI)",
+  );
   const dimQ = q("dimension");
   if (dimQ) {
     const points = cells.filter((x) => x.knnAccuracy1).map((x) => ({
@@ -296,9 +317,13 @@ export function exerciseDeck(
         {
           name: "centroids",
           alt: "class centroid distances",
-          plot: centroidDistanceFigure(
-            linkage.orderNames,
-            classes.map((i) => classes.map((j) => t.centroidDistances[i]?.[j] ?? null)),
+          // The deck's SVG writer draws colour ramps (the report's linkedom cannot).
+          plot: withColorLegend(
+            centroidDistanceFigure(
+              linkage.orderNames,
+              classes.map((i) => classes.map((j) => t.centroidDistances[i]?.[j] ?? null)),
+            ),
+            "distance between class centroids (test)",
           ),
         },
         {

@@ -15,6 +15,8 @@
  */
 export * from "./build_findings.ts";
 export * from "./build_report.ts";
+export * from "./build_slides.ts";
+export * from "./exercise_deck.ts";
 export * from "./figures.ts";
 export * from "./findings.ts";
 export * from "./gallery.ts";

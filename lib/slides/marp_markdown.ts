@@ -18,7 +18,7 @@ export const DECK_STYLE: string = [
   "section img { max-width: 100%; max-height: 470px; object-fit: contain; }",
   "section h2 ~ p:has(> img) img { max-height: 440px; }",
   "section table { font-size: 0.7em; margin: 0 auto; }",
-  "section.dense table { font-size: 0.5em; }",
+  "section.dense table { font-size: 0.55em; }",
   "section.dense h2 { font-size: 1em; }",
   "section th, section td { padding: 0.25em 0.7em; }",
   "section.lead { text-align: center; justify-content: center; }",
