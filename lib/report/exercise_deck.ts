@@ -76,7 +76,7 @@ function questionSlide(
     : "";
   return {
     markdown: `## ${md(q.question)}\n\n**${md(q.answer)}**\n\n${
-      figure ? `![w:880](figures/${figure}.svg)\n\n` : ""
+      figure ? `![h:360](figures/${figure}.svg)\n\n` : ""
     }${figure ? "" : detail}`,
     notes: `${q.answer}\n${
       q.details.join("\n")
@@ -196,7 +196,7 @@ export function exerciseDeck(
   const cells = findings.results.filter((x) => x.data === data);
   const oneSeed = cells.every((x) => x.seeds.length <= 1);
   slides.push({
-    className: cells.length > 12 ? "dense" : undefined,
+    className: cells.length >= 12 ? "dense" : undefined,
     markdown: `## Results: test k=1 accuracy and MAP@R, % [95% CI${
       oneSeed ? "; one seed: Wilson / bootstrap over test images" : " over seeds"
     }]\n\n| loss | mining | d | acc@1 | MAP@R |\n|---|---|--:|--:|--:|\n${
@@ -411,6 +411,7 @@ export function exerciseDeck(
   // Conclusions.
   const answers = findings.questions.filter((x) => x.data === data);
   slides.push({
+    className: "small",
     markdown: `## Conclusions\n\n${
       answers.map((x) => `- **${md(x.question)}** ${md(x.answer)}`).join("\n")
     }`,

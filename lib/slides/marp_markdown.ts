@@ -20,6 +20,7 @@ export const DECK_STYLE: string = [
   "section table { font-size: 0.7em; margin: 0 auto; }",
   "section.dense table { font-size: 0.55em; }",
   "section.dense h2 { font-size: 1em; }",
+  "section.small { font-size: 23px; }",
   "section th, section td { padding: 0.25em 0.7em; }",
   "section.lead { text-align: center; justify-content: center; }",
   "section.lead h1 { border-bottom: 0; }",
