@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { knnAccuracy } from "../eval/classification.ts";
 import { clusteringMetrics } from "../eval/clustering.ts";
 import { retrievalMetrics } from "../eval/retrieval.ts";
+import { perQueryScores, type PerQueryScoresResult } from "../eval/per_query.ts";
 import {
   readRunEmbeddings,
   RUN_FILES,
@@ -82,8 +83,11 @@ export function evaluateEmbeddings(e: SplitEmbeddings, ks: number[] = [1, 5]): E
     numClasses: e.classNames.length,
   });
   const clustering = clusteringMetrics(test, e.testLabels, { seed: 0 });
+  // One search serves the per-query scores and the retrieval metrics (its k covers R).
+  const perQuery = perQueryScores(test, e.testLabels, train, e.trainLabels, { purityK: 10 });
   const retrieval = retrievalMetrics(test, e.testLabels, train, e.trainLabels, {
     k: "max-bin-count",
+    neighbors: perQuery.neighbors,
   });
   const knn: Record<string, number> = {};
   const perK: Record<string, Json> = {};
@@ -112,7 +116,24 @@ export function evaluateEmbeddings(e: SplitEmbeddings, ks: number[] = [1, 5]): E
       testCountPerClass: countPerClass(e.testLabels, e.classNames.length),
       knn: perK,
       retrieval: { ...retrieval } as unknown as Json,
+      perQuery: perQueryJson(perQuery),
     },
+  };
+}
+
+/** Six significant digits, null for NaN: per-query scores as `evaluation.json` keeps them. */
+const compact = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : null);
+
+/**
+ * `evaluation.json`'s `perQuery`: each test sample's k=1 correctness, AP@R and neighbour
+ * purity against the training split, in test order, for paired comparisons of runs.
+ */
+function perQueryJson(s: PerQueryScoresResult): Json {
+  return {
+    purityK: s.purityK,
+    correct1: Array.from(s.correct1),
+    averagePrecisionAtR: Array.from(s.averagePrecisionAtR, compact),
+    neighborPurity: Array.from(s.neighborPurity, compact),
   };
 }
 

@@ -13,14 +13,15 @@
  * @module
  */
 import { collapseOfRunFolder } from "../eval/collapse.ts";
-import { perQueryScores } from "../eval/per_query.ts";
+import { perQueryScores, type PerQueryScoresResult } from "../eval/per_query.ts";
 import {
   mcnemarTest,
   pairedBootstrap,
   pairedDifference,
   studentTQuantile,
 } from "../eval/statistics.ts";
-import { readRunEmbeddings } from "../run/run_folder.ts";
+import { join } from "node:path";
+import { readRunEmbeddings, RUN_FILES } from "../run/run_folder.ts";
 import type { ClassInfo } from "../types.ts";
 import type { RunRecord } from "./read_runs.ts";
 
@@ -206,38 +207,77 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const minerText = (m: string) => (m === "none" ? "no mining" : `${m} mining`);
 const dataOf = (r: RunRecord) => String(r.summary.data ?? "?");
 
-/** Reads or computes a run's per-test-image scores; null when its embeddings are gone. */
+/** `evaluation.json`'s `perQuery` when it matches `n` test samples, else null. */
+function savedPerQuery(run: RunRecord, n: number) {
+  const p = (run.evaluation as { perQuery?: Record<string, unknown> } | null)?.perQuery;
+  const ok = (v: unknown): v is (number | null)[] => Array.isArray(v) && v.length === n;
+  if (
+    !p || typeof p.purityK !== "number" || !ok(p.correct1) || !ok(p.averagePrecisionAtR) ||
+    !ok(p.neighborPurity)
+  ) return null;
+  return {
+    purityK: p.purityK,
+    correct1: Uint8Array.from(p.correct1, (v) => (v ? 1 : 0)),
+    averagePrecisionAtR: Float64Array.from(p.averagePrecisionAtR, (v) => v ?? NaN),
+    neighborPurity: Float64Array.from(p.neighborPurity, (v) => v ?? 0),
+  };
+}
+
+/**
+ * A run's per-test-image scores: from `evaluation.json` when it has them (runs evaluated
+ * since they were added), else computed from the saved embeddings; null without either.
+ */
 async function loadScores(run: RunRecord): Promise<Scores | null> {
-  let e;
+  let meta: { trainLabels?: unknown; testLabels?: unknown; testIndices?: unknown };
   try {
-    e = await readRunEmbeddings(run.dir);
+    meta = JSON.parse(await Deno.readTextFile(join(run.dir, RUN_FILES.embeddingsMeta)));
   } catch {
     return null;
   }
-  const train = { data: e.train, rows: e.trainLabels.length, dim: e.dim };
-  const test = { data: e.test, rows: e.testLabels.length, dim: e.dim };
-  if (!train.rows || !test.rows) return null;
-  const s = perQueryScores(test, e.testLabels, train, e.trainLabels, { purityK: 10 });
-  // Purity of random neighbours: the chance that a training sample shares a test sample's class.
-  const trainShare = new Map<number, number>();
-  for (const l of e.trainLabels) trainShare.set(l, (trainShare.get(l) ?? 0) + 1 / train.rows);
-  let chance = 0;
-  for (const l of e.testLabels) chance += (trainShare.get(l) ?? 0) / test.rows;
-  let testIndices = `${test.rows}`;
-  try {
-    const meta = JSON.parse(await Deno.readTextFile(`${run.dir}/embeddings/meta.json`));
-    if (Array.isArray(meta.testIndices)) testIndices = meta.testIndices.join(",");
-  } catch {
-    // The labels' count stands in for the indices.
+  if (!Array.isArray(meta.trainLabels) || !Array.isArray(meta.testLabels)) return null;
+  const trainLabels = meta.trainLabels as number[], testLabels = meta.testLabels as number[];
+  if (!trainLabels.length || !testLabels.length) return null;
+  let s:
+    | Pick<
+      PerQueryScoresResult,
+      "purityK" | "correct1" | "averagePrecisionAtR" | "neighborPurity"
+    >
+    | null = savedPerQuery(run, testLabels.length);
+  if (!s) {
+    try {
+      const e = await readRunEmbeddings(run.dir);
+      s = perQueryScores(
+        { data: e.test, rows: e.testLabels.length, dim: e.dim },
+        e.testLabels,
+        { data: e.train, rows: e.trainLabels.length, dim: e.dim },
+        e.trainLabels,
+        { purityK: 10 },
+      );
+    } catch {
+      return null;
+    }
   }
+  // Purity of random neighbours: the chance that a training sample shares a test sample's
+  // class; the ceiling: min(1, R / k) where R is the class's training count.
+  const trainCount = new Map<number, number>();
+  for (const l of trainLabels) trainCount.set(l, (trainCount.get(l) ?? 0) + 1);
+  let chance = 0;
+  const purityCeiling = Float64Array.from(
+    testLabels,
+    (l) => Math.min(1, (trainCount.get(l) ?? 0) / s.purityK),
+  );
+  for (const l of testLabels) chance += (trainCount.get(l) ?? 0) / trainLabels.length;
+  const scores = s;
   return {
-    correct1: s.correct1,
-    averagePrecisionAtR: s.averagePrecisionAtR,
-    neighborPurity: s.neighborPurity,
-    purityCeiling: s.purityCeiling,
-    purityK: s.purityK,
-    chancePurity: chance,
-    testIndices,
+    correct1: scores.correct1,
+    averagePrecisionAtR: scores.averagePrecisionAtR,
+    neighborPurity: scores.neighborPurity,
+    purityCeiling,
+    purityK: scores.purityK,
+    chancePurity: chance / testLabels.length,
+    testIndices: Array.isArray(meta.testIndices)
+      ? meta.testIndices.join(",")
+      : `${testLabels.length}`,
   };
 }
 

@@ -145,3 +145,42 @@ Deno.test("effectText() and formatP() write signed points and short p-values", (
   assert.equal(formatP(0.5), "0.50");
   assert.equal(formatP(0.0123), "0.012");
 });
+
+Deno.test("buildFindings() reads the per-query scores evaluation.json keeps instead of searching again", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const dirs = [];
+    for (const miner of ["none", "semihard"]) {
+      dirs.push(await writeFakeRun(root, { loss: "triplet", miner, dim: 8, seed: 0, noise: 0.9 }));
+    }
+    // Saved scores that differ from what the embeddings give: semihard right on every image,
+    // none on none; the summaries say the same.
+    for (const [i, dir] of dirs.entries()) {
+      const n = 48;
+      await Deno.writeTextFile(
+        `${dir}/evaluation.json`,
+        JSON.stringify({
+          classNames: ["c0"],
+          knn: { "1": { accuracy: i, perClassAccuracy: [i], confusion: [[n]] } },
+          perQuery: {
+            purityK: 10,
+            correct1: new Array(n).fill(i),
+            averagePrecisionAtR: new Array(n).fill(i),
+            neighborPurity: new Array(n).fill(i),
+          },
+        }),
+      );
+      const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
+      summary.test = { knnAccuracy: { "1": i }, meanAveragePrecisionAtR: i };
+      await Deno.writeTextFile(`${dir}/summary.json`, JSON.stringify(summary));
+    }
+    const { runs } = await readRuns(root);
+    const f = await buildFindings(runs, { resamples: 200 });
+    const c = f.questions.find((q) => q.id === "mining")!.comparisons[0];
+    assert.equal(c.effect, 100);
+    assert.deepEqual(c.ci, [100, 100]);
+    assert.equal(c.pValue! < 1e-10, true, `McNemar p ${c.pValue}`);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
