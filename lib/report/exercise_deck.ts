@@ -10,6 +10,7 @@
 import type { Deck, DeckFigure, DeckSlide } from "../slides/mod.ts";
 import type { Comparison, FindingsFile, Question, ResultCell } from "./build_findings.ts";
 import {
+  accuracyComparisonFigure,
   centroidDistanceFigure,
   dendrogramFigure,
   dimensionFigure,
@@ -18,6 +19,18 @@ import {
   projectionFigure,
 } from "./figures.ts";
 import type { RunRecord } from "./read_runs.ts";
+
+/** A one-metric comparison figure whose row facet becomes the y axis's title. */
+function withFacetAsAxis(fig: FigureOptions, label: string): FigureOptions {
+  return {
+    ...fig,
+    height: 320,
+    marginTop: 56,
+    fx: { ...(fig.fx ?? {}), label: null },
+    fy: { axis: null },
+    y: { ...(fig.y ?? {}), label },
+  };
+}
 
 /** A figure with a titled colour legend. */
 function withColorLegend(fig: FigureOptions, label: string): FigureOptions {
@@ -302,7 +315,33 @@ export function exerciseDeck(
 
   // Grouping.
   const groupQ = q("grouping");
-  if (groupQ) slides.push(questionSlide(groupQ, null, findingsPath));
+  if (groupQ) {
+    const rows = (groupQ.evidence?.runs ?? []) as { id: string; purity: number | null }[];
+    const byId = new Map(healthy.map((r) => [r.id, r]));
+    const points = rows.filter((x) => x.purity !== null && byId.has(x.id)).map((x) => {
+      const s = byId.get(x.id)!.summary;
+      return {
+        id: x.id,
+        loss: s.loss,
+        miner: s.miner,
+        dim: s.dim,
+        seed: s.seed,
+        metric: "10-NN purity vs train",
+        value: x.purity!,
+      };
+    });
+    if (points.length) {
+      figures.push({
+        name: "grouping",
+        alt: "neighbour purity of each run",
+        plot: withFacetAsAxis(
+          accuracyComparisonFigure(points),
+          "10 nearest training images of the test image's class (%)",
+        ),
+      });
+    }
+    slides.push(questionSlide(groupQ, points.length ? "grouping" : null, findingsPath));
+  }
 
   // Hierarchy.
   const hierQ = q("hierarchy");
