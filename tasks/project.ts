@@ -1,6 +1,7 @@
 /**
  * `deno task project --run <dir>`: PCA, UMAP and t-SNE of a run's train and test
- * embeddings, written to `<dir>/projections.json`.
+ * embeddings, and the test embeddings placed into each train map, written to
+ * `<dir>/projections.json`.
  *
  * @module
  */
@@ -14,11 +15,14 @@ import { numberFlag, parseFlags, progress, runTask, UsageError } from "./_cli.ts
 
 const HELP = `Usage: deno task project --run <dir> [--methods pca,umap,tsne] [--tsne-max 5000]
 
-Projects the run's train and test embeddings (each on its own) to 2-D and writes
-<dir>/projections.json. PCA uses every point; UMAP every point up to --umap-max; t-SNE
-every point up to --tsne-max (above it, a stratified subsample): Barnes-Hut t-SNE, about
-30 s for 5,000 points, or exact t-SNE (tsne-js, quadratic: about 3 minutes for 1,000
-points) up to 200 points. Seeded: the same seed gives the same file.
+Projects the run's train and test embeddings (each on its own) to 2-D, places the test
+points also into each train map (PCA: the train mean and axes; UMAP: umap-js transform;
+t-SNE: optimised against the fixed train map), and writes <dir>/projections.json
+(version 2; a 2-D embedding is also kept as is). PCA uses every point; UMAP every point
+up to --umap-max; t-SNE every point up to --tsne-max (above it, a stratified subsample,
+for the test points placed into the train map too): Barnes-Hut t-SNE, about 30 s for
+5,000 points, or exact t-SNE (tsne-js, quadratic: about 3 minutes for 1,000 points) up
+to 200 points. Seeded: the same seed gives the same file.
 
 Options:
   --run DIR          the run folder (required)

@@ -18,12 +18,16 @@ export interface SparseP {
 }
 
 /**
- * Conditional affinities p(j|i) over the k nearest neighbours, each row's Gaussian width
- * found by bisection so that its entropy is log(perplexity); then P = (p(j|i) + p(i|j)) / 2N.
+ * Conditional affinities p(j|i) over each row's k nearest neighbours (`distances`, `n x
+ * k`, nearest first, not squared): a Gaussian per row on the squared distances, its width
+ * found by bisection so that its entropy is log(perplexity). Rows sum to 1.
  */
-export function inputAffinities(m: EmbeddingMatrix, k: number, perplexity: number): SparseP {
-  const n = m.rows;
-  const { indices, distances } = knnSearch(m, m, k, { excludeSelf: true });
+export function conditionalAffinities(
+  distances: Float64Array,
+  n: number,
+  k: number,
+  perplexity: number,
+): Float64Array {
   const cond = new Float64Array(n * k);
   const target = Math.log(perplexity);
   const d2 = new Float64Array(k);
@@ -59,6 +63,17 @@ export function inputAffinities(m: EmbeddingMatrix, k: number, perplexity: numbe
       }
     }
   }
+  return cond;
+}
+
+/**
+ * Conditional affinities p(j|i) over the k nearest neighbours ({@linkcode
+ * conditionalAffinities}); then P = (p(j|i) + p(i|j)) / 2N.
+ */
+export function inputAffinities(m: EmbeddingMatrix, k: number, perplexity: number): SparseP {
+  const n = m.rows;
+  const { indices, distances } = knnSearch(m, m, k, { excludeSelf: true });
+  const cond = conditionalAffinities(distances, n, k, perplexity);
   // Transpose the k-NN graph, so that each row also sees who has it as a neighbour.
   const inStart = new Int32Array(n + 1);
   for (let e = 0; e < n * k; e++) inStart[indices[e] + 1]++;

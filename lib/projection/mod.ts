@@ -16,5 +16,6 @@ export * from "./pca.ts";
 export * from "./umap.ts";
 export * from "./tsne.ts";
 export * from "./tsne_bh.ts";
+export * from "./tsne_transform.ts";
 export * from "./subsample.ts";
 export * from "./project_run.ts";

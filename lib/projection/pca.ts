@@ -60,35 +60,41 @@ function symmetricEigen(a: Float64Array, n: number): { values: Float64Array; v: 
   return { values, v };
 }
 
+/** The train side of a PCA: the mean and the first two principal axes. */
+export interface PcaBasis {
+  /** The mean of the rows, `dim` values. */
+  mean: Float64Array;
+  /** Up to two unit axes of `dim` values each, largest variance first. */
+  axes: Float64Array[];
+}
+
 /**
- * Projects the rows of `m` onto their first two principal axes: the two eigenvectors of
+ * The mean and the first two principal axes of the rows of `m`: the two eigenvectors of
  * the covariance matrix with the largest eigenvalues (Jacobi eigen-decomposition, exact
  * and deterministic). Sign convention: on each axis, the loading with the largest
  * absolute value is positive, so the same data always gives the same picture. A matrix
- * of dimension 1 gives `y = 0`.
+ * of dimension 1 has one axis; one with no rows or no dims has none.
  *
  * @param m The embeddings (`rows` x `dim`); not modified.
- * @returns `x` and `y`, the centred scores on the first and second axis.
+ * @returns The mean and the axes, for {@linkcode projectOntoPca}.
  * @throws {RangeError} When `data` does not hold `rows * dim` values.
  *
  * @example
  * ```ts
- * import { projectPca } from "./pca.ts";
- * // Points on the line y = 2x in 2-D: all variance lies on the first axis.
- * const { x, y } = projectPca({ data: new Float64Array([0, 0, 1, 2, 2, 4, 3, 6]), rows: 4, dim: 2 });
- * if (Math.abs(x[3] - x[0]) < 6 || y.some((v) => Math.abs(v) > 1e-9)) throw new Error("wrong");
+ * import { pcaBasis } from "./pca.ts";
+ * const { mean, axes } = pcaBasis({ data: new Float64Array([0, 0, 2, 0, 0, 1, 2, 1]), rows: 4, dim: 2 });
+ * if (mean[0] !== 1 || mean[1] !== 0.5 || axes[0][0] !== 1) throw new Error("wrong");
  * ```
  */
-export function projectPca(m: EmbeddingMatrix): Projection2d {
+export function pcaBasis(m: EmbeddingMatrix): PcaBasis {
   const { data, rows, dim } = m;
   if (data.length !== rows * dim) {
     throw new RangeError(
       `Cannot project with PCA: ${data.length} values is not ${rows} rows x ${dim} dims`,
     );
   }
-  const x = new Float64Array(rows), y = new Float64Array(rows);
-  if (rows === 0 || dim === 0) return { x, y };
   const mean = new Float64Array(dim);
+  if (rows === 0 || dim === 0) return { mean, axes: [] };
   for (let i = 0; i < rows; i++) for (let j = 0; j < dim; j++) mean[j] += data[i * dim + j];
   for (let j = 0; j < dim; j++) mean[j] /= rows;
   const cov = new Float64Array(dim * dim);
@@ -116,6 +122,43 @@ export function projectPca(m: EmbeddingMatrix): Projection2d {
     if (big < 0) { for (let k = 0; k < dim; k++) axis[k] = -axis[k]; }
     return axis;
   });
+  return { mean, axes };
+}
+
+/**
+ * The scores of the rows of `m` on a basis from {@linkcode pcaBasis}, often of other
+ * rows: `x = (row - mean) . axes[0]`, `y = (row - mean) . axes[1]` (0 where the basis
+ * has no such axis). Projecting test rows onto the train basis places them in the train
+ * PCA map exactly.
+ *
+ * @param m The rows to project (`rows` x `dim`, the basis's `dim`); not modified.
+ * @param basis The mean and axes.
+ * @returns `x` and `y`, the scores on the first and second axis.
+ * @throws {RangeError} When `data` does not hold `rows * dim` values or the dims differ.
+ *
+ * @example
+ * ```ts
+ * import { pcaBasis, projectOntoPca } from "./pca.ts";
+ * const basis = pcaBasis({ data: new Float64Array([0, 0, 2, 0, 0, 1, 2, 1]), rows: 4, dim: 2 });
+ * const { x, y } = projectOntoPca({ data: new Float64Array([4, 3]), rows: 1, dim: 2 }, basis);
+ * if (x[0] !== 3 || y[0] !== 2.5) throw new Error("wrong");
+ * ```
+ */
+export function projectOntoPca(m: EmbeddingMatrix, basis: PcaBasis): Projection2d {
+  const { data, rows, dim } = m;
+  if (data.length !== rows * dim) {
+    throw new RangeError(
+      `Cannot project with PCA: ${data.length} values is not ${rows} rows x ${dim} dims`,
+    );
+  }
+  const { mean, axes } = basis;
+  if (mean.length !== dim) {
+    throw new RangeError(
+      `Cannot project onto a PCA basis of ${mean.length} dims: the rows have ${dim}`,
+    );
+  }
+  const x = new Float64Array(rows), y = new Float64Array(rows);
+  if (axes.length === 0) return { x, y };
   for (let i = 0; i < rows; i++) {
     let sx = 0, sy = 0;
     for (let j = 0; j < dim; j++) {
@@ -127,4 +170,27 @@ export function projectPca(m: EmbeddingMatrix): Projection2d {
     y[i] = sy;
   }
   return { x, y };
+}
+
+/**
+ * Projects the rows of `m` onto their first two principal axes ({@linkcode pcaBasis},
+ * then {@linkcode projectOntoPca}): the two eigenvectors of the covariance matrix with
+ * the largest eigenvalues (Jacobi eigen-decomposition, exact and deterministic). Sign
+ * convention: on each axis, the loading with the largest absolute value is positive, so
+ * the same data always gives the same picture. A matrix of dimension 1 gives `y = 0`.
+ *
+ * @param m The embeddings (`rows` x `dim`); not modified.
+ * @returns `x` and `y`, the centred scores on the first and second axis.
+ * @throws {RangeError} When `data` does not hold `rows * dim` values.
+ *
+ * @example
+ * ```ts
+ * import { projectPca } from "./pca.ts";
+ * // Points on the line y = 2x in 2-D: all variance lies on the first axis.
+ * const { x, y } = projectPca({ data: new Float64Array([0, 0, 1, 2, 2, 4, 3, 6]), rows: 4, dim: 2 });
+ * if (Math.abs(x[3] - x[0]) < 6 || y.some((v) => Math.abs(v) > 1e-9)) throw new Error("wrong");
+ * ```
+ */
+export function projectPca(m: EmbeddingMatrix): Projection2d {
+  return projectOntoPca(m, pcaBasis(m));
 }

@@ -83,9 +83,33 @@ export interface ComparisonPoint {
 }
 
 /**
+ * The y domain (in %) that frames values: padded by 15% of their range (at least 2 points),
+ * rounded out to multiples of 5, within [0, 100], from 0 when the padding would reach below 5.
+ *
+ * @param percents The values, in %.
+ * @returns `[low, high]`.
+ *
+ * @example
+ * ```ts
+ * import { zoomedPercentDomain } from "./figures.ts";
+ * const [low, high] = zoomedPercentDomain([67, 71]);
+ * if (low !== 65 || high !== 75) throw new Error(`${low}-${high}`);
+ * ```
+ */
+export function zoomedPercentDomain(percents: readonly number[]): [number, number] {
+  const finite = percents.filter(Number.isFinite);
+  if (!finite.length) return [0, 100];
+  const lo = Math.min(...finite), hi = Math.max(...finite);
+  const pad = Math.max(2, 0.15 * (hi - lo));
+  const low = lo - pad < 5 ? 0 : Math.floor((lo - pad) / 5) * 5;
+  return [low, Math.min(100, Math.max(low + 5, Math.ceil((hi + pad) / 5) * 5))];
+}
+
+/**
  * Accuracy by loss x mining: one column per loss and miner, one colour per dimension, one
  * dot per seed, a black tick at the mean where a setting has several seeds, one facet row
- * per metric.
+ * per metric. The y axis is zoomed to the data ({@linkcode zoomedPercentDomain}) and says so
+ * when it does not start at 0; a rule marks its bottom. With one metric, the axis names it.
  *
  * @param points The values, one per run and metric.
  * @returns Plot options.
@@ -118,17 +142,25 @@ export function accuracyComparisonFigure(points: readonly ComparisonPoint[]): Fi
   const settings = [...new Set(data.map((d) => d.setting))].sort();
   const dims = [...new Set(data.map((d) => d.dim))].sort((a, b) => a - b).map((d) => `d=${d}`);
   const metrics = [...new Set(data.map((d) => d.metric))];
+  const domain = zoomedPercentDomain(data.map((d) => d.percent));
+  const name = metrics.length === 1 ? `${metrics[0]} (%)` : "%";
   return {
     width: Math.max(480, Math.min(1200, 150 * settings.length + 80)),
-    height: 60 + 200 * metrics.length,
+    height: 60 + 200 * metrics.length + (metrics.length === 1 ? 20 : 0),
     marginBottom: 40,
-    fx: { label: "loss / miner", domain: settings },
-    fy: { label: null, domain: metrics },
+    // One metric: its name and the zoom take the top line, above the settings.
+    ...(metrics.length === 1 ? { marginTop: 56 } : {}),
+    fx: { label: metrics.length === 1 ? null : "loss / miner", domain: settings },
+    fy: metrics.length === 1 ? { axis: null, domain: metrics } : { label: null, domain: metrics },
     x: { label: null, domain: dims, padding: 0.3 },
-    y: { label: "%", domain: [0, 100], grid: true },
+    y: {
+      label: domain[0] > 0 ? `${name}, zoomed: the axis starts at ${domain[0]}, not 0` : name,
+      domain,
+      grid: true,
+    },
     color: { legend: true, domain: dims, range: CATEGORY_COLORS.slice(0, dims.length) },
     marks: [
-      Plot.ruleY([0]),
+      Plot.ruleY([domain[0]]),
       Plot.dot(data, {
         fx: "setting",
         fy: "metric",
@@ -334,8 +366,16 @@ export function confusionFigure(
     ...squareGrid(names),
     x: { label: "predicted", domain: names, tickRotate: -90 },
     y: { label: "true", domain: names },
-    // No ramp legend: Plot draws it on a canvas, which linkedom lacks.
-    color: { scheme: "blues", type: "sqrt", domain: [0, 1] },
+    // A ramp legend: renderFigure gives linkedom a stand-in canvas for it.
+    color: {
+      scheme: "blues",
+      type: "sqrt",
+      domain: [0, 1],
+      legend: true,
+      label: "share of the true class's test images",
+      tickFormat: "%",
+      ticks: [0, 0.1, 0.25, 0.5, 1],
+    },
     marks: [
       Plot.cell(cells, {
         x: "predicted",
@@ -349,25 +389,365 @@ export function confusionFigure(
   };
 }
 
-/** Options of {@linkcode projectionFigure}. */
+/** Options of {@linkcode projectionFigure} and {@linkcode projectionColors}. */
 export interface ProjectionFigureOptions {
-  /** Class hierarchy rows; used to colour by top category above {@linkcode MAX_COLORED_CLASSES} classes. */
+  /** Class hierarchy rows: with them, a hue per top category and shades per class or family. */
   hierarchy?: readonly ClassInfo[] | null;
   /** Figure title. @default {"<METHOD>"} */
   title?: string;
+  /** Plot width in pixels. @default {560} */
+  width?: number;
+  /** Plot height in pixels. @default {500} */
+  height?: number;
+  /**
+   * Points drawn in light grey under the projection, sharing its axes: the training map
+   * under test points placed into it.
+   */
+  background?: { x: readonly number[]; y: readonly number[] } | null;
 }
 
-const METHOD_NAMES = { pca: "PCA", umap: "UMAP", tsne: "t-SNE" } as const;
+/** One class of a projection's colour key. */
+export interface ProjectionClassColor {
+  /** The class name (its code, e.g. `"pl50"`). */
+  name: string;
+  /** Its colour (`#rrggbb`). */
+  color: string;
+  /** Its points in the projection. */
+  count: number;
+  /** Its family in the hierarchy, if any. */
+  family?: string;
+}
+
+/** One group of the colour key: a top category, a name prefix, or all classes. */
+export interface ProjectionColorGroup {
+  /** The group's name (`"prohibitory"`, `"pl"`, or `"classes"`). */
+  name: string;
+  /** A colour that stands for the group (its middle shade). */
+  color: string;
+  /** Its classes, in legend order. */
+  classes: ProjectionClassColor[];
+}
+
+/** The colour key of a projection: how classes were coloured and their colours. */
+export interface ProjectionColors {
+  /**
+   * `"category"`: a hue per top category of the hierarchy, shades per class (or per family
+   * where a category has more than {@linkcode MAX_SHADES} classes); `"prefix"`: no hierarchy
+   * and more than {@linkcode MAX_COLORED_CLASSES} classes, a hue per leading letters of the
+   * class code (`pl` of `pl50`), shades per class; `"class"`: the categorical palette by class
+   * (cycled above 20 classes when the codes share no 2 to 8 prefixes).
+   */
+  scheme: "category" | "prefix" | "class";
+  /** The groups, each with its classes. */
+  groups: ProjectionColorGroup[];
+  /** Class name -> colour. */
+  colorOf: Map<string, string>;
+}
+
+/** Above this many classes a top category is shaded per family rather than per class. */
+export const MAX_SHADES = 12;
+
+/** Hue ranges (degrees) and lightness of the top categories: TT100K's, then any others. */
+const CATEGORY_HUES: Record<
+  string,
+  { hue: [number, number]; sat: number; light: [number, number] }
+> = {
+  mandatory: { hue: [198, 232], sat: 70, light: [30, 62] },
+  prohibitory: { hue: [352, 392], sat: 78, light: [36, 62] },
+  warning: { hue: [38, 54], sat: 92, light: [38, 56] },
+  other: { hue: [210, 210], sat: 6, light: [30, 66] },
+};
+const EXTRA_HUES: [number, number][] = [[160, 185], [95, 130], [265, 295], [300, 330], [20, 35]];
+
+function hslHex(h: number, s: number, l: number): string {
+  const hue = ((h % 360) + 360) % 360;
+  const a = (s / 100) * Math.min(l / 100, 1 - l / 100);
+  const f = (n: number) => {
+    const k = (n + hue / 30) % 12;
+    const c = l / 100 - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
+    return Math.round(255 * c).toString(16).padStart(2, "0");
+  };
+  return `#${f(0)}${f(8)}${f(4)}`;
+}
+
+/** `n` shades of one hue range: hue moves along the range, lightness jumps (golden ratio) so that neighbours differ. */
+function shades(
+  n: number,
+  spec: { hue: [number, number]; sat: number; light: [number, number] },
+): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const t = n === 1 ? 0.5 : i / (n - 1);
+    const l = n === 1 ? 0.5 : (i * 0.618034 + 0.25) % 1;
+    return hslHex(
+      spec.hue[0] + (spec.hue[1] - spec.hue[0]) * t,
+      spec.sat,
+      spec.light[0] + (spec.light[1] - spec.light[0]) * l,
+    );
+  });
+}
+
+const byCode = (a: string, b: string) => a.localeCompare(b, "en", { numeric: true });
 
 /**
- * A 2-D projection (PCA, UMAP, t-SNE) of a split, one dot per sample coloured by class (or
- * by the top of the class hierarchy when there are more than 20 classes), the class name
- * on hover; the caption gives the number of points, and whether it is a subsample.
+ * The colours of a projection's classes: with a hierarchy, a hue per top category (mandatory
+ * blue, prohibitory red to orange, warning amber, other grey) and shades per class within it,
+ * or per family where a category has more than {@linkcode MAX_SHADES} classes; without one,
+ * the categorical palette up to {@linkcode MAX_COLORED_CLASSES} classes, else a hue per
+ * leading letters of the class code when that gives 2 to 8 groups, else the palette cycled.
+ *
+ * @param projection The projection (its labels count the points of each class).
+ * @param classNames Class names, indexed by label.
+ * @param options The hierarchy.
+ * @returns The scheme, the groups with their classes and colours, and a class -> colour map.
+ *
+ * @example
+ * ```ts
+ * import { projectionColors } from "./figures.ts";
+ * const key = projectionColors({ method: "pca", rows: [0, 1], labels: [0, 1], x: [0, 1],
+ *   y: [0, 1], subsampled: false, total: 2, seconds: 0 }, ["i2", "pl50"], {
+ *   hierarchy: [{ class: "i2", top: "mandatory", family: "x" },
+ *     { class: "pl50", top: "prohibitory", family: "y" }] });
+ * if (key.groups.map((g) => g.name).join() !== "mandatory,prohibitory") throw new Error();
+ * ```
+ */
+export function projectionColors(
+  projection: Projection,
+  classNames: readonly string[],
+  options: Pick<ProjectionFigureOptions, "hierarchy"> = {},
+): ProjectionColors {
+  const counts = new Map<string, number>();
+  for (const label of projection.labels) {
+    const name = classNames[label] ?? String(label);
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  const names = [...counts.keys()].sort(byCode);
+  const byName = new Map((options.hierarchy ?? []).map((h) => [h.class, h]));
+  const known = names.some((n) => byName.has(n));
+  const colorOf = new Map<string, string>();
+  const groups: ProjectionColorGroup[] = [];
+  const finish = (name: string, classes: string[], colors: string[]) => {
+    const entries = classes.map((c, i) => {
+      colorOf.set(c, colors[i]);
+      const family = byName.get(c)?.family;
+      return {
+        name: c,
+        color: colors[i],
+        count: counts.get(c) ?? 0,
+        ...(family ? { family } : {}),
+      };
+    });
+    groups.push({ name, color: colors[Math.floor((colors.length - 1) / 2)], classes: entries });
+  };
+  if (known) {
+    const tops = new Map<string, string[]>();
+    for (const n of names) {
+      const top = byName.get(n)?.top ?? "other";
+      tops.set(top, [...(tops.get(top) ?? []), n]);
+    }
+    const order = (t: string) => {
+      const i = ["mandatory", "prohibitory", "warning"].indexOf(t);
+      return i >= 0 ? i : t === "other" ? 99 : 50;
+    };
+    let extra = 0;
+    for (const top of [...tops.keys()].sort((a, b) => order(a) - order(b) || a.localeCompare(b))) {
+      const spec = CATEGORY_HUES[top] ??
+        {
+          hue: EXTRA_HUES[extra++ % EXTRA_HUES.length],
+          sat: 60,
+          light: [32, 62] as [number, number],
+        };
+      const family = (c: string) => byName.get(c)?.family ?? "";
+      const classes = tops.get(top)!.sort((a, b) =>
+        family(a).localeCompare(family(b)) || byCode(a, b)
+      );
+      const families = [...new Set(classes.map(family))];
+      if (classes.length > MAX_SHADES && families.length > 1) {
+        const familyShade = new Map(families.map((f, i) => [f, shades(families.length, spec)[i]]));
+        finish(top, classes, classes.map((c) => familyShade.get(family(c))!));
+      } else finish(top, classes, shades(classes.length, spec));
+    }
+    return { scheme: "category", groups, colorOf };
+  }
+  const prefix = (c: string) => /^[a-z]+/i.exec(c)?.[0].toLowerCase() ?? "#";
+  const prefixes = [...new Set(names.map(prefix))].sort();
+  if (names.length > MAX_COLORED_CLASSES && prefixes.length >= 2 && prefixes.length <= 8) {
+    prefixes.forEach((p, i) => {
+      const hue = (i * 360) / prefixes.length + 210;
+      const classes = names.filter((n) => prefix(n) === p);
+      finish(
+        p,
+        classes,
+        shades(classes.length, { hue: [hue - 14, hue + 14], sat: 65, light: [32, 62] }),
+      );
+    });
+    return { scheme: "prefix", groups, colorOf };
+  }
+  finish("classes", names, names.map((_, i) => CATEGORY_COLORS[i % CATEGORY_COLORS.length]));
+  return { scheme: "class", groups, colorOf };
+}
+
+const METHOD_NAMES: Record<string, string> = {
+  pca: "PCA",
+  umap: "UMAP",
+  tsne: "t-SNE",
+  embedding: "The embedding itself (d = 2)",
+};
+
+/** The method's settings as a phrase, from whatever `projection.options` holds. */
+function projectionSettings(projection: Projection): string {
+  const o = (projection.options ?? {}) as Record<string, unknown>;
+  const n = (k: string) =>
+    typeof o[k] === "number" && Number.isFinite(o[k]) ? o[k] as number : null;
+  const parts: string[] = [];
+  if (projection.method === "umap") {
+    if (n("nNeighbors") !== null) parts.push(`${n("nNeighbors")} neighbours`);
+    if (n("minDist") !== null) parts.push(`min-dist ${n("minDist")}`);
+    if (n("nEpochs") !== null) parts.push(`${n("nEpochs")} epochs`);
+  } else if (projection.method === "tsne") {
+    // `algorithm` now; older files put it in `method`.
+    const algorithm = [o.algorithm, o.method].find((v) => v === "exact" || v === "barnes-hut");
+    if (typeof algorithm === "string") parts.push(algorithm);
+    if (n("perplexity") !== null) parts.push(`perplexity ${n("perplexity")}`);
+    const it = n("iterationsRun") ?? n("iterations");
+    if (it !== null) parts.push(`${it} iterations`);
+  } else if (projection.method === "pca") parts.push("first two components");
+  return parts.join(", ");
+}
+
+/**
+ * How the map was made, from `projection.options.fitted` when present (`"separately"`,
+ * `"into-train"`: placed into the training map, `"none"`: the 2-D embedding itself; another
+ * string is shown as is), else "fitted separately", which every older projection was.
+ */
+function fittedPhrase(projection: Projection): string {
+  const f = (projection.options as Record<string, unknown> | undefined)?.fitted;
+  if (typeof f !== "string" || !f.trim() || f === "separately") return "fitted separately";
+  if (f === "into-train") return "placed into the training map (the train map does not move)";
+  if (f === "none") return "the embedding's own coordinates";
+  return `fitted: ${f.replace(/-/g, " ")}`;
+}
+
+/** Estimated width of text in pixels (per-character widths of a sans-serif, in em). */
+function textWidth(text: string, fontSize: number): number {
+  let em = 0;
+  for (const c of text) {
+    em += /[ijlI.,:;'|!()\s]/.test(c)
+      ? 0.3
+      : /[mwMW@%]/.test(c)
+      ? 0.9
+      : /[A-Z]/.test(c)
+      ? 0.68
+      : 0.58;
+  }
+  return em * fontSize;
+}
+
+/** One class label placed by {@linkcode placeClassLabels}, in data coordinates. */
+export interface ClassLabel {
+  /** The class name written. */
+  name: string;
+  /** Where the label's centre lies. */
+  x: number;
+  /** Where the label's centre lies. */
+  y: number;
+  /** The class's points. */
+  count: number;
+}
+
+/** Geometry of the plot area, in pixels, for label placement. */
+interface PlotFrame {
+  width: number;
+  height: number;
+  margin: number;
+  fontSize: number;
+}
+
+/**
+ * Places one label per class at its medoid (the point with the least summed distance to the
+ * class's other points, over at most 300 of them): largest classes first; a label whose box
+ * would overlap one already placed is nudged to the nearest free spot within about 1.5 label
+ * heights, else skipped.
+ */
+function placeClassLabels(
+  points: readonly { x: number; y: number; name: string }[],
+  domains: { x: [number, number]; y: [number, number] },
+  frame: PlotFrame,
+): ClassLabel[] {
+  const byClass = new Map<string, { x: number; y: number }[]>();
+  for (const p of points) byClass.set(p.name, [...(byClass.get(p.name) ?? []), p]);
+  const sx = (v: number) =>
+    frame.margin +
+    (v - domains.x[0]) / ((domains.x[1] - domains.x[0]) || 1) * (frame.width - 2 * frame.margin);
+  const sy = (v: number) =>
+    frame.height - frame.margin -
+    (v - domains.y[0]) / ((domains.y[1] - domains.y[0]) || 1) * (frame.height - 2 * frame.margin);
+  const ix = (px: number) =>
+    domains.x[0] +
+    (px - frame.margin) / (frame.width - 2 * frame.margin) * (domains.x[1] - domains.x[0]);
+  const iy = (py: number) =>
+    domains.y[0] +
+    (frame.height - frame.margin - py) / (frame.height - 2 * frame.margin) *
+      (domains.y[1] - domains.y[0]);
+  const classes = [...byClass].sort((a, b) => b[1].length - a[1].length || byCode(a[0], b[0]));
+  const placed: { x0: number; y0: number; x1: number; y1: number }[] = [];
+  const labels: ClassLabel[] = [];
+  const h = frame.fontSize + 2;
+  for (const [name, pts] of classes) {
+    const step = Math.max(1, Math.ceil(pts.length / 300));
+    const sample = pts.filter((_, i) => i % step === 0);
+    let best = sample[0], bestSum = Infinity;
+    for (const a of sample) {
+      let sum = 0;
+      for (const b of sample) sum += Math.hypot(a.x - b.x, a.y - b.y);
+      if (sum < bestSum) [best, bestSum] = [a, sum];
+    }
+    const w = textWidth(name, frame.fontSize) + 4;
+    const cx = sx(best.x), cy = sy(best.y);
+    const candidates: [number, number][] = [[0, 0]];
+    for (const r of [0.8, 1.6]) {
+      for (
+        const [dx, dy] of [[0, -1], [0, 1], [1, 0], [-1, 0], [1, -1], [-1, -1], [1, 1], [-1, 1]]
+      ) {
+        candidates.push([dx * r * (w / 2 + 2), dy * r * h]);
+      }
+    }
+    for (const [dx, dy] of candidates) {
+      const x = Math.min(Math.max(cx + dx, w / 2), frame.width - w / 2);
+      const y = Math.min(Math.max(cy + dy, h / 2), frame.height - h / 2);
+      const box = { x0: x - w / 2, x1: x + w / 2, y0: y - h / 2, y1: y + h / 2 };
+      if (placed.some((b) => box.x0 < b.x1 && b.x0 < box.x1 && box.y0 < b.y1 && b.y0 < box.y1)) {
+        continue;
+      }
+      placed.push(box);
+      labels.push({ name, x: ix(x), y: iy(y), count: pts.length });
+      break;
+    }
+  }
+  return labels;
+}
+
+/** A render transform that tags each drawn element with its datum's class (`data-class`). */
+function tagClass(names: readonly string[]): Plot.RenderFunction {
+  return (index, scales, values, dimensions, context, next) => {
+    const g = next!(index, scales, values, dimensions, context);
+    if (!g) return g;
+    const nodes = Array.from(g.children);
+    index.forEach((i, k) => nodes[k]?.setAttribute("data-class", names[i]));
+    return g;
+  };
+}
+
+/**
+ * A 2-D projection (PCA, UMAP, t-SNE) of a split: one dot per sample coloured by class
+ * within its top category ({@linkcode projectionColors}), each class code written at its
+ * medoid where it does not overlap another label, every dot and label tagged `data-class`
+ * (so that a page's legend can hide them). The caption gives the method's settings, the
+ * number of points (and whether it is a subsample), how the map was fitted and the colours.
  *
  * @param projection The projection.
  * @param classNames Class names, indexed by label.
- * @param options Hierarchy and title.
- * @returns Plot options.
+ * @param options Hierarchy, title and size.
+ * @returns Plot options (a swatch legend only for a categorical palette of up to 20 classes).
  *
  * @example
  * ```ts
@@ -382,44 +762,105 @@ export function projectionFigure(
   classNames: readonly string[],
   options: ProjectionFigureOptions = {},
 ): FigureOptions {
-  const numClasses = new Set(projection.labels).size;
+  const key = projectionColors(projection, classNames, options);
   const byName = new Map((options.hierarchy ?? []).map((h) => [h.class, h]));
-  const useTop = numClasses > MAX_COLORED_CLASSES && byName.size > 0;
   const data = projection.x.map((x, i) => {
     const name = classNames[projection.labels[i]] ?? String(projection.labels[i]);
-    const top = byName.get(name)?.top ?? "other";
-    return { x, y: projection.y[i], name, group: useTop ? top : name };
+    return { x, y: projection.y[i], name, top: byName.get(name)?.top };
   });
-  const groups = [...new Set(data.map((d) => d.group))].sort();
-  const n = projection.x.length;
-  const caption = projection.subsampled
+  const names = data.map((d) => d.name);
+  const n = data.length;
+  const width = options.width ?? 560, height = options.height ?? 500;
+  const margin = 14;
+  const extent = (vs: readonly number[]): [number, number] => {
+    let lo = Infinity, hi = -Infinity;
+    for (const v of vs) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    return lo <= hi ? [lo, hi] : [0, 1];
+  };
+  const bg = options.background ?? null;
+  const domains = {
+    x: extent(bg ? [...projection.x, ...bg.x] : projection.x),
+    y: extent(bg ? [...projection.y, ...bg.y] : projection.y),
+  };
+  const fontSize = 10;
+  const labels = placeClassLabels(data, domains, { width, height, margin, fontSize });
+  const numClasses = key.groups.reduce((s, g) => s + g.classes.length, 0);
+  const method = METHOD_NAMES[projection.method] ?? projection.method;
+  const settings = projectionSettings(projection);
+  const points = projection.subsampled
     ? `${n.toLocaleString("en-US")} of ${
       projection.total.toLocaleString("en-US")
     } points (stratified subsample)`
     : `all ${n.toLocaleString("en-US")} points`;
-  const colorNote = useTop ? "; coloured by top category" : "";
+  const byFamily = key.groups.filter((g) =>
+    new Set(g.classes.map((c) => c.color)).size < g.classes.length
+  ).map((g) => g.name);
+  const hueWords: Record<string, string> = {
+    mandatory: "mandatory blue",
+    prohibitory: "prohibitory red to orange",
+    warning: "warning amber",
+    other: "other grey",
+  };
+  const hueNote = key.scheme === "category"
+    ? `hue by top category (${
+      key.groups.map((g) => hueWords[g.name] ?? g.name).join(", ")
+    }), shade by class${byFamily.length ? ` (by family in ${byFamily.join(", ")})` : ""}`
+    : key.scheme === "prefix"
+    ? `hue by class-code prefix (${key.groups.map((g) => g.name).join(", ")}), shade by class`
+    : "colour by class";
+  const caption = `${method}${settings ? ` (${settings})` : ""}; ${points}; ${
+    fittedPhrase(projection)
+  }${
+    bg ? " (the training map in grey)" : ""
+  }; ${hueNote}; ${labels.length} of ${numClasses} class codes written at their medoids`;
+  const domain = key.groups.flatMap((g) => g.classes.map((c) => c.name));
   return {
-    title: options.title ?? METHOD_NAMES[projection.method] ?? projection.method,
-    caption: caption + colorNote,
-    width: 420,
-    height: 380,
-    inset: 8,
-    x: { axis: null },
-    y: { axis: null },
+    title: options.title ?? method,
+    caption,
+    width,
+    height,
+    margin,
+    x: { axis: null, domain: domains.x },
+    y: { axis: null, domain: domains.y },
     color: {
-      domain: groups,
-      range: CATEGORY_COLORS.slice(0, Math.min(groups.length, CATEGORY_COLORS.length)),
-      legend: groups.length <= MAX_COLORED_CLASSES,
+      type: "ordinal",
+      domain,
+      range: domain.map((c) => key.colorOf.get(c)!),
+      legend: key.scheme === "class" && domain.length <= MAX_COLORED_CLASSES,
     },
     marks: [
       Plot.frame({ stroke: "#ddd" }),
+      ...(bg
+        ? [Plot.dot(bg.x.map((x, i) => ({ x, y: bg.y[i] })), {
+          x: "x",
+          y: "y",
+          fill: "#c8ccd2",
+          r: 1.2,
+          fillOpacity: 0.6,
+        })]
+        : []),
       Plot.dot(data, {
         x: "x",
         y: "y",
-        fill: "group",
+        fill: "name",
         r: n > 2000 ? 1.5 : n > 500 ? 2 : 3,
         fillOpacity: 0.8,
-        title: (d: (typeof data)[number]) => useTop ? `${d.name} (${d.group})` : d.name,
+        title: (d: (typeof data)[number]) => d.top ? `${d.name} (${d.top})` : d.name,
+        render: tagClass(names),
+      }),
+      Plot.text(labels, {
+        x: "x",
+        y: "y",
+        text: "name",
+        fontSize,
+        fontWeight: 600,
+        fill: "#1d2330",
+        stroke: "white",
+        strokeWidth: 3,
+        strokeOpacity: 0.85,
+        paintOrder: "stroke",
+        title: (d: ClassLabel) => `${d.name}: ${d.count} points`,
+        render: tagClass(labels.map((l) => l.name)),
       }),
     ],
   };
@@ -433,6 +874,8 @@ export interface RunValue {
   key: string;
   /** The value plotted. */
   value: number;
+  /** The panel it belongs to, where a figure has several (the loss, for {@linkcode compareLossFigure}). */
+  facet?: string;
 }
 
 /**
@@ -482,37 +925,86 @@ export function compareAccuracyFigure(values: readonly RunValue[]): FigureOption
   };
 }
 
+/** About `count` round tick values over `[0, max]` (steps of 1, 2 or 5 times a power of 10). */
+function niceTicks(max: number, count = 5): number[] {
+  if (!(max > 0) || !Number.isFinite(max)) return [0];
+  const raw = max / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  const ticks: number[] = [];
+  for (let v = 0; v <= max * (1 + 1e-9); v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
 /**
- * Loss curves of several runs on one chart, one colour per run.
+ * Loss curves of several runs, one panel per loss (`facet`), each panel with its own y
+ * scale from 0, so that a loss of small values (triplet's) is not flat next to a larger one
+ * (contrastive's). Plot shares a scale across facets, so each panel's values are drawn as a
+ * share of its own top tick, with its own tick labels in loss units; hovers give raw values.
  *
- * @param values One value per run and epoch (`key` = the epoch number as text).
+ * @param values One value per run and epoch (`key` = the epoch number as text, `facet` = the loss).
  * @returns Plot options.
  *
  * @example
  * ```ts
  * import { compareLossFigure } from "./figures.ts";
- * const fig = compareLossFigure([{ run: "a", key: "1", value: 1 }, { run: "a", key: "2", value: 0.5 }]);
- * if (fig.marks?.length !== 2) throw new Error("expected lines and dots");
+ * const fig = compareLossFigure([{ run: "a", key: "1", value: 1, facet: "triplet" },
+ *   { run: "a", key: "2", value: 0.5, facet: "triplet" }]);
+ * if ((fig.fy as { domain: string[] }).domain[0] !== "triplet") throw new Error("no panel");
  * ```
  */
 export function compareLossFigure(values: readonly RunValue[]): FigureOptions {
-  const data = values.map((v) => ({ ...v, epoch: Number(v.key) }));
+  const facets = [...new Set(values.map((v) => v.facet ?? "loss"))].sort();
+  const top = new Map(facets.map((f) => {
+    const max = Math.max(0, ...values.filter((v) => (v.facet ?? "loss") === f).map((v) => v.value));
+    const ticks = niceTicks(max);
+    return [f, { ticks, top: Math.max(ticks[ticks.length - 1], max) || 1 }];
+  }));
+  const data = values.map((v) => {
+    const loss = v.facet ?? "loss";
+    return { ...v, loss, epoch: Number(v.key), share: v.value / top.get(loss)!.top };
+  });
+  const ticks = facets.flatMap((loss) =>
+    top.get(loss)!.ticks.map((t) => ({ loss, share: t / top.get(loss)!.top, label: `${t}` }))
+  );
   const runs = [...new Set(data.map((d) => d.run))];
+  const label = facets.length > 1 ? "loss (own scale in each panel)" : "loss";
   return {
     width: 640,
-    height: 300,
+    height: 60 + 220 * facets.length,
+    marginLeft: 56,
+    marginRight: 90,
     x: { label: "epoch", ticks: epochTicks(data.map((d) => d.epoch)), tickFormat: "d" },
-    y: { label: "loss", grid: true, zero: true },
+    y: { axis: null, domain: [0, 1.04] },
+    fy: { label: null, domain: facets, axis: "right" },
     color: { domain: runs, range: CATEGORY_COLORS.slice(0, runs.length), legend: true },
     marks: [
-      Plot.line(data, { x: "epoch", y: "value", stroke: "run" }),
+      Plot.ruleY(ticks, { fy: "loss", y: "share", stroke: "#e4e7ec" }),
+      Plot.text(ticks, {
+        fy: "loss",
+        y: "share",
+        text: "label",
+        frameAnchor: "left",
+        textAnchor: "end",
+        dx: -6,
+      }),
+      Plot.text(facets.slice(0, 1), {
+        fy: (d: string) => d,
+        text: () => `↑ ${label}`,
+        frameAnchor: "top-left",
+        textAnchor: "start",
+        dx: -50,
+        dy: -14,
+      }),
+      Plot.line(data, { fy: "loss", x: "epoch", y: "share", stroke: "run" }),
       Plot.dot(data, {
+        fy: "loss",
         x: "epoch",
-        y: "value",
+        y: "share",
         fill: "run",
         r: 2.5,
         title: (d: (typeof data)[number]) =>
-          `${d.run}\nepoch ${d.epoch}: ${d.value.toPrecision(4)}`,
+          `${d.run}\nepoch ${d.epoch}: ${d.loss} ${d.value.toPrecision(4)}`,
       }),
     ],
   };
@@ -520,7 +1012,8 @@ export function compareLossFigure(values: readonly RunValue[]): FigureOptions {
 
 /**
  * Per-class accuracy of several runs: one row per class (worst on average first), one
- * coloured dot per run.
+ * coloured dot per run, the runs dodged within the row (one lane each) so that no run's
+ * mark hides another's.
  *
  * @param values One value per run and class (`key` = the class name), in [0, 1].
  * @returns Plot options.
@@ -529,7 +1022,7 @@ export function compareLossFigure(values: readonly RunValue[]): FigureOptions {
  * ```ts
  * import { comparePerClassFigure } from "./figures.ts";
  * const fig = comparePerClassFigure([{ run: "a", key: "x", value: 1 }, { run: "a", key: "y", value: 0 }]);
- * if ((fig.y as { domain: string[] }).domain[0] !== "y") throw new Error("worst first");
+ * if ((fig.fy as { domain: string[] }).domain[0] !== "y") throw new Error("worst first");
  * ```
  */
 export function comparePerClassFigure(values: readonly RunValue[]): FigureOptions {
@@ -541,20 +1034,32 @@ export function comparePerClassFigure(values: readonly RunValue[]): FigureOption
   const order = [...sums.keys()].sort((a, b) =>
     mean(sums.get(a)!) - mean(sums.get(b)!) || a.localeCompare(b)
   );
+  const row = Math.max(14, 5 * runs.length + 4);
   return {
     width: 640,
-    height: 70 + 14 * order.length,
+    height: 70 + row * order.length,
     marginLeft: labelMargin(order),
     x: { label: "test accuracy (%)", domain: [0, 100], grid: true, axis: "top" },
-    y: { label: null, domain: order, grid: true },
+    // The dodge: a facet row per class, a lane per run inside it.
+    fy: { label: null, domain: order, padding: 0.1, axis: "left" },
+    y: { axis: null, domain: runs, padding: 0.2 },
     color: { domain: runs, range: CATEGORY_COLORS.slice(0, runs.length), legend: true },
     marks: [
-      Plot.dot(data, {
-        y: "key",
-        x: "percent",
+      Plot.frame({ stroke: "#eef1f5", anchor: "bottom" }),
+      Plot.ruleY(data, {
+        fy: "key",
+        y: "run",
+        x1: 0,
+        x2: "percent",
         stroke: "run",
-        r: 3.5,
-        strokeWidth: 1.5,
+        strokeOpacity: 0.35,
+      }),
+      Plot.dot(data, {
+        fy: "key",
+        y: "run",
+        x: "percent",
+        fill: "run",
+        r: 2.5,
         title: (d: (typeof data)[number]) => `${d.run}\n${d.key}: ${d.percent.toFixed(1)}%`,
       }),
     ],
@@ -590,7 +1095,12 @@ export function centroidDistanceFigure(
     ...squareGrid(names),
     x: { label: null, domain: names.slice(), tickRotate: -90 },
     y: { label: null, domain: names.slice() },
-    color: { scheme: "viridis", reverse: true },
+    color: {
+      scheme: "viridis",
+      reverse: true,
+      legend: true,
+      label: "distance between class centroids",
+    },
     marks: [
       Plot.cell(cells, {
         x: "b",

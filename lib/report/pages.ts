@@ -1,7 +1,25 @@
 /**
  * The report's HTML pages: self-contained (one inline `<style>`, inline SVG charts, a few
- * lines of inline script to sort the table, images as `data:` URIs), with relative links so
- * that they open from the file system as well as from a server.
+ * lines of inline script to sort the table, download figures and filter projections, images
+ * as `data:` URIs), with relative links so that they open from the file system as well as
+ * from a server.
+ *
+ * Every figure sits in a `<figure id="fig-...">` with links that save it as SVG (its Plot
+ * SVGs, legends, title and caption composed into one SVG file) or PNG (that SVG drawn on a
+ * canvas at 2x), named `<page>-<id>.svg|png`. The ids are stable:
+ *
+ * - run page: `fig-loss`, `fig-mined` (with a miner), `fig-accuracy-k`, `fig-per-class`,
+ *   `fig-confusion`, and per projection `fig-<method>-<split>`: `fig-umap-train`,
+ *   `fig-umap-test`, `fig-tsne-train`, `fig-tsne-test`, `fig-pca-train`, `fig-pca-test`, the
+ *   test points placed into each train map `fig-<method>-test-in-train`, and for d = 2
+ *   `fig-embedding-train`, `fig-embedding-test`;
+ *   a projection's legend (class codes grouped by top category) hides a class or a category
+ *   on click and isolates it on shift-click;
+ * - index: `fig-summary-<data>-<metric>` (e.g. `fig-summary-tt100k-mini-acc-1`,
+ *   `fig-summary-tt100k-mini-map-r`), one per dataset and metric, each zoomed to its data;
+ * - compare page: `fig-compare-<group>-accuracy`, `fig-compare-<group>-loss`,
+ *   `fig-compare-<group>-per-class`, where `<group>` is the group's title as a slug
+ *   (`data-synthetic`).
  *
  * @module
  */
@@ -17,10 +35,11 @@ import {
   lossCurveFigure,
   minedTuplesFigure,
   perClassAccuracyFigure,
+  projectionColors,
   projectionFigure,
   type RunValue,
 } from "./figures.ts";
-import type { RunRecord } from "./read_runs.ts";
+import type { Projection, RunRecord } from "./read_runs.ts";
 import { meanAndSpread } from "../eval/statistics.ts";
 import { renderFigure } from "./render.ts";
 import type { ClassInfo, Json } from "../types.ts";
@@ -105,6 +124,13 @@ dl.kv{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem;margin:
 .badge{display:inline-block;background:#e15759;color:#fff;border-radius:3px;padding:0 .35em;font-size:11px;font-weight:600;vertical-align:1px}
 td.good{color:#2e7d32;font-weight:600}td.bad{color:#c0392b;font-weight:600}
 p.answer{font-size:15px;margin:.4rem 0}
+.plot figcaption,.plot>figure>h2,.plot>figure>h3{max-width:560px}
+.dl{font-size:12px;color:var(--muted);margin:.3rem 0 0}.dl a{margin-left:.4em}
+.legend{max-width:560px;font-size:11px;margin-top:.3rem}.legend .grp{margin:.15rem 0}
+.legend button{font:inherit;border:1px solid var(--line);background:#fff;border-radius:3px;padding:0 .35em;margin:1px;cursor:pointer;line-height:1.5}
+.legend button i{display:inline-block;width:.75em;height:.75em;border-radius:50%;margin-right:.25em;vertical-align:-1px}
+.legend button.cat{font-weight:600;border-color:transparent;background:none}
+.legend button.off{opacity:.35;text-decoration:line-through}
 `;
 
 const SORT_SCRIPT = `
@@ -121,6 +147,97 @@ document.querySelectorAll("table.sortable").forEach(function(t){
     });
   });
 });`;
+
+/**
+ * The figures' script: download links (SVG: the figure's Plot SVGs, swatch legends, title
+ * and caption composed into one SVG with XMLSerializer; PNG: that SVG drawn on a canvas
+ * through an Image), and projection legends (click hides or shows a class or category,
+ * shift-click isolates it or, when it already is, shows all). Works from file://.
+ */
+const FIGURE_SCRIPT = `
+(function(){
+var NS="http://www.w3.org/2000/svg";
+function el(tag,attrs,text){var e=document.createElementNS(NS,tag);for(var k in attrs)e.setAttribute(k,attrs[k]);if(text!=null)e.textContent=text;return e}
+function compose(fig){
+  var plot=fig.querySelector(".plot > *");if(!plot)return null;
+  var kids=plot.localName==="svg"?[plot]:[].slice.call(plot.children);
+  var svgs=kids.filter(function(k){return k.localName==="svg"});
+  var W=Math.max.apply(null,svgs.map(function(s){return +s.getAttribute("width")||s.getBoundingClientRect().width}));
+  var out=el("svg",{xmlns:NS,"font-family":"system-ui, sans-serif"}),body=el("g",{transform:"translate(8,8)"}),y=0;
+  function lines(text,size,weight){
+    var words=text.trim().split(/\\s+/),line="",max=Math.max(20,Math.floor(W/(size*0.55)));
+    function put(){if(!line)return;body.appendChild(el("text",{x:0,y:y+size,"font-size":size,"font-weight":weight||"normal"},line));y+=size*1.35;line=""}
+    words.forEach(function(w){if(line&&(line+" "+w).length>max)put();line=line?line+" "+w:w});put();y+=4;
+  }
+  var heading=fig.querySelector(":scope > h3");if(heading)lines(heading.textContent,13,"bold");
+  kids.forEach(function(k){
+    if(k.localName==="h2"||k.localName==="h3")lines(k.textContent,k.localName==="h2"?15:12,k.localName==="h2"?"bold":"normal");
+    else if(k.localName==="figcaption")lines(k.textContent,11);
+    else if(k.localName==="svg"){
+      var vb=(k.getAttribute("viewBox")||"0 0").split(/[ ,]+/).map(Number);
+      var g=el("g",{transform:"translate("+(-vb[0]||0)+","+(y-(vb[1]||0))+")"});
+      ["class","fill","font-family","font-size","font-variant","text-anchor"].forEach(function(a){if(k.hasAttribute(a))g.setAttribute(a,k.getAttribute(a))});
+      [].slice.call(k.childNodes).forEach(function(c){g.appendChild(c.cloneNode(true))});
+      body.appendChild(g);y+=+k.getAttribute("height")||k.getBoundingClientRect().height;y+=4;
+    }else if(/swatches/.test(k.getAttribute("class")||"")){
+      var x=0,h=16;
+      [].slice.call(k.querySelectorAll("[class$=-swatch]")).forEach(function(sw){
+        var label=sw.textContent.trim(),w=15+5+label.length*6;
+        if(x>0&&x+w>W){x=0;y+=h}
+        var sq=sw.querySelector("svg"),g=el("g",{transform:"translate("+x+","+y+")"});
+        if(sq){var inner=el("svg",{width:15,height:15,fill:sq.getAttribute("fill")||"none",stroke:sq.getAttribute("stroke")||"none"});[].slice.call(sq.childNodes).forEach(function(c){inner.appendChild(c.cloneNode(true))});g.appendChild(inner)}
+        g.appendChild(el("text",{x:20,y:11,"font-size":10},label));body.appendChild(g);x+=w+10;
+      });y+=h+8;
+    }
+  });
+  var w=Math.ceil(W+16),hh=Math.ceil(y+16);
+  out.setAttribute("width",w);out.setAttribute("height",hh);out.setAttribute("viewBox","0 0 "+w+" "+hh);
+  out.appendChild(el("rect",{width:w,height:hh,fill:"white"}));out.appendChild(body);
+  return {text:new XMLSerializer().serializeToString(out),width:w,height:hh};
+}
+function save(blob,name){var a=document.createElement("a");a.href=URL.createObjectURL(blob);a.download=name;document.body.appendChild(a);a.click();setTimeout(function(){URL.revokeObjectURL(a.href);a.remove()},1000)}
+document.addEventListener("click",function(e){
+  var link=e.target.closest("a[data-download]");if(!link)return;
+  e.preventDefault();
+  var fig=link.closest("figure[id]"),svg=compose(fig);if(!svg)return;
+  var name=(fig.dataset.name||fig.id)+"."+link.dataset.download;
+  if(link.dataset.download==="svg")return save(new Blob([svg.text],{type:"image/svg+xml"}),name);
+  var img=new Image();
+  img.onload=function(){var c=document.createElement("canvas");c.width=2*svg.width;c.height=2*svg.height;var ctx=c.getContext("2d");ctx.scale(2,2);ctx.drawImage(img,0,0);c.toBlob(function(b){save(b,name)},"image/png")};
+  img.src="data:image/svg+xml;charset=utf-8,"+encodeURIComponent(svg.text);
+});
+document.querySelectorAll(".legend").forEach(function(legend){
+  var fig=legend.closest("figure[id]"),hidden=new Set();
+  var entries=[].slice.call(legend.querySelectorAll("button[data-class]"));
+  var all=entries.map(function(b){return b.dataset.class});
+  function apply(){
+    fig.querySelectorAll("svg [data-class]").forEach(function(m){m.style.display=hidden.has(m.getAttribute("data-class"))?"none":""});
+    entries.forEach(function(b){b.classList.toggle("off",hidden.has(b.dataset.class))});
+    legend.querySelectorAll("button[data-category]").forEach(function(b){
+      var cs=[].slice.call(b.parentNode.querySelectorAll("button[data-class]"));
+      b.classList.toggle("off",cs.every(function(c){return hidden.has(c.dataset.class)}));
+    });
+  }
+  legend.addEventListener("click",function(e){
+    var b=e.target.closest("button");if(!b)return;
+    var set=b.dataset.class?[b.dataset.class]:b.dataset.category?[].slice.call(b.parentNode.querySelectorAll("button[data-class]")).map(function(c){return c.dataset.class}):all;
+    if(!b.dataset.class&&!b.dataset.category){hidden.clear()}
+    else if(e.shiftKey){
+      var isolated=all.every(function(c){return hidden.has(c)!==(set.indexOf(c)>=0)});
+      hidden=new Set(isolated?[]:all.filter(function(c){return set.indexOf(c)<0}));
+    }else{
+      var allHidden=set.every(function(c){return hidden.has(c)});
+      set.forEach(function(c){if(allHidden)hidden.delete(c);else hidden.add(c)});
+    }
+    apply();
+  });
+});
+})();`;
+
+/** Lowercase letters and digits joined by hyphens, for ids and file names. */
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "x";
+}
 
 /** The navigation entry a page belongs to. */
 export type Active = "index" | "compare" | "findings" | "run";
@@ -167,7 +284,9 @@ export function layout(
 <main>
 ${body}
 </main>
-${script ? `<script>${script}</script>` : ""}
+${script ? `<script>${script}</script>` : ""}${
+    /data-download=|class="legend"/.test(body) ? `\n<script>${FIGURE_SCRIPT}</script>` : ""
+  }
 </body>
 </html>
 `;
@@ -219,8 +338,39 @@ function uniqueLabels(runs: readonly RunRecord[]): Map<string, string> {
   ]));
 }
 
-function figureCard(svg: string, heading?: string): string {
-  return `<div class="card">${heading ? `<h3>${escapeHtml(heading)}</h3>` : ""}${svg}</div>`;
+/**
+ * A figure in a card: `<figure id>` with its heading, the rendered Plot output in
+ * `<div class="plot">`, anything after it (a legend) and the download links.
+ */
+function figureCard(
+  id: string,
+  svg: string,
+  heading?: string,
+  options: { name?: string; after?: string } = {},
+): string {
+  return `<div class="card"><figure id="${escapeHtml(id)}" data-name="${
+    escapeHtml(options.name ? `${options.name}-${id}` : id)
+  }">${heading ? `<h3>${escapeHtml(heading)}</h3>` : ""}<div class="plot">${svg}</div>${
+    options.after ?? ""
+  }<p class="dl">Download<a href="#" data-download="svg">SVG</a><a href="#" data-download="png">PNG</a></p></figure></div>`;
+}
+
+/** The legend of a projection: class codes grouped by top category, each a toggle. */
+function projectionLegend(key: ReturnType<typeof projectionColors>): string {
+  const groups = key.groups.map((g) => {
+    const head = key.groups.length > 1
+      ? `<button type="button" class="cat" data-category="${escapeHtml(g.name)}" title="${
+        escapeHtml(`${g.name}: click to hide or show, shift-click to isolate`)
+      }">${escapeHtml(g.name)}</button>`
+      : "";
+    const classes = g.classes.map((c) =>
+      `<button type="button" data-class="${escapeHtml(c.name)}" title="${
+        escapeHtml(`${c.name}${c.family ? ` (${g.name}, ${c.family})` : ""}: ${c.count} points`)
+      }"><i style="background:${c.color}"></i>${escapeHtml(c.name)}</button>`
+    ).join("");
+    return `<div class="grp">${head}${classes}</div>`;
+  }).join("");
+  return `<div class="legend">${groups}<div class="muted">Click a class or category to hide it, shift-click to show it alone; <button type="button" data-reset>show all</button></div></div>`;
 }
 
 function comparisonPoints(runs: readonly RunRecord[]): ComparisonPoint[] {
@@ -336,8 +486,17 @@ export function indexPage(runs: readonly RunRecord[], warnings: readonly string[
     `<th class="t">backend</th>`;
   const charts = [...groupByData(runs)].map(([data, group]) =>
     `<h2>${escapeHtml(data)}: accuracy by loss and mining</h2>
-<p class="muted">Test k-NN accuracy (Euclidean, against all training embeddings) and MAP@R; one column per loss and miner, one colour per embedding dimension, one circle per seed; a black tick marks the mean where there are several seeds. Hover for the run.</p>
-${figureCard(renderFigure(accuracyComparisonFigure(comparisonPoints(group))))}
+<p class="muted">Test k-NN accuracy (Euclidean, against all training embeddings) and MAP@R; one column per loss and miner, one colour per embedding dimension, one circle per seed; a black tick marks the mean where there are several seeds. Each metric's axis is zoomed to its values (the axis says where it starts). Hover for the run.</p>
+<div class="grid">${
+      [...new Set(comparisonPoints(group).map((p) => p.metric))].map((metric) =>
+        figureCard(
+          `fig-summary-${slug(data)}-${slug(metric)}`,
+          renderFigure(
+            accuracyComparisonFigure(comparisonPoints(group).filter((p) => p.metric === metric)),
+          ),
+        )
+      ).join("")
+    }</div>
 ${seedTable(group)}`
   ).join("\n");
   const collapsed = runs.filter((r) => collapseReasons(r));
@@ -484,10 +643,19 @@ export function runPage(run: RunRecord, options: RunPageOptions = {}): string {
     `<h2>Training</h2>`,
   ];
   if (run.epochs.length) {
-    const figures = [figureCard(renderFigure(lossCurveFigure(run.epochs)), "Loss per epoch")];
+    const figures = [
+      figureCard("fig-loss", renderFigure(lossCurveFigure(run.epochs)), "Loss per epoch", {
+        name: run.id,
+      }),
+    ];
     if (run.epochs.some((e) => typeof e.minedTuplesPerBatch === "number")) {
       figures.push(
-        figureCard(renderFigure(minedTuplesFigure(run.epochs)), "Mined tuples per batch"),
+        figureCard(
+          "fig-mined",
+          renderFigure(minedTuplesFigure(run.epochs)),
+          "Mined tuples per batch",
+          { name: run.id },
+        ),
       );
     }
     parts.push(`<div class="grid">${figures.join("")}</div>`);
@@ -495,8 +663,10 @@ export function runPage(run: RunRecord, options: RunPageOptions = {}): string {
   parts.push(
     `<h2>Test accuracy</h2><div class="grid">${
       figureCard(
+        "fig-accuracy-k",
         renderFigure(accuracyPerKFigure(run.summary.test.knnAccuracy)),
         "k-NN accuracy per k",
+        { name: run.id },
       )
     }</div>`,
   );
@@ -508,14 +678,18 @@ export function runPage(run: RunRecord, options: RunPageOptions = {}): string {
     parts.push(`<h2>Per class (k=${escapeHtml(k)})</h2><div class="grid">`);
     if (Array.isArray(d.perClassAccuracy)) {
       parts.push(figureCard(
+        "fig-per-class",
         renderFigure(perClassAccuracyFigure(names, d.perClassAccuracy, ev.testCountPerClass)),
         "Accuracy per class, worst first",
+        { name: run.id },
       ));
     }
     if (Array.isArray(d.confusion)) {
       parts.push(figureCard(
+        "fig-confusion",
         renderFigure(confusionFigure(names, d.confusion)),
         "Confusion matrix (rows: true class, shade: share of the row)",
+        { name: run.id },
       ));
     }
     parts.push(`</div>`);
@@ -527,17 +701,52 @@ export function runPage(run: RunRecord, options: RunPageOptions = {}): string {
   parts.push(`<h2>Projections</h2>`);
   const hierarchy = options.hierarchy ?? run.hierarchy;
   if (run.projections) {
-    for (const side of ["train", "test"] as const) {
-      const methods = (["umap", "tsne", "pca"] as const).filter((m) => run.projections![side][m]);
-      if (!methods.length) continue;
+    const p = run.projections;
+    const card = (
+      id: string,
+      projection: Projection,
+      title: string,
+      background?: Projection,
+    ) => {
+      const figure = projectionFigure(projection, names, { hierarchy, title, background });
+      // The page's own legend (below) replaces Plot's swatches: it can filter.
+      const color = { ...(figure.color ?? {}), legend: false };
+      return figureCard(id, renderFigure({ ...figure, color }), undefined, {
+        name: run.id,
+        after: projectionLegend(projectionColors(projection, names, { hierarchy })),
+      });
+    };
+    if (p.embedding) {
       parts.push(
-        `<h3>${side === "train" ? "Training" : "Test"} embeddings</h3><div class="grid">${
-          methods.map((m) =>
-            figureCard(renderFigure(projectionFigure(run.projections![side][m]!, names, {
-              hierarchy,
-              title: `${{ umap: "UMAP", tsne: "t-SNE", pca: "PCA" }[m]} of ${side}`,
-            })))
+        `<h3>The embedding itself (d = 2)</h3><div class="grid">${
+          (["train", "test"] as const).map((side) =>
+            card(
+              `fig-embedding-${side}`,
+              p.embedding![side] as unknown as Projection,
+              `Embedding of ${side}`,
+            )
           ).join("")
+        }</div>`,
+      );
+    }
+    const NAMES = { umap: "UMAP", tsne: "t-SNE", pca: "PCA" } as const;
+    for (const m of ["umap", "tsne", "pca"] as const) {
+      const train = p.train[m], test = p.test[m], placed = p.testInTrain?.[m];
+      if (!train && !test) continue;
+      parts.push(
+        `<h3>${NAMES[m]}: train, test, and test placed into the train map</h3><div class="grid">${
+          [
+            train ? card(`fig-${m}-train`, train, `${NAMES[m]} of train`) : "",
+            test ? card(`fig-${m}-test`, test, `${NAMES[m]} of test, fitted separately`) : "",
+            placed
+              ? card(
+                `fig-${m}-test-in-train`,
+                placed,
+                `${NAMES[m]} of test, in the train map`,
+                train,
+              )
+              : "",
+          ].join("")
         }</div>`,
       );
     }
@@ -622,20 +831,34 @@ export function comparePage(groups: readonly CompareGroup[]): string {
       }
       const map = r.summary.test.meanAveragePrecisionAtR;
       if (typeof map === "number") acc.push({ run, key: "MAP@R", value: map });
-      for (const e of r.epochs) loss.push({ run, key: String(e.epoch), value: e.loss });
+      for (const e of r.epochs) {
+        loss.push({ run, key: String(e.epoch), value: e.loss, facet: r.summary.loss });
+      }
       const k1 = r.evaluation?.knn?.[ks[0]]?.perClassAccuracy;
       if (Array.isArray(k1)) {
         k1.forEach((v, i) => perClass.push({ run, key: r.classNames[i] ?? String(i), value: v }));
       }
     }
+    const id = `fig-compare-${slug(title)}`;
     const figures = [
-      figureCard(renderFigure(compareAccuracyFigure(acc)), "Test accuracy and MAP@R"),
+      figureCard(
+        `${id}-accuracy`,
+        renderFigure(compareAccuracyFigure(acc)),
+        "Test accuracy and MAP@R",
+      ),
     ];
     if (loss.length) {
-      figures.push(figureCard(renderFigure(compareLossFigure(loss)), "Loss per epoch"));
+      figures.push(
+        figureCard(
+          `${id}-loss`,
+          renderFigure(compareLossFigure(loss)),
+          "Loss per epoch, one panel per loss",
+        ),
+      );
     }
     const perClassFigure = perClass.length
       ? figureCard(
+        `${id}-per-class`,
         renderFigure(comparePerClassFigure(perClass)),
         `Accuracy per class (k=${ks[0]}), worst on average first`,
       )

@@ -27,21 +27,37 @@ export interface EpochRecord {
 
 /**
  * A 2-D projection of one split, as written by `deno task project` into `projections.json`;
- * the report also reads files without `options`.
+ * the report also reads files without `options`, and {@linkcode readRun} fills in the
+ * caption fields (`method`, `fitted`, `points`, `total`, `subsampled`) of older files.
  */
 export type Projection = Omit<ProjectionRecord, "options"> & {
-  /** The options the projection ran with. */
+  /** The options the projection ran with, and what a caption needs. */
   options?: ProjectionRecord["options"];
 };
 
-/** `projections.json`: projections of the train and test embeddings. */
+/** A 2-D embedding drawn as is (`x`, `y`: its two coordinates, every point). */
+export type EmbeddingProjection = Omit<Projection, "method"> & {
+  /** Always `"embedding"`. */
+  method: "embedding";
+};
+
+/**
+ * `projections.json`: projections of the train and test embeddings (version 1 or 2).
+ */
 export interface Projections {
   /** Format version of the file. */
   version: number;
   /** Projections of the training embeddings, by method. */
   train: Partial<Record<"pca" | "umap" | "tsne", Projection>>;
-  /** Projections of the test embeddings, by method. */
+  /** Projections of the test embeddings, each fitted on them alone, by method. */
   test: Partial<Record<"pca" | "umap" | "tsne", Projection>>;
+  /**
+   * The test embeddings placed into the train map of the same method (its coordinates),
+   * by method; `options.fitted` is `"into-train"`. Absent in version 1 files.
+   */
+  testInTrain?: Partial<Record<"pca" | "umap" | "tsne", Projection>>;
+  /** When the embedding has dimension 2: the embeddings themselves. Version 2 only. */
+  embedding?: { train: EmbeddingProjection; test: EmbeddingProjection };
 }
 
 /** The k-NN details of one k in `evaluation.json`. */
@@ -240,22 +256,90 @@ function isHierarchy(value: unknown): value is ClassInfo[] {
     );
 }
 
+const PROJECTION_FITS = ["separately", "into-train", "none"];
+
+/** Checks one record and returns a copy whose `options` has the caption fields. */
+function checkProjection(
+  p: unknown,
+  where: string,
+  method: string,
+  fitted: string,
+): Projection {
+  if (
+    !isObject(p) || !Array.isArray(p.x) || !Array.isArray(p.y) || !Array.isArray(p.labels) ||
+    p.x.length !== p.y.length || p.x.length !== p.labels.length || !isNumberArray(p.x) ||
+    !isNumberArray(p.y) || !p.labels.every((l) => Number.isInteger(l) && l >= 0)
+  ) {
+    throw new SyntaxError(`${where} lacks x, y or labels of equal length`);
+  }
+  if (
+    p.rows !== undefined &&
+    (!Array.isArray(p.rows) || !isNumberArray(p.rows) || p.rows.length !== p.x.length)
+  ) {
+    throw new SyntaxError(`${where} has rows of another length than x`);
+  }
+  if (p.options !== undefined && !isObject(p.options)) {
+    throw new SyntaxError(`${where} has options that are not an object`);
+  }
+  const options: Record<string, unknown> = { ...p.options };
+  if (options.fitted !== undefined && !PROJECTION_FITS.includes(options.fitted as string)) {
+    throw new SyntaxError(
+      `${where} has fitted "${options.fitted}": use ${PROJECTION_FITS.join(", ")}`,
+    );
+  }
+  // Version 1 named t-SNE's algorithm `method`; version 2 keeps the method's name there.
+  if (options.method === "exact" || options.method === "barnes-hut") {
+    options.algorithm = options.method;
+    delete options.method;
+  }
+  const total = isNumber(p.total) ? p.total : p.x.length;
+  const subsampled = typeof p.subsampled === "boolean" ? p.subsampled : p.x.length < total;
+  return {
+    ...p,
+    options: {
+      method,
+      fitted,
+      points: p.x.length,
+      total,
+      subsampled,
+      ...options,
+    },
+  } as unknown as Projection;
+}
+
 function checkProjections(value: unknown, path: string): Projections {
   if (!isObject(value) || !isObject(value.train) || !isObject(value.test)) {
     throw new SyntaxError(`${path} lacks train or test`);
   }
-  for (const side of ["train", "test"] as const) {
-    for (const [method, p] of Object.entries(value[side] as Record<string, unknown>)) {
-      if (
-        !isObject(p) || !Array.isArray(p.x) || !Array.isArray(p.y) || !Array.isArray(p.labels) ||
-        p.x.length !== p.y.length || p.x.length !== p.labels.length || !isNumberArray(p.x) ||
-        !isNumberArray(p.y) || !p.labels.every((l) => Number.isInteger(l) && l >= 0)
-      ) {
-        throw new SyntaxError(`${path}: ${side}.${method} lacks x, y or labels of equal length`);
-      }
+  for (const part of ["testInTrain", "embedding"]) {
+    if (value[part] !== undefined && !isObject(value[part])) {
+      throw new SyntaxError(`${path}: ${part} is not an object`);
     }
   }
-  return value as unknown as Projections;
+  const out: Record<string, unknown> = { ...value };
+  for (const side of ["train", "test", "testInTrain"] as const) {
+    if (value[side] === undefined) continue;
+    const fitted = side === "testInTrain" ? "into-train" : "separately";
+    out[side] = Object.fromEntries(
+      Object.entries(value[side] as Record<string, unknown>).map(([method, p]) => [
+        method,
+        checkProjection(p, `${path}: ${side}.${method}`, method, fitted),
+      ]),
+    );
+  }
+  if (isObject(value.embedding)) {
+    const embedding: Record<string, unknown> = {};
+    for (const side of ["train", "test"]) {
+      const p = value.embedding[side];
+      const where = `${path}: embedding.${side}`;
+      if (!isObject(p) || p.method !== "embedding") {
+        throw new SyntaxError(`${where} is not an embedding record`);
+      }
+      embedding[side] = checkProjection(p, where, "embedding", "none");
+    }
+    out.embedding = embedding;
+  }
+  return out as unknown as Projections;
 }
 
 /**

@@ -79,3 +79,38 @@ export function neighborhoodPreservation(
   }
   return kept / (m.rows * k);
 }
+
+/** Train and test points drawn from the same `classes` well-separated clusters. */
+export function splitClusters(
+  train: number,
+  test: number,
+  dim: number,
+  classes: number,
+  seed = 0,
+): { train: ReturnType<typeof clusters>; test: ReturnType<typeof clusters> } {
+  const { m, labels } = clusters(train + test, dim, classes, seed);
+  const part = (from: number, rows: number) => ({
+    m: { data: m.data.slice(from * dim, (from + rows) * dim), rows, dim },
+    labels: labels.slice(from, from + rows),
+  });
+  return { train: part(0, train), test: part(train, test) };
+}
+
+/**
+ * The share of placed points whose nearest map point in 2-D has their label (brute force).
+ */
+export function nearestLabelAgreement(
+  map: { x: ArrayLike<number>; y: ArrayLike<number>; labels: ArrayLike<number> },
+  placed: { x: ArrayLike<number>; y: ArrayLike<number>; labels: ArrayLike<number> },
+): number {
+  let agree = 0;
+  for (let i = 0; i < placed.x.length; i++) {
+    let best = -1, bestD = Infinity;
+    for (let j = 0; j < map.x.length; j++) {
+      const d = (placed.x[i] - map.x[j]) ** 2 + (placed.y[i] - map.y[j]) ** 2;
+      if (d < bestD) (bestD = d), (best = j);
+    }
+    if (map.labels[best] === placed.labels[i]) agree++;
+  }
+  return agree / placed.x.length;
+}

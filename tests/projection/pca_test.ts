@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { projectPca } from "../../lib/projection/pca.ts";
+import { pcaBasis, projectOntoPca, projectPca } from "../../lib/projection/pca.ts";
 import { createRng } from "../../lib/random.ts";
 
 Deno.test("projectPca() puts points on a line on the x axis, with y near 0", () => {
@@ -91,4 +91,25 @@ Deno.test("projectPca() handles edge cases and rejects a wrong shape", () => {
     () => projectPca({ data: new Float64Array(5), rows: 2, dim: 3 }),
     (e) => e instanceof RangeError && /5 values is not 2 rows x 3 dims/.test(e.message),
   );
+});
+
+Deno.test("projectOntoPca() places other rows with the basis's mean and axes, as by hand", () => {
+  // The cross above, moved: mean (1, 2, 7), first axis the 2nd coordinate, second the 1st.
+  const data = new Float64Array([1, 5, 7, 1, -1, 7, 2, 2, 7, 0, 2, 7]);
+  const basis = pcaBasis({ data, rows: 4, dim: 3 });
+  assert.deepEqual(Array.from(basis.mean), [1, 2, 7]);
+  const others = new Float64Array([4, 10, 0, 1, 2, 7]);
+  const { x, y } = projectOntoPca({ data: others, rows: 2, dim: 3 }, basis);
+  // (4, 10, 0) - mean = (3, 8, -7): 8 on the first axis, 3 on the second; the 3rd is dropped.
+  assert.deepEqual(Array.from(x, (v) => Math.round(v * 1e9) / 1e9), [8, 0]);
+  assert.deepEqual(Array.from(y, (v) => Math.round(v * 1e9) / 1e9), [3, 0]);
+  // On its own rows it is projectPca.
+  assert.deepEqual(
+    projectOntoPca({ data, rows: 4, dim: 3 }, basis),
+    projectPca({ data, rows: 4, dim: 3 }),
+  );
+  assert.throws(() => projectOntoPca({ data: others, rows: 3, dim: 2 }, basis), /basis of 3 dims/);
+  assert.throws(() => projectOntoPca({ data: others, rows: 3, dim: 3 }, basis), RangeError);
+  const none = pcaBasis({ data: new Float64Array(0), rows: 0, dim: 3 });
+  assert.deepEqual(projectOntoPca({ data: others, rows: 2, dim: 3 }, none).x, new Float64Array(2));
 });

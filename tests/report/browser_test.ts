@@ -98,3 +98,89 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a run page from file:// hides and isolates classes from the legend and downloads figures",
+  ignore: !hasChromium,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "metriclab-browser-" });
+    const site = join(tmp, "site");
+    await buildSite(site);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox"],
+      timeout: 15_000,
+    });
+    try {
+      const page = await browser.newPage({
+        viewport: { width: 1280, height: 900 },
+        acceptDownloads: true,
+      });
+      page.setDefaultTimeout(10_000);
+      const problems: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+      });
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      const runPage = [...Deno.readDirSync(join(site, "runs"))]
+        .find((e) => e.name.endsWith(".html"))!.name;
+      await page.goto(`file://${join(site, "runs", runPage)}`, { waitUntil: "load" });
+
+      const fig = page.locator("#fig-umap-train");
+      const visible = (cls: string) =>
+        fig.locator(`svg circle[data-class="${cls}"]`).evaluateAll((els) =>
+          els.filter((e) => getComputedStyle(e).display !== "none").length
+        );
+      const classes: string[] = await fig.locator(".legend button[data-class]").evaluateAll(
+        (els) => els.map((e) => (e as HTMLElement).dataset.class!),
+      );
+      assert.ok(classes.length >= 2, `legend classes: ${classes.join(", ")}`);
+      const [a, b] = classes;
+      const before = await visible(a);
+      assert.ok(before > 0);
+
+      // Click hides the class's dots and its label; the others stay.
+      await fig.locator(`.legend button[data-class="${a}"]`).click();
+      assert.equal(await visible(a), 0, `${a}'s dots hidden`);
+      assert.ok(await visible(b) > 0);
+      assert.equal(
+        await fig.locator(`svg text[data-class="${a}"]`).evaluateAll((els) =>
+          els.filter((e) => getComputedStyle(e).display !== "none").length
+        ),
+        0,
+        `${a}'s label hidden`,
+      );
+      // Click again shows it; shift-click isolates b.
+      await fig.locator(`.legend button[data-class="${a}"]`).click();
+      assert.equal(await visible(a), before);
+      await fig.locator(`.legend button[data-class="${b}"]`).click({ modifiers: ["Shift"] });
+      assert.equal(await visible(a), 0, "isolating b hides a");
+      assert.ok(await visible(b) > 0);
+      await fig.locator(".legend button[data-reset]").click();
+      assert.equal(await visible(a), before);
+
+      // Downloads: SVG (a standalone document) and PNG.
+      const [svgDownload] = await Promise.all([
+        page.waitForEvent("download"),
+        fig.locator('a[data-download="svg"]').click(),
+      ]);
+      assert.match(svgDownload.suggestedFilename(), /-fig-umap-train\.svg$/);
+      const svg = await Deno.readTextFile((await svgDownload.path())!);
+      assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      assert.match(svg, /<circle/);
+      assert.match(svg, /UMAP of train/);
+      const [pngDownload] = await Promise.all([
+        page.waitForEvent("download"),
+        page.locator('#fig-confusion a[data-download="png"]').click(),
+      ]);
+      assert.match(pngDownload.suggestedFilename(), /-fig-confusion\.png$/);
+      const png = await Deno.readFile((await pngDownload.path())!);
+      assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+      assert.ok(png.byteLength > 1000, `${png.byteLength} bytes`);
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser.close();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});

@@ -50,6 +50,10 @@ Deno.test("comparePage() puts the runs side by side", async () => {
   assert.match(html, /triplet\/semihard d4 s0/);
   assert.match(html, /triplet\/semihard d4 s1/);
   assert.equal(html.match(/<svg[^>]*viewBox/g)?.length, 3, "accuracy, loss and per-class charts");
+  for (const id of ["accuracy", "loss", "per-class"]) {
+    assert.match(html, new RegExp(`<figure id="fig-compare-data-synthetic-${id}"`));
+  }
+  assert.match(html, /one panel per loss/);
 });
 
 Deno.test("seedTable() gives mean ± std over seeds per loss, miner and dim", async () => {
@@ -90,4 +94,88 @@ Deno.test("indexPage() and runPage() flag a collapsed run with its reasons", asy
   );
   assert.doesNotMatch(runPage(run, { gallery: null }), /embedding collapsed/);
   assert.doesNotMatch(indexPage([run]), /collapsed/);
+});
+
+Deno.test("runPage() puts every figure in a <figure id> with SVG and PNG download links", async () => {
+  const { run } = await readRun(FIXTURE);
+  const html = runPage(run, { gallery: null });
+  const ids = [...html.matchAll(/<figure id="(fig-[a-z0-9-]+)"/g)].map((m) => m[1]);
+  for (
+    const id of [
+      "fig-loss",
+      "fig-mined",
+      "fig-accuracy-k",
+      "fig-per-class",
+      "fig-confusion",
+      "fig-umap-train",
+      "fig-umap-test",
+      "fig-tsne-train",
+      "fig-tsne-test",
+      "fig-pca-train",
+      "fig-pca-test",
+    ]
+  ) assert.ok(ids.includes(id), `${id} in ${ids.join(", ")}`);
+  assert.equal(new Set(ids).size, ids.length, "ids are unique");
+  const figures = html.split(/<figure id="fig-/).slice(1);
+  for (const f of figures) {
+    assert.match(
+      f,
+      /<a href="#" data-download="svg">SVG<\/a><a href="#" data-download="png">PNG<\/a>/,
+    );
+  }
+  assert.match(html, new RegExp(`data-name="${run.id}-fig-umap-train"`));
+  // The inline script that serves the links and the legends.
+  assert.match(html, /<script>[\s\S]*XMLSerializer[\s\S]*toBlob/);
+  // Each projection has a legend whose entries name the classes its marks carry.
+  const umap = figures.find((f) => f.startsWith("umap-train"))!;
+  assert.match(umap, /<div class="legend">/);
+  for (const name of run.classNames) {
+    assert.match(umap, new RegExp(`<button type="button" data-class="${name}"`));
+    assert.match(umap, new RegExp(`<circle[^>]*data-class="${name}"`));
+  }
+  assert.match(umap, /<figcaption[^>]*>UMAP[ (;][^<]*points; fitted separately/);
+});
+
+Deno.test("indexPage() draws one zoomed summary figure per dataset and metric", async () => {
+  const { run } = await readRun(FIXTURE);
+  const html = indexPage([run]);
+  const ids = [...html.matchAll(/<figure id="(fig-summary-[a-z0-9-]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(ids, [
+    "fig-summary-synthetic-acc-1",
+    "fig-summary-synthetic-acc-5",
+    "fig-summary-synthetic-map-r",
+  ]);
+  assert.match(html, /data-download="png"/);
+});
+
+Deno.test("runPage() shows test points placed into the train map over it, and a d=2 embedding as is", async () => {
+  const { run } = await readRun(FIXTURE);
+  const base = run.projections!.train.tsne!;
+  const placed = { ...base, options: { ...(base.options ?? {}), fitted: "into-train" } };
+  const embedding = { ...base, method: "embedding" as const, options: { fitted: "none" } };
+  const html = runPage({
+    ...run,
+    projections: {
+      ...run.projections!,
+      testInTrain: { tsne: placed },
+      embedding: { train: embedding, test: embedding },
+    } as never,
+  }, { gallery: null });
+  for (
+    const id of [
+      "fig-tsne-train",
+      "fig-tsne-test",
+      "fig-tsne-test-in-train",
+      "fig-embedding-train",
+      "fig-embedding-test",
+    ]
+  ) {
+    assert.match(html, new RegExp(`<figure[^>]* id="${id}"`), id);
+  }
+  assert.match(
+    html,
+    /placed into the training map \(the train map does not move\) \(the training map in grey\)/,
+  );
+  assert.match(html, /The embedding itself \(d = 2\)/);
+  assert.match(html, /the embedding&#39;s own coordinates|the embedding's own coordinates/);
 });
