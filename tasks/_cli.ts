@@ -15,18 +15,22 @@ export class UsageError extends Error {}
 export class Interrupted extends Error {}
 
 /**
- * Ctrl-C for long tasks: the first SIGINT aborts the returned signal, so that the run
- * stops at its next safe point (the task then throws {@linkcode Interrupted}); a second
- * SIGINT exits at once with 130.
+ * Ctrl-C for long tasks: the first SIGINT (or SIGTERM) aborts the returned signal, so that
+ * the run stops at its next safe point (the task then throws {@linkcode Interrupted}); a
+ * second one exits at once with 130 (claims are still given back, on `unload`).
  *
  * @returns The signal to pass to `runExperiment`.
  */
 export function interruptSignal(): AbortSignal {
   const controller = new AbortController();
-  Deno.addSignalListener("SIGINT", () => {
+  const stop = () => {
     if (controller.signal.aborted) Deno.exit(EXIT.interrupted);
     controller.abort();
-  });
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  // SIGTERM (a scheduler stopping a job, `kill`) stops the same way: the run stays
+  // resumable and its claim is given back.
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   return controller.signal;
 }
 
@@ -76,6 +80,25 @@ export function numberFlag(flag: string, value: string | undefined, fallback: nu
     throw new UsageError(`Invalid --${flag} "${value}": not a number`);
   }
   return n;
+}
+
+/**
+ * Parses a duration flag: `90s`, `10m`, `1h`, or a bare number of seconds.
+ *
+ * @param flag The flag name, for the message.
+ * @param value The raw value (undefined: use the default).
+ * @param fallback The default, in milliseconds.
+ * @returns Milliseconds.
+ * @throws {UsageError} When the value is not a positive duration.
+ */
+export function durationFlag(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(value);
+  const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] ?? "s"]! : NaN;
+  if (!(seconds > 0)) {
+    throw new UsageError(`Invalid --${flag} "${value}": give a duration such as 90s, 10m or 1h`);
+  }
+  return seconds * 1000;
 }
 
 /**

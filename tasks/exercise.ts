@@ -24,7 +24,8 @@ import {
   runTask,
   UsageError,
 } from "./_cli.ts";
-import { type CellDone, runCells, runCellsInProcesses } from "./_sweep_runner.ts";
+import { type CellDone, type CellHeld, runCells, runCellsInProcesses } from "./_sweep_runner.ts";
+import { describeHolder } from "../lib/run/run_claim.ts";
 import { comparisonTable } from "./_table.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -127,6 +128,12 @@ await runTask(async () => {
       `exercise: ${done}/${cells.length} runs done, grid ETA ${eta}; then projections, report and slides`,
     );
   };
+  // Runs another live process holds (a second exercise or sweep on the same folder) are
+  // left to it; the findings use the finished ones.
+  const held: string[] = [];
+  const claims = {
+    onHeld: (h: CellHeld) => held.push(`${h.dir} (${describeHolder(h.holder)})`),
+  };
   const signal = interruptSignal();
   const script = join(ROOT, "tasks/sweep.ts");
   const results = jobs > 1
@@ -136,6 +143,7 @@ await runTask(async () => {
       quiet,
       signal,
       onCellDone,
+      claims,
       childArgs: (index) => [
         "run",
         "-A",
@@ -153,7 +161,8 @@ await runTask(async () => {
         ...(quiet ? ["--quiet"] : []),
       ],
     })
-    : await runCells(cells, runs, backend, quiet, signal, {}, undefined, onCellDone);
+    : await runCells(cells, runs, backend, quiet, signal, {}, undefined, onCellDone, claims);
+  for (const h of held) say(`note: ${h} is still training elsewhere; rerun to include it`);
   if (!quiet) console.log(comparisonTable(results.map((r) => r.summary)));
   // The best run (k=1 accuracy) of each loss and miner is projected for the pages and slides.
   const best = new Map<string, (typeof results)[number]>();

@@ -8,7 +8,8 @@ import { selectBackend } from "../lib/backend/select_backend.ts";
 import { join } from "node:path";
 import { resolveConfig, runId } from "../lib/experiment/config.ts";
 import { loadData } from "../lib/experiment/load_data.ts";
-import { isFinishedRun } from "../lib/run/run_folder.ts";
+import { DiskWriteError, isFinishedRun } from "../lib/run/run_folder.ts";
+import { DEFAULT_STALE_AFTER, readRunClaim, RunHeldError } from "../lib/run/run_claim.ts";
 import { runExperiment } from "../lib/experiment/run_experiment.ts";
 import {
   configFromFlags,
@@ -19,6 +20,7 @@ import {
   readRunToResume,
 } from "./_experiment_flags.ts";
 import {
+  durationFlag,
   Interrupted,
   interruptSignal,
   numberFlag,
@@ -47,12 +49,15 @@ ${EXPERIMENT_HELP}
   --no-cache             decode the image folder again instead of using the cache
   --eval-every N         k=1 test accuracy every N epochs (default 0: only at the end)
   --force                train from scratch even if the folder holds this run or another
+  --stale-after T        take over a run folder claimed from another host whose heartbeat
+                         is older than T (default 10m; on this host: once its process is gone)
   --quiet                no progress output
   --json                 print summary.json instead of the folder path
   -h, --help             this help
 
 Exit codes: 0 done (or already finished), 1 failed (bad data, diverged, a folder holding
-another run), 2 bad usage, 130 interrupted (the run stays incomplete and resumable).`;
+another run or held by another process, a full disk), 2 bad usage, 130 interrupted (the
+run stays incomplete and resumable).`;
 
 await runTask(async () => {
   const { values } = parseFlags({
@@ -63,6 +68,7 @@ await runTask(async () => {
     threads: { type: "string" },
     "eval-every": { type: "string" },
     force: { type: "boolean", default: false },
+    "stale-after": { type: "string" },
     "no-cache": { type: "boolean", default: false },
     quiet: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
@@ -84,6 +90,10 @@ await runTask(async () => {
   const evalEvery = values["eval-every"] === undefined
     ? undefined
     : numberFlag("eval-every", values["eval-every"], 0);
+  const staleAfter = durationFlag("stale-after", values["stale-after"], DEFAULT_STALE_AFTER);
+  // A folder another process trains is refused before the data is read.
+  const claim = await readRunClaim(dir, { staleAfter });
+  if (claim.status === "live") throw new RunHeldError(dir, claim.holder);
   // Data first: bad data must fail before anything is printed or written.
   const finished = !values.force && await isFinishedRun(dir);
   let cacheLine = "";
@@ -114,6 +124,7 @@ await runTask(async () => {
     dataset,
     evalEvery,
     signal,
+    claim: { staleAfter },
     onStart: ({ epoch }) => {
       announce();
       if (epoch > 0 && !quiet) console.error(`resuming ${dir} from epoch ${epoch}`);
@@ -123,6 +134,11 @@ await runTask(async () => {
       if (!quiet) printRecord(r);
     },
   }).catch((error) => {
+    if (error instanceof DiskWriteError) {
+      throw new Error(
+        `${error.message}; ${error.remedy}, then resume with deno task train --resume ${dir}`,
+      );
+    }
     if (!signal.aborted) throw error;
     throw new Interrupted(
       `interrupted: run ${dir} is incomplete; resume with deno task train --resume ${dir}`,

@@ -174,6 +174,17 @@ async function listTree(root: string): Promise<string> {
       } else if (entry.isFile) {
         lines.push("");
         files.push(path);
+      } else if (entry.isSymlink) {
+        // A link counts as its target (the stat below follows it: the target's size,
+        // mtime and inode); a broken one as an entry the loader skips.
+        const target = await Deno.stat(join(dir, entry.name)).catch(() => undefined);
+        if (target?.isDirectory) {
+          lines.push(`d ${path}`);
+          if (depth < 3) await walk(join(dir, entry.name), path, depth + 1);
+        } else if (target?.isFile) {
+          lines.push("");
+          files.push(path);
+        } else lines.push(`o ${path}`);
       } else {
         lines.push(`o ${path}`);
       }
@@ -355,7 +366,7 @@ function checkLimit(value: number, key: string): void {
  * The cache key is a SHA-256 of the options that change the output (all but `concurrency`
  * and the cache's own), the loader's source, and every entry of the folder down to
  * `root/train/<class>/<file>`: its relative path, and for files their size, modification
- * time and inode number. Computing it walks the folder and stats each file but reads none, so touching,
+ * time and inode number (of a symbolic link's target). Computing it walks the folder and stats each file but reads none, so touching,
  * adding, removing or renaming an image invalidates the entry. Each folder and option set
  * has one cache file (named from its path, as given and absolute, and the options), holding a JSON header
  * (labels, class names, relative file paths, warnings, shape, key, a SHA-256 of the pixels)

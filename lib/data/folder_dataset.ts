@@ -76,23 +76,52 @@ interface Listing {
   skipped: number;
 }
 
-async function listDir(path: string): Promise<Deno.DirEntry[]> {
-  const entries: Deno.DirEntry[] = [];
-  for await (const entry of Deno.readDir(path)) entries.push(entry);
+/** A folder entry, a symbolic link read as what it points to. */
+interface Entry {
+  name: string;
+  isDirectory: boolean;
+  isFile: boolean;
+}
+
+/**
+ * The entries of `path` in natural order. A symbolic link counts as its target (a linked
+ * class folder or image loads like a real one); a dangling link or a link loop is left
+ * out and named in `broken`.
+ */
+async function listDir(path: string, broken?: Set<string>): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  for await (const entry of Deno.readDir(path)) {
+    if (!entry.isSymlink) {
+      entries.push(entry);
+      continue;
+    }
+    const link = join(path, entry.name);
+    try {
+      const target = await Deno.stat(link);
+      entries.push({ name: entry.name, isDirectory: target.isDirectory, isFile: target.isFile });
+    } catch (error) {
+      const why = error instanceof Deno.errors.NotFound
+        ? "dangling"
+        : error instanceof Deno.errors.FilesystemLoop
+        ? "a link loop"
+        : (error as Error).message;
+      broken?.add(`${link} (${why})`);
+    }
+  }
   return entries.sort((a, b) => naturalOrder(a.name, b.name));
 }
 
 /** Lists `dir/<class>/<image>`; files directly in `dir` count as skipped. */
-async function listClassFolders(dir: string): Promise<Listing> {
+async function listClassFolders(dir: string, broken: Set<string>): Promise<Listing> {
   const folders: ClassFolder[] = [];
   let skipped = 0;
-  for (const entry of await listDir(dir)) {
+  for (const entry of await listDir(dir, broken)) {
     if (!entry.isDirectory) {
       skipped++;
       continue;
     }
     const files: string[] = [];
-    for (const file of await listDir(join(dir, entry.name))) {
+    for (const file of await listDir(join(dir, entry.name), broken)) {
       if (file.isFile && IMAGE_EXTENSION.test(file.name)) {
         files.push(join(dir, entry.name, file.name));
       } else skipped++;
@@ -159,7 +188,10 @@ function checkPositiveInteger(value: number, key: string): void {
  * channel counts are all brought to that one shape, with a warning that counts those that
  * differ from the most common shape.
  *
- * Skipped with a warning (in `warnings`): non-image entries (counted), corrupt images
+ * Symbolic links are followed: a linked class folder or image file loads like a real one.
+ *
+ * Skipped with a warning (in `warnings`): broken symbolic links (dangling, or a link loop;
+ * each named once), non-image entries (counted), corrupt images
  * (named; `strict` throws instead), class folders without images, classes with fewer than
  * `minPerClass` images, and, in the pooled layout, classes with a single image (they cannot
  * be split into train and test). In the pre-split layout a class without training images
@@ -223,6 +255,7 @@ export async function loadFolderDataset(
   if (!info.isDirectory) throw new TypeError(`${where}: not a directory`);
 
   // Layout: pre-split when root holds train/ and test/ folders that hold class folders.
+  const broken = new Set<string>();
   const top = await listDir(root);
   const isDir = (name: string) => top.some((e) => e.name === name && e.isDirectory);
   let sides: Listing[];
@@ -231,15 +264,24 @@ export async function loadFolderDataset(
   let skipped = 0;
   if (preSplit) {
     sides = [
-      await listClassFolders(join(root, "train")),
-      await listClassFolders(join(root, "test")),
+      await listClassFolders(join(root, "train"), broken),
+      await listClassFolders(join(root, "test"), broken),
     ];
     skipped = top.filter((e) => e.name !== "train" && e.name !== "test").length;
+    await listDir(root, broken);
   } else {
-    sides = [await listClassFolders(root)];
+    sides = [await listClassFolders(root, broken)];
   }
   for (const side of sides) skipped += side.skipped;
   const warnings: string[] = [];
+  if (broken.size > 0) {
+    const names = [...broken].sort(naturalOrder);
+    warnings.push(
+      `Skipped ${count(names.length, "broken symbolic link", "broken symbolic links")}: ${
+        listNames(names)
+      }`,
+    );
+  }
   if (skipped > 0) {
     warnings.push(
       `Skipped ${skipped} non-image ${skipped === 1 ? "entry" : "entries"} in "${root}"`,

@@ -19,8 +19,10 @@ import { createEmbeddingNet } from "../model/embedding_net.ts";
 import { embedDataset } from "../model/embed.ts";
 import { serializeModel } from "../model/serialize.ts";
 import type { EmbeddingNet } from "../model/embedding_net.ts";
+import { claimRun, type RunClaimOptions } from "../run/run_claim.ts";
 import {
   appendJsonLine,
+  clearRunFolder,
   inspectRunFolder,
   readRunCheckpoint,
   removeRunCheckpoint,
@@ -64,6 +66,12 @@ export interface RunExperimentOptions {
   signal?: AbortSignal;
   /** Called once before training: `epoch` is 0 for a fresh run, else the checkpoint's. */
   onStart?: (start: { dir: string; epoch: number }) => void;
+  /**
+   * Claim the run folder while training (see `claimRun`): a folder that a live process
+   * holds is refused with a `RunHeldError`, a stale claim is taken over with a warning.
+   * `false`: no claim (the caller holds it). @default {} (claim, with the default options)
+   */
+  claim?: RunClaimOptions | false;
   /** A dataset already loaded for this config (sweeps load each dataset once). */
   dataset?: ImageDataset;
   /** Each metrics record, as written. */
@@ -207,6 +215,10 @@ async function recordHierarchy(
  * @param options Output folder, backend, callbacks.
  * @returns The run folder and its summary.
  * @throws {Error} On bad input (before anything is written) or a diverging loss.
+ * @throws {RunHeldError} When another live process holds the run folder (nothing is
+ * written), or takes it over while this one trains (training stops, resumable).
+ * @throws {DiskWriteError} When a write fails for want of space or permission (the run
+ * stays resumable from its last checkpoint).
  *
  * @example
  * ```ts ignore
@@ -223,7 +235,7 @@ export async function runExperiment(
 ): Promise<RunExperimentResult> {
   const id = runId(config);
   const dir = join(options.out, id);
-  const found = await inspectRunFolder(dir, id);
+  let found = await inspectRunFolder(dir, id);
   if (!options.force && found.status === "other") {
     throw new Error(
       `Cannot write run to "${dir}": it holds a different run (${
@@ -272,7 +284,28 @@ export async function runExperiment(
     seed: config.seed,
   });
   const lossVariables = loss.trainableVariables?.() ?? [];
+  let claim: Awaited<ReturnType<typeof claimRun>> | undefined;
+  let started = false;
   try {
+    // Input is valid: claim the folder before anything of the run is written, then look
+    // again, as another process may have finished or started it meanwhile.
+    claim = options.claim === false ? undefined : await claimRun(dir, options.claim ?? {});
+    if (claim) found = await inspectRunFolder(dir, id);
+    if (!options.force && found.status === "other") {
+      throw new Error(
+        `Cannot write run to "${dir}": it holds a different run (${
+          found.id ?? "no readable config.json"
+        }); use another --out or --force`,
+      );
+    }
+    if (!options.force && found.status === "finished") {
+      const summary = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.summary)));
+      return { dir, skipped: true, summary, warnings: [] };
+    }
+    // Ctrl-C, or the claim taken over by another process: either stops training.
+    const signal = claim
+      ? AbortSignal.any(options.signal ? [options.signal, claim.lost] : [claim.lost])
+      : options.signal;
     const splitJson = {
       train: Array.from(split.train),
       test: Array.from(split.test),
@@ -285,7 +318,7 @@ export async function runExperiment(
     };
     // An incomplete run of this config continues from its checkpoint; without one, it
     // starts over (nothing of it was kept yet).
-    const warnings = [...dataset.warnings, ...classHierarchy.warnings];
+    const warnings = [...dataset.warnings, ...classHierarchy.warnings, ...claim?.warnings ?? []];
     const checkpoint = !options.force && found.status === "incomplete"
       ? await readRunCheckpoint(dir).catch((error) => {
         if (!(error instanceof SyntaxError)) throw error;
@@ -359,18 +392,21 @@ export async function runExperiment(
       }
     } else {
       // Input is valid: from here on the run folder exists and records are kept.
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      await Deno.mkdir(dir, { recursive: true });
+      // (The claim stays: this process holds the folder.)
+      await clearRunFolder(dir);
       await writeJsonAtomic(join(dir, RUN_FILES.config), resolved);
       await writeJsonAtomic(join(dir, RUN_FILES.split), splitJson);
     }
+    // A failure of an earlier try is history now.
+    await Deno.remove(join(dir, RUN_FILES.failure)).catch(() => {});
+    started = true;
     options.onStart?.({ dir, epoch: checkpoint?.epoch ?? 0 });
     // Records wait for the checkpoint that holds them, then are appended: metrics.jsonl
     // never runs ahead of the checkpoint, so a resumed run appends each epoch once.
     let pending: TrainRecord[] = [];
     const trainLabels = Int32Array.from(split.train, (i) => dataset.labels[i]);
     const testLabels = Int32Array.from(split.test, (i) => dataset.labels[i]);
-    options.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     const result = await train(net, dataset, split.train, {
       loss,
       miner,
@@ -381,7 +417,7 @@ export async function runExperiment(
       seed: config.seed,
       augment: config.augment,
       resumeFrom: resume?.state,
-      signal: options.signal,
+      signal,
       onBatch: options.onProgress,
       onRecord: (record) => {
         pending.push(record);
@@ -391,6 +427,7 @@ export async function runExperiment(
         await writeRunCheckpoint(dir, toCheckpoint(state, net, lossVariables, pending));
         for (const record of pending) await appendJsonLine(metricsPath, record);
         pending = [];
+        await claim?.heartbeat();
       },
       afterEpoch: (epoch) => {
         if (!evalEvery || epoch % evalEvery !== 0 || epoch === config.epochs) return undefined;
@@ -410,7 +447,7 @@ export async function runExperiment(
         return { testKnnAccuracy1: results[0].accuracy };
       },
     });
-    options.signal?.throwIfAborted();
+    signal?.throwIfAborted();
 
     // Embeddings and model first: an evaluation that fails loses no training.
     const trainEmbeddings = embedDataset(net, dataset, split.train);
@@ -448,7 +485,7 @@ export async function runExperiment(
       testLabels,
       classNames: dataset.classNames,
     };
-    options.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     const evalStarted = performance.now();
     const evaluation = evaluateEmbeddings(embeddings, config.ks);
     const evalSeconds = (performance.now() - evalStarted) / 1000;
@@ -461,7 +498,7 @@ export async function runExperiment(
       seed: config.seed,
     });
     await writeJsonAtomic(join(dir, RUN_FILES.analysis), analysis);
-    options.signal?.throwIfAborted();
+    signal?.throwIfAborted();
     const finalRecord: TrainRecord = {
       type: "final",
       ...Object.fromEntries(
@@ -511,8 +548,20 @@ export async function runExperiment(
       warnings,
       ...(checkpoint ? { resumedFrom: checkpoint.epoch } : {}),
     };
+  } catch (error) {
+    // A run that failed (not stopped, not taken over) says so for `sweep --status`.
+    const stopped = options.signal?.aborted || claim?.lost.aborted;
+    if (started && !stopped) {
+      await writeJsonAtomic(join(dir, RUN_FILES.failure), {
+        error: error instanceof Error ? error.message : String(error),
+        at: new Date().toISOString(),
+        ...(claim ? { host: claim.holder.host, pid: claim.holder.pid } : {}),
+      }).catch(() => {});
+    }
+    throw error;
   } finally {
     net.dispose();
     for (const v of lossVariables) v.dispose();
+    await claim?.release();
   }
 }

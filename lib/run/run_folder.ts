@@ -14,6 +14,8 @@
  *   analysis.json      class structure of train and test: silhouette, neighbours, centroid tree, hierarchy correlation
  *   summary.json       the headline figures; written last: its presence marks a finished run
  *   checkpoint.json, checkpoint-<epoch>.bin   the last per-epoch checkpoint, while training
+ *   run.lock           the claim of the process training it (see run_claim.ts), while training
+ *   failure.json       the error that stopped the last try, until the run starts again
  * ```
  *
  * A folder with config.json but no summary.json is an incomplete run: interrupted, it
@@ -41,7 +43,111 @@ export const RUN_FILES = {
   analysis: "analysis.json",
   summary: "summary.json",
   checkpoint: "checkpoint.json",
+  lock: "run.lock",
+  failure: "failure.json",
 } as const;
+
+/** The claim file and the files of its creation and takeover (`run.lock.new-...` and so on). */
+const CLAIM_FILE = /^run\.lock(\.(takeover|stale|new)-.+)?$/;
+
+/**
+ * A write that failed for want of space or permission: the file is named, the run folder
+ * keeps its last checkpoint, and `remedy` says what the user should do before resuming.
+ * Callers catch it on purpose to add how to resume.
+ */
+export class DiskWriteError extends Error {
+  /** The file that could not be written. */
+  readonly path: string;
+  /** The system's code: `ENOSPC`, `EDQUOT`, `EACCES`, `EPERM` or `EROFS`. */
+  readonly code: string;
+  /** What to do first: "free space" or "make it writable". */
+  readonly remedy: string;
+  /**
+   * @param path The file.
+   * @param code The system's error code.
+   * @param options The original error as `cause`.
+   */
+  constructor(path: string, code: string, options?: ErrorOptions) {
+    const full = code === "ENOSPC" || code === "EDQUOT";
+    const why = full
+      ? code === "ENOSPC" ? "no space left on device" : "disk quota exceeded"
+      : code === "EROFS"
+      ? "read-only file system"
+      : "permission denied";
+    super(`Cannot write "${path}": ${why}`, options);
+    this.name = "DiskWriteError";
+    this.path = path;
+    this.code = code;
+    this.remedy = full ? "free space" : "make it writable";
+  }
+}
+
+const DISK_CODES = new Set(["ENOSPC", "EDQUOT", "EACCES", "EPERM", "EROFS"]);
+
+/**
+ * The {@linkcode DiskWriteError} that `error` is (a full disk, a quota, a read-only or
+ * unwritable folder), naming `path`; undefined for any other error.
+ *
+ * @param error What a write threw.
+ * @param path The file being written.
+ * @returns The error to throw instead, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { asDiskWriteError } from "./run_folder.ts";
+ * const full = Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" });
+ * if (asDiskWriteError(full, "a.bin")?.message !== 'Cannot write "a.bin": no space left on device') {
+ *   throw new Error("not recognised");
+ * }
+ * ```
+ */
+export function asDiskWriteError(error: unknown, path: string): DiskWriteError | undefined {
+  if (error instanceof DiskWriteError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && DISK_CODES.has(code)) {
+    return new DiskWriteError(path, code, { cause: error });
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new DiskWriteError(path, "EACCES", { cause: error });
+  }
+  return undefined;
+}
+
+/** An injected failure per path (tests of a full disk), see {@linkcode injectWriteFault}. */
+let writeFault: ((path: string) => Error | undefined) | undefined;
+
+/**
+ * For tests: makes the run-folder writers ({@linkcode writeFileAtomic},
+ * {@linkcode appendJsonLine}) throw the error that `fault` returns for a path, as a full
+ * disk would. `undefined` removes it.
+ *
+ * @param fault Returns the error to throw for a path, or undefined to write it.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { injectWriteFault, writeFileAtomic } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * injectWriteFault(() => Object.assign(new Error("No space left on device"), { code: "ENOSPC" }));
+ * const failed = await writeFileAtomic(`${dir}/a.txt`, "x").then(() => false, () => true);
+ * injectWriteFault(undefined);
+ * if (!failed) throw new Error("the fault was not injected");
+ * ```
+ */
+export function injectWriteFault(fault: ((path: string) => Error | undefined) | undefined): void {
+  writeFault = fault;
+}
+
+/** Runs a write of `path`, turning a full disk or a permission error into a DiskWriteError. */
+async function guardWrite<T>(path: string, write: () => Promise<T>): Promise<T> {
+  try {
+    const fault = writeFault?.(path);
+    if (fault) throw fault;
+    return await write();
+  } catch (error) {
+    throw asDiskWriteError(error, path) ?? error;
+  }
+}
 
 /**
  * Writes a file atomically: a temporary file in the same folder, then a rename.
@@ -49,6 +155,8 @@ export const RUN_FILES = {
  * @param path Destination.
  * @param data Text or bytes.
  * @returns Nothing.
+ * @throws {DiskWriteError} When the disk is full or the folder is not writable (the
+ * temporary file is removed and `path` keeps its previous content).
  *
  * @example
  * ```ts
@@ -58,17 +166,19 @@ export const RUN_FILES = {
  * if (await Deno.readTextFile(`${dir}/a/b.txt`) !== "hello") throw new Error("not written");
  * ```
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    await Deno.remove(tmp).catch(() => {});
-    throw error;
-  }
+export function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  return guardWrite(path, async () => {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    try {
+      if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+      else await Deno.writeFile(tmp, data);
+      await Deno.rename(tmp, path);
+    } catch (error) {
+      await Deno.remove(tmp).catch(() => {});
+      throw error;
+    }
+  });
 }
 
 /**
@@ -95,6 +205,8 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
  * @param path The JSONL file.
  * @param record One JSON object.
  * @returns Nothing.
+ * @throws {DiskWriteError} When the disk is full or the folder is not writable (a line cut
+ * short is dropped by {@linkcode repairJsonLines} when the run resumes).
  *
  * @example
  * ```ts
@@ -103,9 +215,11 @@ export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
  * await appendJsonLine(`${dir}/m.jsonl`, { epoch: 1 });
  * ```
  */
-export async function appendJsonLine(path: string, record: Record<string, Json>): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
-  await Deno.writeTextFile(path, JSON.stringify(record) + "\n", { append: true });
+export function appendJsonLine(path: string, record: Record<string, Json>): Promise<void> {
+  return guardWrite(path, async () => {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    await Deno.writeTextFile(path, JSON.stringify(record) + "\n", { append: true });
+  });
 }
 
 /**
@@ -534,6 +648,8 @@ export async function inspectRunFolder(dir: string, id: string): Promise<RunFold
   let finished = false;
   try {
     for await (const e of Deno.readDir(dir)) {
+      // A claim is not content: a folder holding only one is still free.
+      if (CLAIM_FILE.test(e.name)) continue;
       names.push(e.name);
       if (e.name === RUN_FILES.summary && e.isFile) finished = true;
     }
@@ -555,6 +671,31 @@ export async function inspectRunFolder(dir: string, id: string): Promise<RunFold
   }
   if (found !== id) return { status: "other", id: found };
   return { status: finished ? "finished" : "incomplete", id: found };
+}
+
+/**
+ * Empties a run folder (creating it when missing) but keeps its claim ({@linkcode RUN_FILES}
+ * `.lock`): a fresh run starts in a folder its process already holds.
+ *
+ * @param dir The run folder.
+ * @returns Nothing.
+ *
+ * @example
+ * ```ts
+ * import { clearRunFolder } from "./run_folder.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/run.lock`, "{}");
+ * await Deno.writeTextFile(`${dir}/metrics.jsonl`, "{}");
+ * await clearRunFolder(dir);
+ * const left = [...Deno.readDirSync(dir)].map((e) => e.name);
+ * if (left.join() !== "run.lock") throw new Error(left.join());
+ * ```
+ */
+export async function clearRunFolder(dir: string): Promise<void> {
+  await guardWrite(dir, () => Deno.mkdir(dir, { recursive: true }));
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) if (!CLAIM_FILE.test(e.name)) names.push(e.name);
+  for (const name of names) await Deno.remove(join(dir, name), { recursive: true });
 }
 
 /**

@@ -280,3 +280,39 @@ Deno.test("defaultDecodeCacheDir() prefers METRICLAB_CACHE_DIR, then XDG_CACHE_H
     });
   }
 });
+
+Deno.test("loadFolderDatasetCached() caches linked images and keys on the link's target", async () => {
+  await withFolders(
+    { "cat/0.png": 1, "cat/1.png": 2, "dog/0.png": 3, "dog/1.png": 4 },
+    async (real, cacheDir) => {
+      const root = await Deno.makeTempDir();
+      try {
+        for (const c of ["cat", "dog"]) {
+          await Deno.mkdir(join(root, c));
+          for (const f of ["0.png", "1.png"]) {
+            await Deno.symlink(
+              join(real, c, f),
+              join(root, c, f),
+            );
+          }
+        }
+        await Deno.symlink(join(real, "cat"), join(root, "cat-too"));
+        const first = await loadFolderDatasetCached(root, { ...OPTIONS, cacheDir });
+        assert.equal(first.cache, "miss");
+        assert.deepEqual(first.dataset.classNames, ["cat", "cat-too", "dog"]);
+        assert.deepEqual(first.dataset.warnings, []);
+        assert.equal((await loadFolderDatasetCached(root, { ...OPTIONS, cacheDir })).cache, "hit");
+        // The link now points to another image: the cache sees the new target.
+        await Deno.writeFile(join(real, "other.png"), png(99));
+        await Deno.remove(join(root, "dog", "1.png"));
+        await Deno.symlink(join(real, "other.png"), join(root, "dog", "1.png"));
+        const third = await loadFolderDatasetCached(root, { ...OPTIONS, cacheDir });
+        assert.equal(third.cache, "miss");
+        assert.equal(third.reason, "stale");
+        assert.deepEqual(third.dataset, await loadFolderDataset(root, OPTIONS));
+      } finally {
+        await Deno.remove(root, { recursive: true });
+      }
+    },
+  );
+});

@@ -260,3 +260,40 @@ Deno.test("loadFolderDataset() brings stray sizes and channel counts to one shap
     assert.deepEqual((await loadFolderDataset(root, { height: 16, width: 16 })).warnings, []);
   });
 });
+
+Deno.test("loadFolderDataset() follows linked class folders and images, and names each broken link once", async () => {
+  await withTree({
+    "real/c1/a.png": "png:4x4x3:10",
+    "real/c1/b.png": "png:4x4x3:20",
+    "real/c2/a.png": "png:4x4x3:30",
+    "real/c2/b.png": "png:4x4x3:40",
+  }, async (root) => {
+    const real = await loadFolderDataset(`${root}/real`, { height: 4, width: 4 });
+    // A folder of linked class folders, one of real folders of linked images.
+    await Deno.mkdir(`${root}/folders`);
+    for (const c of ["c1", "c2"]) await Deno.symlink(`${root}/real/${c}`, `${root}/folders/${c}`);
+    for (const c of ["c1", "c2"]) {
+      await Deno.mkdir(`${root}/files/${c}`, { recursive: true });
+      for (const f of ["a.png", "b.png"]) {
+        await Deno.symlink(`../../real/${c}/${f}`, `${root}/files/${c}/${f}`);
+      }
+    }
+    for (const name of ["folders", "files"]) {
+      const data = await loadFolderDataset(`${root}/${name}`, { height: 4, width: 4 });
+      assert.deepEqual(data.warnings, [], name);
+      assert.deepEqual(data.classNames, real.classNames);
+      assert.deepEqual(data.labels, real.labels);
+      assert.deepEqual(data.images, real.images);
+    }
+    // A dangling link and a link loop: skipped, each named once.
+    await Deno.symlink(`${root}/nowhere.png`, `${root}/files/c1/gone.png`);
+    await Deno.symlink(`${root}/files/loop-b`, `${root}/files/loop-a`);
+    await Deno.symlink(`${root}/files/loop-a`, `${root}/files/loop-b`);
+    const data = await loadFolderDataset(`${root}/files`, { height: 4, width: 4 });
+    assert.deepEqual(data.images, real.images);
+    assert.deepEqual(data.warnings, [
+      `Skipped 3 broken symbolic links: ${root}/files/c1/gone.png (dangling), ` +
+      `${root}/files/loop-a (a link loop), ${root}/files/loop-b (a link loop)`,
+    ]);
+  });
+});

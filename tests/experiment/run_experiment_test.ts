@@ -61,9 +61,11 @@ Deno.test("runExperiment() writes a complete run folder and skips it the second 
 
     await t.step("the folder holds every run file and nothing else", async () => {
       // The triplet loss has no learned weights, so no loss.json / loss-weights.bin; a
-      // finished run's checkpoint is removed.
+      // finished run's checkpoint and lock are removed, and it has no failure.json.
       const expected = Object.entries(RUN_FILES)
-        .filter(([key]) => !["lossManifest", "lossWeights", "checkpoint"].includes(key))
+        .filter(([key]) =>
+          !["lossManifest", "lossWeights", "checkpoint", "lock", "failure"].includes(key)
+        )
         .map(([, f]) => `${runId(config)}/${f}`);
       assert.deepEqual(await listFiles(out), expected.sort());
     });

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import {
   appendJsonLine,
+  asDiskWriteError,
+  clearRunFolder,
+  DiskWriteError,
+  injectWriteFault,
   inspectRunFolder,
   isFinishedRun,
   readFloat32,
@@ -320,4 +325,58 @@ Deno.test("removeTemporaryFiles() removes what a killed atomic write leaves, and
     assert.deepEqual(await listNames(dir), ["config.json", "embeddings", "notes.tmp"]);
     assert.deepEqual(await removeTemporaryFiles(`${dir}/missing`), []);
   });
+});
+
+Deno.test("inspectRunFolder() and clearRunFolder() leave a claim alone: a folder with only one is free", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(dir, RUN_FILES.lock), "{}");
+  await Deno.writeTextFile(join(dir, `${RUN_FILES.lock}.takeover-abc-1`), "");
+  assert.equal((await inspectRunFolder(dir, "a")).status, "absent");
+  await writeJsonAtomic(join(dir, RUN_FILES.config), { id: "a" });
+  await Deno.mkdir(join(dir, "model"));
+  assert.equal((await inspectRunFolder(dir, "a")).status, "incomplete");
+  await clearRunFolder(dir);
+  const left = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assert.deepEqual(left, [RUN_FILES.lock, `${RUN_FILES.lock}.takeover-abc-1`]);
+});
+
+Deno.test("writeRunCheckpoint() on a full disk throws a DiskWriteError naming the file and keeps the last checkpoint", async () => {
+  const dir = await Deno.makeTempDir();
+  const arrays = (v: number) => [{ name: "w", shape: [2], values: new Float32Array([v, v]) }];
+  await writeRunCheckpoint(dir, { epoch: 1, state: {}, arrays: arrays(1) });
+  injectWriteFault((path) =>
+    path.endsWith("checkpoint-2.bin")
+      ? Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" })
+      : undefined
+  );
+  try {
+    const error = await writeRunCheckpoint(dir, { epoch: 2, state: {}, arrays: arrays(2) })
+      .then(() => undefined, (e) => e);
+    assert(error instanceof DiskWriteError);
+    assert.equal(
+      error.message,
+      `Cannot write "${join(dir, "checkpoint-2.bin")}": no space left on device`,
+    );
+    assert.equal(error.remedy, "free space");
+  } finally {
+    injectWriteFault(undefined);
+  }
+  const back = await readRunCheckpoint(dir);
+  assert.equal(back?.epoch, 1);
+  assert.deepEqual([...back!.arrays[0].values], [1, 1]);
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+    "checkpoint-1.bin",
+    "checkpoint.json",
+  ]);
+});
+
+Deno.test("asDiskWriteError() recognises a full disk, a quota, a read-only or unwritable folder, and nothing else", () => {
+  const coded = (code: string) => Object.assign(new Error(code), { code });
+  assert.match(asDiskWriteError(coded("EDQUOT"), "f")!.message, /disk quota exceeded$/);
+  assert.match(asDiskWriteError(coded("EROFS"), "f")!.message, /read-only file system$/);
+  const denied = asDiskWriteError(new Deno.errors.PermissionDenied("x"), "f")!;
+  assert.equal(denied.message, 'Cannot write "f": permission denied');
+  assert.equal(denied.remedy, "make it writable");
+  assert.equal(asDiskWriteError(coded("EIO"), "f"), undefined);
+  assert.equal(asDiskWriteError(new Error("other"), "f"), undefined);
 });

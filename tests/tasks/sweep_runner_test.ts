@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { childArgs } from "../../tasks/_sweep_runner.ts";
+import { childArgs, withRunBy } from "../../tasks/_sweep_runner.ts";
 
 Deno.test("childArgs() passes the sweep's arguments on without --jobs and --threads, in either form", () => {
   const args = [
@@ -30,4 +30,24 @@ Deno.test("childArgs() passes the sweep's arguments on without --jobs and --thre
     "--cell",
     "7",
   ]);
+});
+
+Deno.test("withRunBy() adds a column saying which process ran each run", () => {
+  const at = "2025-01-02T10:00:00.000Z";
+  const by = { host: "node7", pid: 42, startedAt: at, heartbeatAt: at, token: "t" };
+  const table = "a  b\n-  -\n1  2\n3  4\n5  6";
+  assert.equal(
+    withRunBy(table, [
+      { dir: "x", summary: {} },
+      { dir: "y", summary: {}, skipped: true },
+      { dir: "z", summary: {}, skipped: true, by },
+    ]),
+    [
+      "a  b  run by",
+      "-  -  ------------",
+      "1  2  here",
+      "3  4  before",
+      "5  6  node7 pid 42",
+    ].join("\n"),
+  );
 });
