@@ -12,7 +12,8 @@ const HELP = `Usage: deno task report [--runs runs] [--out reports/site] [--comp
 
 Builds a static, self-contained site from the finished runs under --runs: index.html (every run
 in a sortable table, accuracy by loss x mining), compare.html and one page per run (loss curve,
-accuracy per k and per class, confusion matrix, projections, nearest-neighbour gallery).
+accuracy per k and per class, confusion matrix, projections with an image explorer on hover and
+click, nearest-neighbour gallery); each run's explorer data and sprite sheets go in runs/<id>/.
 Unfinished or corrupt runs are skipped with a warning.
 
 Options:
@@ -20,7 +21,7 @@ Options:
   --out DIR          where the site is written (default: reports/site)
   --compare LIST     run ids for compare.html, comma-separated (default: all runs of each dataset)
   --hierarchy FILE   a class hierarchy TSV (class, top, family, ...) for colouring projections
-  --no-gallery       leave out the nearest-neighbour images (no dataset is loaded)
+  --no-gallery       leave out the nearest-neighbour images and the explorer (no dataset is loaded)
   --quiet            print only the path of index.html
   -h, --help         this help
 

@@ -15,9 +15,12 @@ import {
   comparePage,
   type Gallery,
   indexPage,
+  projectionPanels,
   runPage,
   runPagePath,
 } from "./pages.ts";
+import { buildExplorer, explorerScript } from "./explorer.ts";
+import { projectionPointOrder } from "./figures.ts";
 import { findingsPage } from "./findings.ts";
 import { buildFindings, type FindingsFile } from "./build_findings.ts";
 import { readRuns, type RunRecord } from "./read_runs.ts";
@@ -37,6 +40,11 @@ export interface BuildReportOptions {
   hierarchy?: ClassInfo[] | null;
   /** Build the neighbour galleries (loads each run's dataset again). @default {true} */
   gallery?: boolean;
+  /**
+   * Write each run's image explorer (`runs/<id>/explorer.js`, `sprite-train.jpg`,
+   * `sprite-test.jpg`; loads the dataset again). @default {the value of `gallery`}
+   */
+  explorer?: boolean;
   /** Called after each page with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -53,31 +61,58 @@ export interface BuildReportResult {
   findings: FindingsFile;
 }
 
-async function galleryFor(
+/** The run's dataset loaded again (once per dataset), or why it cannot be. */
+async function datasetFor(
   run: RunRecord,
   cache: Map<string, Promise<ImageDataset>>,
-): Promise<Gallery> {
+): Promise<{ dataset: ImageDataset } | { reason: string }> {
   const config = run.config;
-  if (typeof config.data !== "string") {
-    return { items: [], note: "No gallery: config.json does not name the data." };
-  }
+  if (typeof config.data !== "string") return { reason: "config.json does not name the data" };
   const key = datasetKey(config as unknown as DataConfig);
   if (!cache.has(key)) {
     cache.set(key, loadData(config as unknown as ExperimentConfig));
   }
-  let dataset: ImageDataset;
   try {
-    dataset = await cache.get(key)!;
+    return { dataset: await cache.get(key)! };
   } catch (error) {
     return {
-      items: [],
-      note: `No gallery: cannot load the data "${config.data}" again (${
+      reason: `cannot load the data "${config.data}" again (${
         error instanceof Error ? error.message : error
-      }).`,
+      })`,
     };
   }
-  return await buildGallery(run.dir, dataset);
 }
+
+/**
+ * Writes a run's explorer (`runs/<id>/explorer.js` and its sprite sheets) and returns what
+ * its page needs: the data script's URL relative to the page, or a note.
+ */
+async function writeExplorer(
+  run: RunRecord,
+  loaded: { dataset: ImageDataset } | { reason: string },
+  out: string,
+): Promise<{ src: string } | { note: string }> {
+  if ("reason" in loaded) return { note: `No image explorer: ${loaded.reason}.` };
+  const figures = projectionPanels(run).map((panel) => ({
+    id: panel.id,
+    split: panel.split,
+    rows: projectionPointOrder(panel.projection, run.classNames).map((i) =>
+      panel.projection.rows[i]
+    ),
+  }));
+  const explorer = await buildExplorer(run.dir, loaded.dataset, figures);
+  if ("note" in explorer) return explorer;
+  const dir = join(out, "runs", run.id);
+  await Deno.mkdir(dir, { recursive: true });
+  for (const [name, bytes] of Object.entries(explorer.files)) {
+    await Deno.writeFile(join(dir, name), bytes);
+  }
+  await writeFileAtomic(join(dir, EXPLORER_FILE), explorerScript(explorer.data));
+  return { src: `${encodeURIComponent(run.id)}/${EXPLORER_FILE}` };
+}
+
+/** The explorer's data script in `runs/<id>/`, next to its sprite sheets. */
+const EXPLORER_FILE = "explorer.js";
 
 function compareGroups(runs: RunRecord[], ids?: string[]): CompareGroup[] {
   if (ids?.length) {
@@ -103,7 +138,8 @@ function compareGroups(runs: RunRecord[], ids?: string[]): CompareGroup[] {
 /**
  * Reads every run folder under `runs` and writes the report site to `out`: `index.html`
  * (sortable table, accuracy by loss x mining), `compare.html`, `findings.html` with its
- * data in `findings.json`, and `runs/<id>.html`.
+ * data in `findings.json`, and `runs/<id>.html` with its image explorer in `runs/<id>/`
+ * (a data script and a JPEG sprite sheet per split, loaded by the page on the first hover).
  * Unfinished runs (no summary.json) and corrupt ones are skipped with a warning.
  *
  * @param options Where to read and write, what to compare.
@@ -144,12 +180,24 @@ export async function buildReport(options: BuildReportOptions): Promise<BuildRep
   await writeJsonAtomic(join(options.out, "findings.json"), findings);
   await write("findings.html", findingsPage(findings, runs, { hierarchy: options.hierarchy }));
   const cache = new Map<string, Promise<ImageDataset>>();
+  const withExplorer = options.explorer ?? options.gallery ?? true;
   for (const run of runs) {
-    const gallery = options.gallery === false ? null : await galleryFor(run, cache);
-    if (gallery && !gallery.items.length && gallery.note) {
-      warnings.push(`Run "${run.id}": ${gallery.note}`);
+    const wanted = options.gallery !== false || (withExplorer && run.projections);
+    const loaded = wanted ? await datasetFor(run, cache) : null;
+    let gallery: Gallery | null = null;
+    if (options.gallery !== false && loaded) {
+      gallery = "reason" in loaded
+        ? { items: [], note: `No gallery: ${loaded.reason}.` }
+        : await buildGallery(run.dir, loaded.dataset);
+      if (!gallery.items.length && gallery.note) warnings.push(`Run "${run.id}": ${gallery.note}`);
     }
-    await write(runPagePath(run.id), runPage(run, { gallery, hierarchy: options.hierarchy }));
+    const explorer = withExplorer && run.projections && loaded
+      ? await writeExplorer(run, loaded, options.out)
+      : null;
+    await write(
+      runPagePath(run.id),
+      runPage(run, { gallery, explorer, hierarchy: options.hierarchy }),
+    );
   }
   return { pages, warnings, runs: runs.length, findings };
 }

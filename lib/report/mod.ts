@@ -17,6 +17,7 @@ export * from "./build_findings.ts";
 export * from "./build_report.ts";
 export * from "./build_slides.ts";
 export * from "./exercise_deck.ts";
+export * from "./explorer.ts";
 export * from "./figures.ts";
 export * from "./findings.ts";
 export * from "./gallery.ts";

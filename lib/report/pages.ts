@@ -131,6 +131,20 @@ p.answer{font-size:15px;margin:.4rem 0}
 .legend button i{display:inline-block;width:.75em;height:.75em;border-radius:50%;margin-right:.25em;vertical-align:-1px}
 .legend button.cat{font-weight:600;border-color:transparent;background:none}
 .legend button.off{opacity:.35;text-decoration:line-through}
+figure[data-split] g.pts{cursor:crosshair}
+.xtip{position:fixed;z-index:20;pointer-events:none;background:#fff;border:1px solid var(--line);box-shadow:0 2px 8px rgba(0,0,0,.18);border-radius:6px;padding:.35rem .5rem;font-size:12px;display:flex;gap:.5rem;align-items:flex-start;max-width:340px}
+.xtip[hidden],.xpanel[hidden]{display:none}
+.thumb{display:inline-block;position:relative;overflow:hidden;flex:none;border:2px solid transparent;box-sizing:content-box;background:#eef1f5}
+.thumb img{position:absolute;max-width:none}
+.xtip .same{color:#2e7d32}.xtip .other{color:#c0392b}.xtip .nn{margin-top:.2rem}
+.xpanel{position:fixed;z-index:21;right:1rem;bottom:1rem;background:#fff;border:1px solid var(--line);box-shadow:0 4px 16px rgba(0,0,0,.2);border-radius:8px;padding:.6rem .8rem;font-size:12px;max-width:480px}
+.xpanel .q{display:flex;gap:.6rem;align-items:center;margin-bottom:.4rem}
+.xpanel .q .thumb{border-color:var(--accent)}
+.xpanel .row{display:flex;gap:.4rem;margin-bottom:.3rem}
+.xpanel .cell{display:flex;flex-direction:column;align-items:center;width:64px}
+.xpanel .cell .thumb{border-color:#59a14f}.xpanel .cell.other .thumb{border-color:#e15759}.xpanel .cell.other .name{color:#c0392b;font-weight:600}
+.xpanel .close{position:absolute;right:.4rem;top:.1rem;border:0;background:none;font-size:18px;cursor:pointer;color:var(--muted)}
+.xpanel .bad{color:#c0392b;font-weight:600}.xpanel .good{color:#2e7d32}
 `;
 
 const SORT_SCRIPT = `
@@ -234,6 +248,110 @@ document.querySelectorAll(".legend").forEach(function(legend){
 });
 })();`;
 
+/**
+ * The explorer's script: hovering a projection maps the mouse to the nearest drawn point of a
+ * visible class (the points are read from the figure's compact paths, `M x y h0` each, in
+ * {@linkcode projectionPointOrder}) and shows its class and split; with a data script
+ * (`data-explorer`, loaded by a `<script src>` on the first hover, which works from file://)
+ * also its thumbnail from the split's sprite sheet and its nearest training samples' classes.
+ * A click pins a panel with the k nearest training images and their distances.
+ */
+const EXPLORER_SCRIPT = `
+(function(){
+var NS="http://www.w3.org/2000/svg";
+var note=document.querySelector("[data-explorer]"),src=note?note.getAttribute("data-explorer"):null;
+var base=src?src.replace(/[^\\/]*$/,""):"",data=null,state=src?"idle":"none",waiting=[];
+function load(cb){
+  if(data)return cb(data);
+  if(state==="none"||state==="failed")return cb(null);
+  waiting.push(cb);if(state==="loading")return;state="loading";
+  var s=document.createElement("script");s.src=src;
+  function done(){data=window.metriclabExplorer||null;state=data?"done":"failed";waiting.splice(0).forEach(function(f){f(data)})}
+  s.onload=done;s.onerror=done;document.head.appendChild(s);
+}
+function esc(t){return String(t).replace(/[&<>"]/g,function(c){return{"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;"}[c]})}
+function pointsOf(fig){
+  if(fig.__pts)return fig.__pts;
+  var pts=[];
+  fig.querySelectorAll("g.pts path[data-class]").forEach(function(p){
+    var d=p.getAttribute("d")||"",re=/M(-?[\\d.]+)[ ,](-?[\\d.]+)/g,m,cls=p.getAttribute("data-class");
+    while((m=re.exec(d)))pts.push({x:+m[1],y:+m[2],cls:cls,path:p,k:pts.length});
+  });
+  return fig.__pts=pts;
+}
+function nearest(fig,e){
+  var g=fig.querySelector("g.pts"),svg=g&&g.ownerSVGElement,ctm=svg&&svg.getScreenCTM();
+  if(!ctm)return null;
+  var p=new DOMPoint(e.clientX,e.clientY).matrixTransform(ctm.inverse()),best=null,bd=100;
+  pointsOf(fig).forEach(function(q){
+    if(q.path.style.display==="none")return;
+    var dx=q.x-p.x,dy=q.y-p.y,d=dx*dx+dy*dy;if(d<bd){bd=d;best=q}
+  });
+  return best&&{fig:fig,svg:svg,x:best.x,y:best.y,cls:best.cls,k:best.k};
+}
+function info(q,d){
+  var split=q.fig.getAttribute("data-split"),f=d&&d.figures[q.fig.id],row=f?f.rows[q.k]:null;
+  if(row==null)return{split:split,cls:q.cls,row:null};
+  var s=d[split],k=d.k,nn=[];
+  for(var j=0;j<k;j++){var t=s.nn[row*k+j];nn.push({row:t,cls:d.classNames[d.train.labels[t]],dist:s.dist[row*k+j]})}
+  return{split:split,cls:d.classNames[s.labels[row]],row:row,nn:nn};
+}
+function thumb(d,split,row,size){
+  var c=d.cols,col=row%c,line=Math.floor(row/c);
+  return '<span class="thumb" style="width:'+size+'px;height:'+size+'px"><img alt="" src="'+esc(base+d.sprites[split])+'" style="width:'+(c*size)+'px;left:'+(-col*size)+'px;top:'+(-line*size)+'px"></span>';
+}
+var tip=document.createElement("div");tip.className="xtip";tip.hidden=true;document.body.appendChild(tip);
+var panel=document.createElement("div");panel.className="xpanel";panel.hidden=true;document.body.appendChild(panel);
+var marker=null,current=null;
+function mark(q){
+  if(!q){if(marker)marker.remove();marker=null;return}
+  if(!marker||marker.ownerSVGElement!==q.svg){
+    if(marker)marker.remove();
+    marker=document.createElementNS(NS,"circle");
+    [["class","xmark"],["r",5],["fill","none"],["stroke","#1d2330"],["stroke-width",1.5],["pointer-events","none"]].forEach(function(a){marker.setAttribute(a[0],a[1])});
+    q.svg.appendChild(marker);
+  }
+  marker.setAttribute("cx",q.x);marker.setAttribute("cy",q.y);
+}
+function fill(q){
+  var i=info(q,data),h=i.row!=null?thumb(data,i.split,i.row,64):"";
+  h+='<div><b>'+esc(i.cls)+'</b> <span class="muted">'+i.split+(i.row!=null?" sample #"+i.row:"")+'</span>';
+  if(i.nn)h+='<div class="nn">nearest training: '+i.nn.map(function(n){return '<span class="'+(n.cls===i.cls?"same":"other")+'">'+esc(n.cls)+'</span>'}).join(" ")+'</div><div class="muted">click to pin the images</div>';
+  else if(state==="idle"||state==="loading")h+='<div class="muted">loading images…</div>';
+  tip.innerHTML=h+'</div>';tip.hidden=false;
+}
+function place(e){
+  var w=tip.offsetWidth,h=tip.offsetHeight,x=e.clientX+16,y=e.clientY+16;
+  if(x+w>innerWidth-4)x=e.clientX-w-16;if(y+h>innerHeight-4)y=e.clientY-h-16;
+  tip.style.left=Math.max(4,x)+"px";tip.style.top=Math.max(4,y)+"px";
+}
+function same(a,b){return a&&b&&a.fig===b.fig&&a.k===b.k}
+document.addEventListener("mousemove",function(e){
+  var fig=e.target.closest&&e.target.closest("figure[data-split]");
+  var q=fig&&e.target.closest("svg")?nearest(fig,e):null;
+  if(!q){if(current){current=null;tip.hidden=true;mark(null)}return}
+  if(!same(q,current)){
+    current=q;mark(q);fill(q);
+    if(!data)load(function(d){if(d&&same(q,current)){fill(q);place(e)}});
+  }
+  place(e);
+});
+function pin(q){
+  var i=info(q,data);if(i.row==null||!i.nn||!i.nn.length)return;
+  var wrong=i.nn[0].cls!==i.cls;
+  var h='<button type="button" class="close" title="Close">×</button><div class="q">'+thumb(data,i.split,i.row,64)+'<div><b>'+esc(i.cls)+'</b><br><span class="muted">'+i.split+' sample #'+i.row+'</span><br>'+(wrong?'<span class="bad">misclassified at k=1: '+esc(i.nn[0].cls)+'</span>':'<span class="good">correct at k=1</span>')+'</div></div><div class="row">';
+  h+=i.nn.map(function(n){return '<div class="cell'+(n.cls===i.cls?"":" other")+'">'+thumb(data,"train",n.row,56)+'<span class="name">'+esc(n.cls)+'</span><span class="muted dist">'+n.dist.toFixed(3)+'</span></div>'}).join("");
+  panel.innerHTML=h+'</div><div class="muted">The '+i.nn.length+' nearest training images by Euclidean distance in the embedding'+(i.split==="train"?", the sample itself left out":"")+'; red frames: another class.</div>';
+  panel.hidden=false;
+}
+document.addEventListener("click",function(e){
+  if(e.target.closest(".xpanel .close")){panel.hidden=true;return}
+  var fig=e.target.closest("figure[data-split]");if(!fig||!e.target.closest("svg"))return;
+  var q=nearest(fig,e);if(!q)return;
+  load(function(d){if(d)pin(q)});
+});
+})();`;
+
 /** Lowercase letters and digits joined by hyphens, for ids and file names. */
 function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "x";
@@ -286,7 +404,7 @@ ${body}
 </main>
 ${script ? `<script>${script}</script>` : ""}${
     /data-download=|class="legend"/.test(body) ? `\n<script>${FIGURE_SCRIPT}</script>` : ""
-  }
+  }${/class="pts"/.test(body) ? `\n<script>${EXPLORER_SCRIPT}</script>` : ""}
 </body>
 </html>
 `;
@@ -346,11 +464,15 @@ function figureCard(
   id: string,
   svg: string,
   heading?: string,
-  options: { name?: string; after?: string } = {},
+  options: { name?: string; after?: string; attributes?: Record<string, string> } = {},
 ): string {
+  const attributes = Object.entries(options.attributes ?? {})
+    .map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join("");
   return `<div class="card"><figure id="${escapeHtml(id)}" data-name="${
     escapeHtml(options.name ? `${options.name}-${id}` : id)
-  }">${heading ? `<h3>${escapeHtml(heading)}</h3>` : ""}<div class="plot">${svg}</div>${
+  }"${attributes}>${
+    heading ? `<h3>${escapeHtml(heading)}</h3>` : ""
+  }<div class="plot">${svg}</div>${
     options.after ?? ""
   }<p class="dl">Download<a href="#" data-download="svg">SVG</a><a href="#" data-download="png">PNG</a></p></figure></div>`;
 }
@@ -606,10 +728,99 @@ function galleryHtml(gallery: Gallery): string {
   }</p><div class="gallery">${rows.join("\n")}</div>`;
 }
 
+/** One projection figure of a run page, as {@linkcode projectionPanels} lists them. */
+export interface ProjectionPanel {
+  /** The figure id (`fig-umap-train`, `fig-umap-test-in-train`, `fig-embedding-test`). */
+  id: string;
+  /** The heading of its group of figures. */
+  group: string;
+  /** The figure title. */
+  title: string;
+  /** Which split its points are. */
+  split: "train" | "test";
+  /** The projection drawn. */
+  projection: Projection;
+  /** The training map drawn in grey under it, if any. */
+  background?: Projection;
+}
+
+/**
+ * The projection figures of a run page, in page order: the d = 2 embedding itself, then per
+ * method (UMAP, t-SNE, PCA) train, test, and test placed into the train map.
+ *
+ * @param run The run.
+ * @returns The panels (empty without projections).
+ *
+ * @example
+ * ```ts
+ * import { projectionPanels } from "./pages.ts";
+ * import { readRun } from "./read_runs.ts";
+ * const { run } = await readRun(new URL("../../tests/fixtures/runs/synthetic-triplet-semihard-d4-s0-fixture", import.meta.url).pathname);
+ * if (projectionPanels(run)[0].id !== "fig-umap-train") throw new Error();
+ * ```
+ */
+export function projectionPanels(run: RunRecord): ProjectionPanel[] {
+  const p = run.projections;
+  if (!p) return [];
+  const panels: ProjectionPanel[] = [];
+  if (p.embedding) {
+    for (const side of ["train", "test"] as const) {
+      panels.push({
+        id: `fig-embedding-${side}`,
+        group: "The embedding itself (d = 2)",
+        title: `Embedding of ${side}`,
+        split: side,
+        projection: p.embedding[side] as unknown as Projection,
+      });
+    }
+  }
+  const NAMES = { umap: "UMAP", tsne: "t-SNE", pca: "PCA" } as const;
+  for (const m of ["umap", "tsne", "pca"] as const) {
+    const train = p.train[m], test = p.test[m], placed = p.testInTrain?.[m];
+    if (!train && !test) continue;
+    const group = `${NAMES[m]}: train, test, and test placed into the train map`;
+    if (train) {
+      panels.push({
+        id: `fig-${m}-train`,
+        group,
+        title: `${NAMES[m]} of train`,
+        split: "train",
+        projection: train,
+      });
+    }
+    if (test) {
+      panels.push({
+        id: `fig-${m}-test`,
+        group,
+        title: `${NAMES[m]} of test, fitted separately`,
+        split: "test",
+        projection: test,
+      });
+    }
+    if (placed) {
+      panels.push({
+        id: `fig-${m}-test-in-train`,
+        group,
+        title: `${NAMES[m]} of test, in the train map`,
+        split: "test",
+        projection: placed,
+        background: train,
+      });
+    }
+  }
+  return panels;
+}
+
 /** Options of {@linkcode runPage}. */
 export interface RunPageOptions {
   /** The gallery, or null to leave it out. */
   gallery?: Gallery | null;
+  /**
+   * The image explorer: `src`, the URL of its data script relative to the page (it names the
+   * sprite sheets), or a `note` saying why there is none. Without it, hovering a point still
+   * shows its class and split.
+   */
+  explorer?: { src: string } | { note: string } | null;
   /** A hierarchy that overrides the run's own (a `--hierarchy` file). */
   hierarchy?: readonly ClassInfo[] | null;
 }
@@ -700,56 +911,42 @@ export function runPage(run: RunRecord, options: RunPageOptions = {}): string {
     );}
   parts.push(`<h2>Projections</h2>`);
   const hierarchy = options.hierarchy ?? run.hierarchy;
-  if (run.projections) {
-    const p = run.projections;
-    const card = (
-      id: string,
-      projection: Projection,
-      title: string,
-      background?: Projection,
-    ) => {
-      const figure = projectionFigure(projection, names, { hierarchy, title, background });
+  const panels = projectionPanels(run);
+  if (panels.length) {
+    const explorer = options.explorer ?? null;
+    parts.push(
+      `<p class="muted explorer-note"${
+        explorer && "src" in explorer ? ` data-explorer="${escapeHtml(explorer.src)}"` : ""
+      }>Hover a point for its class${
+        explorer && "src" in explorer
+          ? ", its image and its nearest training samples' classes; click it to pin its 5 nearest training images with their distances (red frames: another class)"
+          : ""
+      }.${explorer && "note" in explorer ? ` ${escapeHtml(explorer.note)}` : ""}</p>`,
+    );
+    const card = (panel: ProjectionPanel) => {
+      const figure = projectionFigure(panel.projection, names, {
+        hierarchy,
+        title: panel.title,
+        background: panel.background,
+        compact: true,
+      });
       // The page's own legend (below) replaces Plot's swatches: it can filter.
       const color = { ...(figure.color ?? {}), legend: false };
-      return figureCard(id, renderFigure({ ...figure, color }), undefined, {
+      return figureCard(panel.id, renderFigure({ ...figure, color }), undefined, {
         name: run.id,
-        after: projectionLegend(projectionColors(projection, names, { hierarchy })),
+        after: projectionLegend(projectionColors(panel.projection, names, { hierarchy })),
+        attributes: { "data-split": panel.split },
       });
     };
-    if (p.embedding) {
-      parts.push(
-        `<h3>The embedding itself (d = 2)</h3><div class="grid">${
-          (["train", "test"] as const).map((side) =>
-            card(
-              `fig-embedding-${side}`,
-              p.embedding![side] as unknown as Projection,
-              `Embedding of ${side}`,
-            )
-          ).join("")
-        }</div>`,
-      );
+    let group = "";
+    for (const panel of panels) {
+      if (panel.group !== group) {
+        parts.push(`${group ? "</div>" : ""}<h3>${escapeHtml(panel.group)}</h3><div class="grid">`);
+        group = panel.group;
+      }
+      parts.push(card(panel));
     }
-    const NAMES = { umap: "UMAP", tsne: "t-SNE", pca: "PCA" } as const;
-    for (const m of ["umap", "tsne", "pca"] as const) {
-      const train = p.train[m], test = p.test[m], placed = p.testInTrain?.[m];
-      if (!train && !test) continue;
-      parts.push(
-        `<h3>${NAMES[m]}: train, test, and test placed into the train map</h3><div class="grid">${
-          [
-            train ? card(`fig-${m}-train`, train, `${NAMES[m]} of train`) : "",
-            test ? card(`fig-${m}-test`, test, `${NAMES[m]} of test, fitted separately`) : "",
-            placed
-              ? card(
-                `fig-${m}-test-in-train`,
-                placed,
-                `${NAMES[m]} of test, in the train map`,
-                train,
-              )
-              : "",
-          ].join("")
-        }</div>`,
-      );
-    }
+    parts.push(`</div>`);
   } else {
     parts.push(
       `<p class="note">No projections yet: <code>deno task project --run ${

@@ -128,7 +128,7 @@ Deno.test({
 
       const fig = page.locator("#fig-umap-train");
       const visible = (cls: string) =>
-        fig.locator(`svg circle[data-class="${cls}"]`).evaluateAll((els) =>
+        fig.locator(`svg g.pts path[data-class="${cls}"]`).evaluateAll((els) =>
           els.filter((e) => getComputedStyle(e).display !== "none").length
         );
       const classes: string[] = await fig.locator(".legend button[data-class]").evaluateAll(
@@ -167,7 +167,7 @@ Deno.test({
       assert.match(svgDownload.suggestedFilename(), /-fig-umap-train\.svg$/);
       const svg = await Deno.readTextFile((await svgDownload.path())!);
       assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-      assert.match(svg, /<circle/);
+      assert.match(svg, /<path data-class="[^"]+"[^>]* d="M[\d.]+ [\d.]+h0/);
       assert.match(svg, /UMAP of train/);
       const [pngDownload] = await Promise.all([
         page.waitForEvent("download"),
@@ -180,6 +180,106 @@ Deno.test({
       assert.deepEqual(problems, []);
     } finally {
       await browser.close();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the explorer shows a point's image on hover and its neighbours on click, from file:// and a server",
+  ignore: !hasChromium,
+  async fn() {
+    const tmp = await Deno.makeTempDir({ prefix: "metriclab-browser-" });
+    const site = join(tmp, "site");
+    await buildSite(site);
+    const server = await serveSite({ dir: site, port: 0 });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox"],
+      timeout: 15_000,
+    });
+    try {
+      const runFile = [...Deno.readDirSync(join(site, "runs"))]
+        .find((e) => e.name.endsWith(".html"))!.name;
+      for (
+        const url of [
+          `file://${join(site, "runs", runFile)}`,
+          `${server.url}runs/${encodeURIComponent(runFile)}`,
+        ]
+      ) {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        page.setDefaultTimeout(10_000);
+        const problems: string[] = [];
+        page.on("console", (m) => {
+          if (m.type() !== "error" || m.location().url.endsWith("/favicon.ico")) return;
+          problems.push(`console error: ${m.text()}`);
+        });
+        page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+        page.on("requestfailed", (r) => problems.push(`failed: ${r.url()}`));
+        const requested: string[] = [];
+        page.on("request", (r) => requested.push(r.url()));
+        await page.goto(url, { waitUntil: "load" });
+        assert.ok(
+          !requested.some((u) => /sprite-|explorer\.js/.test(u)),
+          "nothing of the explorer loads before a hover",
+        );
+        // A test point: the first dot of the test map's first class path, in page pixels.
+        const fig = page.locator("#fig-umap-test");
+        await fig.scrollIntoViewIfNeeded();
+        const point = await fig.evaluate((f) => {
+          const path = f.querySelector("g.pts path[data-class]") as SVGPathElement;
+          const m = /M(-?[\d.]+) (-?[\d.]+)/.exec(path.getAttribute("d")!)!;
+          const at = new DOMPoint(+m[1], +m[2]).matrixTransform(
+            path.ownerSVGElement!.getScreenCTM()!,
+          );
+          return { x: at.x, y: at.y, name: path.getAttribute("data-class")! };
+        });
+        await page.mouse.move(point.x, point.y);
+        const tip = page.locator(".xtip");
+        await tip.locator("img").waitFor({ state: "visible" });
+        await page.waitForFunction(() => {
+          const img = document.querySelector(".xtip img") as HTMLImageElement | null;
+          return img !== null && img.complete && img.naturalWidth > 0;
+        });
+        assert.match(
+          await tip.locator("img").getAttribute("src") ?? "",
+          /sprite-test\.jpg$/,
+          "the test sprite sheet",
+        );
+        const text = await tip.innerText();
+        assert.match(text, new RegExp(`^${point.name}\\b`), text);
+        assert.match(text, /test sample #\d+/);
+        assert.match(text, /nearest training: (pl\d0 ?){5}/);
+
+        // A click pins the panel: the query, then 5 training images with their distances.
+        await page.mouse.click(point.x, point.y);
+        const panel = page.locator(".xpanel");
+        await panel.waitFor({ state: "visible" });
+        const cells = panel.locator(".cell");
+        assert.equal(await cells.count(), 5);
+        const distances = (await panel.locator(".dist").allInnerTexts()).map(Number);
+        assert.equal(distances.length, 5);
+        assert.deepEqual(distances, [...distances].sort((a, b) => a - b), "nearest first");
+        assert.ok(distances.every((d) => Number.isFinite(d) && d >= 0));
+        await page.waitForFunction(() =>
+          [...document.querySelectorAll(".xpanel img")].every((i) =>
+            (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0
+          )
+        );
+        // Neighbours of another class are framed as such; the query's verdict is given.
+        const others = await panel.locator(".cell.other").count();
+        const names = await panel.locator(".cell .name").allInnerTexts();
+        assert.equal(others, names.filter((n) => n !== point.name).length);
+        assert.match(await panel.innerText(), /(correct|misclassified) at k=1/);
+        await panel.locator("button.close").click();
+        await panel.waitFor({ state: "hidden" });
+        assert.deepEqual(problems, [], url);
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+      await server.shutdown();
       await Deno.remove(tmp, { recursive: true });
     }
   },

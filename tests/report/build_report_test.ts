@@ -37,19 +37,22 @@ Deno.test("buildReport() renders the fixture run into self-contained pages", asy
     assert.match(body, new RegExp(`href="runs/${FIXTURE_ID}.html"`));
     assert.match(body, />66\.7%</, "acc@1 with one decimal");
     const run = await Deno.readTextFile(pages[3]);
+    // Each class's dots are one path (the explorer's hover names them), not a circle each.
     for (const name of ["pl20", "pl30", "pl40"]) {
-      assert.match(
-        run,
-        new RegExp(`<title>${name}( \\(prohibitory\\))?</title>`),
-        `${name} on hover`,
-      );
+      assert.match(run, new RegExp(`<path data-class="${name}"[^>]*d="M`), name);
     }
+    assert.doesNotMatch(run, /<circle[^>]*data-class=/);
+    assert.match(
+      run,
+      new RegExp(`data-explorer="${FIXTURE_ID}/explorer\\.js"`),
+      "the page names its explorer's data",
+    );
     assert.match(run, /9 of 12 points \(stratified subsample\)/, "t-SNE subsample size");
     assert.match(run, /UMAP of train/);
     assert.match(run, /t-SNE of test/);
     assert.match(run, /true pl\d0, predicted pl\d0/, "confusion cells named");
     assert.equal(
-      run.match(/src="data:image\/png;base64,/g)?.length,
+      run.match(/src="data:image\/jpeg;base64,/g)?.length,
       6 * 6,
       "6 test images x 5 neighbours",
     );
@@ -110,7 +113,7 @@ Deno.test("buildReport() compares the chosen runs and rejects unknown ids", asyn
   }
 });
 
-Deno.test("buildReport() notes a gallery it cannot build and keeps the page", async () => {
+Deno.test("buildReport() notes a gallery and an explorer it cannot build and keeps the page", async () => {
   const root = await Deno.makeTempDir();
   const out = await Deno.makeTempDir();
   try {
@@ -126,8 +129,65 @@ Deno.test("buildReport() notes a gallery it cannot build and keeps the page", as
     assert.match(warnings[0], /No gallery: cannot load the data/);
     const page = await Deno.readTextFile(join(out, "runs", "moved.html"));
     assert.match(page, /No gallery: cannot load the data/);
+    // No explorer either: a note, no data script; hovering still names a point's class.
+    assert.match(page, /No image explorer: cannot load the data/);
+    assert.doesNotMatch(page, /data-explorer=/);
+    await assert.rejects(Deno.stat(join(out, "runs", "moved", "explorer.js")));
   } finally {
     await Deno.remove(root, { recursive: true });
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("buildReport() writes each run's explorer: sprite sheets and neighbours of every drawn point", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    await buildReport({ runs: FIXTURE_RUNS, out });
+    const dir = join(out, "runs", FIXTURE_ID);
+    const html = await Deno.readTextFile(join(out, "runs", `${FIXTURE_ID}.html`));
+    const script = await Deno.readTextFile(join(dir, "explorer.js"));
+    assert.match(script, /^window\.metriclabExplorer=/);
+    const data = JSON.parse(script.slice(script.indexOf("=") + 1).trim().replace(/;$/, ""));
+    assert.equal(data.k, 5);
+    for (const name of Object.values(data.sprites) as string[]) {
+      const jpg = await Deno.readFile(join(dir, name));
+      assert.deepEqual([...jpg.subarray(0, 2)], [0xff, 0xd8], `${name} is a JPEG`);
+    }
+    for (const split of ["train", "test"] as const) {
+      const s = data[split];
+      assert.equal(s.nn.length, s.labels.length * data.k);
+      assert.equal(s.dist.length, s.nn.length);
+      for (let row = 0; row < s.labels.length; row++) {
+        const d = s.dist.slice(row * data.k, (row + 1) * data.k);
+        assert.deepEqual(d, [...d].sort((a: number, b: number) => a - b), "nearest first");
+        if (split === "train") {
+          assert.ok(!s.nn.slice(row * data.k, (row + 1) * data.k).includes(row), "not itself");
+        }
+      }
+    }
+    // Every projection figure has its rows, one per point its paths draw, in their order.
+    const figures = html.split(/<figure id="/).slice(1);
+    const projections = figures.filter((f) => / data-split="/.test(f.slice(0, 300)));
+    assert.ok(projections.length >= 6, `${projections.length} projection figures`);
+    for (const f of projections) {
+      const id = f.slice(0, f.indexOf('"'));
+      const points = f.slice(0, f.indexOf("</svg>")).match(/h0/g)?.length ?? 0;
+      assert.equal(data.figures[id]?.rows.length, points, id);
+      const split = / data-split="(train|test)"/.exec(f)![1];
+      assert.equal(data.figures[id].split, split, id);
+      // Each path's class is the class of the rows it draws.
+      const classes = [
+        ...f.slice(0, f.indexOf("</svg>")).matchAll(
+          /<path data-class="([^"]+)"[^>]*d="([^"]+)"/g,
+        ),
+      ].flatMap((m) => Array(m[2].match(/h0/g)!.length).fill(m[1]));
+      assert.deepEqual(
+        data.figures[id].rows.map((r: number) => data.classNames[data[split].labels[r]]),
+        classes,
+        id,
+      );
+    }
+  } finally {
     await Deno.remove(out, { recursive: true });
   }
 });

@@ -131,7 +131,7 @@ Deno.test("runPage() puts every figure in a <figure id> with SVG and PNG downloa
   assert.match(umap, /<div class="legend">/);
   for (const name of run.classNames) {
     assert.match(umap, new RegExp(`<button type="button" data-class="${name}"`));
-    assert.match(umap, new RegExp(`<circle[^>]*data-class="${name}"`));
+    assert.match(umap, new RegExp(`<path data-class="${name}"[^>]*d="M`));
   }
   assert.match(umap, /<figcaption[^>]*>UMAP[ (;][^<]*points; fitted separately/);
 });
@@ -178,4 +178,47 @@ Deno.test("runPage() shows test points placed into the train map over it, and a 
   );
   assert.match(html, /The embedding itself \(d = 2\)/);
   assert.match(html, /the embedding&#39;s own coordinates|the embedding's own coordinates/);
+});
+
+Deno.test("runPage() of a run with 20,000 training points stays under 3 MB: one path per class, no title per point", async () => {
+  const { run } = await readRun(FIXTURE);
+  const classNames = Array.from({ length: 81 }, (_, i) => `c${String(i).padStart(2, "0")}`);
+  let seed = 1;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const fake = (n: number, method: "umap" | "tsne" | "pca", fitted = "separately") => {
+    const labels = Array.from({ length: n }, (_, i) => i % 81);
+    return {
+      method,
+      rows: labels.map((_, i) => i),
+      labels,
+      x: labels.map((c) => (c % 9) * 10 + 6 * random()),
+      y: labels.map((c) => Math.floor(c / 9) * 10 + 6 * random()),
+      subsampled: false,
+      total: n,
+      seconds: 0,
+      options: { fitted },
+    };
+  };
+  const methods = ["umap", "tsne", "pca"] as const;
+  const projections = {
+    version: 2,
+    train: Object.fromEntries(methods.map((m) => [m, fake(20_000, m)])),
+    test: Object.fromEntries(methods.map((m) => [m, fake(5_000, m)])),
+    testInTrain: Object.fromEntries(methods.map((m) => [m, fake(5_000, m, "into-train")])),
+  };
+  const html = runPage({ ...run, classNames, projections } as never, {
+    gallery: null,
+    explorer: { src: "x/explorer.js" },
+  });
+  const bytes = new TextEncoder().encode(html).byteLength;
+  // 3 x 20,000 + 3 x 5,000 + 3 x (5,000 + 20,000 in grey) = 150,000 points drawn.
+  assert.equal(html.match(/h0/g)?.length, 150_000);
+  assert.ok(bytes < 3_000_000, `${(bytes / 1e6).toFixed(2)} MB`);
+  assert.ok(bytes / 150_000 < 16, `${(bytes / 150_000).toFixed(1)} bytes a point`);
+  assert.doesNotMatch(html, /<circle[^>]*data-class=/);
+  // Titles remain on the class-code labels (at most 81 a figure), not on the points.
+  const titles = html.match(/<title>/g)?.length ?? 0;
+  assert.ok(titles < 2_000, `${titles} titles`);
+  assert.match(html, /data-explorer="x\/explorer\.js"/);
+  assert.match(html, /<script>[\s\S]*metriclabExplorer/);
 });
