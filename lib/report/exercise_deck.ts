@@ -287,7 +287,8 @@ export function exerciseDeck(
       const tr = withProj.projections!.train[method], te = withProj.projections!.test[method];
       if (!tr || !te) continue;
       const name = method === "tsne" ? "t-SNE" : "UMAP";
-      const opts = { hierarchy: withProj.hierarchy };
+      // Smaller than a page's maps: two side by side on a slide keep their labels legible.
+      const opts = { hierarchy: withProj.hierarchy, width: 430, height: 360 };
       figures.push(
         {
           name: `${method}-train`,
