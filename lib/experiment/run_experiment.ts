@@ -236,17 +236,22 @@ export async function runExperiment(
   const id = runId(config);
   const dir = join(options.out, id);
   let found = await inspectRunFolder(dir, id);
-  if (!options.force && found.status === "other") {
-    throw new Error(
-      `Cannot write run to "${dir}": it holds a different run (${
-        found.id ?? "no readable config.json"
-      }); use another --out or --force`,
-    );
-  }
-  if (!options.force && found.status === "finished") {
+  // Another run in the folder is refused; this run, finished, is returned as it is.
+  const existing = async (): Promise<RunExperimentResult | undefined> => {
+    if (options.force) return undefined;
+    if (found.status === "other") {
+      throw new Error(
+        `Cannot write run to "${dir}": it holds a different run (${
+          found.id ?? "no readable config.json"
+        }); use another --out or --force`,
+      );
+    }
+    if (found.status !== "finished") return undefined;
     const summary = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.summary)));
     return { dir, skipped: true, summary, warnings: [] };
-  }
+  };
+  const before = await existing();
+  if (before) return before;
   const dataset = options.dataset ?? await loadData(config);
   // Before the folder exists: a hierarchy file that cannot be read leaves nothing behind.
   const classHierarchy = await resolveHierarchy(
@@ -291,17 +296,8 @@ export async function runExperiment(
     // again, as another process may have finished or started it meanwhile.
     claim = options.claim === false ? undefined : await claimRun(dir, options.claim ?? {});
     if (claim) found = await inspectRunFolder(dir, id);
-    if (!options.force && found.status === "other") {
-      throw new Error(
-        `Cannot write run to "${dir}": it holds a different run (${
-          found.id ?? "no readable config.json"
-        }); use another --out or --force`,
-      );
-    }
-    if (!options.force && found.status === "finished") {
-      const summary = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.summary)));
-      return { dir, skipped: true, summary, warnings: [] };
-    }
+    const meanwhile = await existing();
+    if (meanwhile) return meanwhile;
     // Ctrl-C, or the claim taken over by another process: either stops training.
     const signal = claim
       ? AbortSignal.any(options.signal ? [options.signal, claim.lost] : [claim.lost])

@@ -3,19 +3,18 @@
  * so that pages carry their charts as inline SVG and need no script to show them.
  *
  * Plot draws a ramp legend (a continuous colour scale) on a 256 x 1 `<canvas>` and embeds it
- * as an `<image>`; linkedom has no canvas. As the deck's SVG writer does
- * (lib/slides/figure_svg.ts), {@linkcode renderFigure} hands Plot a stand-in canvas that
- * records the colours, then replaces the `<image>` with a rectangle filled by a gradient of
- * them, so that the page shows a titled colour scale with no raster image; the ramp then
+ * as an `<image>`; linkedom has no canvas. As the deck's SVG writer does, {@linkcode
+ * renderFigure} draws in a `plotDocument()` (lib/slides/plot_document.ts), whose stand-in
+ * canvas records the colours, then replaces the `<image>` with a rectangle filled by a
+ * gradient of them, so that the page shows a titled colour scale with no raster image; the ramp then
  * moves into the chart's `<svg>`, above the plot, so that each chart stays one SVG.
  *
  * @module
  */
 import * as Plot from "@observablehq/plot";
-import { parseHTML } from "linkedom";
+import { plotDocument, RAMP_MARKER } from "../slides/plot_document.ts";
 import type { FigureOptions } from "./figures.ts";
 
-const RAMP_MARKER = "metriclab-ramp:";
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 /** A linkedom element, typed loosely (its own types are partial). */
@@ -93,33 +92,7 @@ function hash(text: string): string {
  * ```
  */
 export function renderFigure(options: FigureOptions): string {
-  const { document } = parseHTML("<!doctype html><html><body></body></html>");
-  const ramps: string[][] = [];
-  const createElement = document.createElement.bind(document);
-  // The stand-in canvas: Plot only sets fillStyle, calls fillRect(x, 0, 1, 1) per colour and
-  // toDataURL(); the colours are kept and the URL marks which ramp they belong to.
-  Object.defineProperty(document, "createElement", {
-    value: (name: string, opts?: ElementCreationOptions) => {
-      if (String(name).toLowerCase() !== "canvas") return createElement(name, opts);
-      const colors: string[] = [];
-      const id = ramps.push(colors) - 1;
-      let fillStyle = "";
-      return {
-        width: 0,
-        height: 0,
-        getContext: () => ({
-          get fillStyle() {
-            return fillStyle;
-          },
-          set fillStyle(v: string) {
-            fillStyle = String(v);
-          },
-          fillRect: (x: number) => void (colors[x] = fillStyle),
-        }),
-        toDataURL: () => `${RAMP_MARKER}${id}`,
-      };
-    },
-  });
+  const { document, ramps } = plotDocument();
   const element = Plot.plot({
     style: { fontSize: "11px", overflow: "visible" },
     ...options,

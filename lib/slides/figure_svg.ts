@@ -12,14 +12,13 @@
  * @module
  */
 import * as Plot from "@observablehq/plot";
-import { parseHTML } from "linkedom";
+import { plotDocument, RAMP_MARKER } from "./plot_document.ts";
 import type { DeckFigure } from "./deck.ts";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const XLINK_NS = "http://www.w3.org/1999/xlink";
 /** White space around the figure, so that axis labels at the edge are not cut. */
 const PAD = 8;
-const RAMP_MARKER = "metriclab-ramp:";
 
 /** A DOM node as linkedom gives it (typed loosely: linkedom's own types are partial). */
 interface Node_ {
@@ -63,34 +62,7 @@ export function figureSvg(figure: DeckFigure): string {
 
 /** Plot options -> Plot.plot through linkedom -> one SVG document. */
 function plotSvg(figure: DeckFigure): string {
-  const { document } = parseHTML("<!doctype html><html><body></body></html>");
-  const ramps: string[][] = [];
-  const createElement = document.createElement.bind(document);
-  // Plot draws a ramp legend's colours on a 256x1 canvas; linkedom has none. This stand-in
-  // records the colours, and the ramp's <image> becomes a gradient below.
-  Object.defineProperty(document, "createElement", {
-    value: (name: string, options?: ElementCreationOptions) => {
-      if (String(name).toLowerCase() !== "canvas") return createElement(name, options);
-      const colors: string[] = [];
-      ramps.push(colors);
-      const id = ramps.length - 1;
-      let fillStyle = "";
-      return {
-        width: 0,
-        height: 0,
-        getContext: () => ({
-          get fillStyle() {
-            return fillStyle;
-          },
-          set fillStyle(v: string) {
-            fillStyle = String(v);
-          },
-          fillRect: (x: number) => void (colors[x] = fillStyle),
-        }),
-        toDataURL: () => `${RAMP_MARKER}${id}`,
-      };
-    },
-  });
+  const { document, ramps } = plotDocument();
   const size: { width?: number; height?: number } = {};
   if (figure.width !== undefined) size.width = figure.width;
   if (figure.height !== undefined) size.height = figure.height;

@@ -24,6 +24,7 @@
 export * from "./deck.ts";
 export * from "./deck_html.ts";
 export * from "./figure_svg.ts";
+export * from "./plot_document.ts";
 export * from "./find_chromium.ts";
 export * from "./marp_markdown.ts";
 export * from "./write_deck.ts";
