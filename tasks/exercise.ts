@@ -6,6 +6,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
 import { resolveHierarchy } from "../lib/data/tt100k.ts";
 import { datasetKey, loadData } from "../lib/experiment/load_data.ts";
@@ -28,7 +29,8 @@ import { type CellDone, type CellHeld, runCells, runCellsInProcesses } from "./_
 import { describeHolder } from "../lib/run/run_claim.ts";
 import { comparisonTable } from "./_table.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+// A path, not a URL's pathname: a checkout in a folder with a space in its name still works.
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The full grid, for a folder of class folders or fashion-mnist. */
 export const EXERCISE_CONFIG = join(ROOT, "experiments/exercise.json");
 /** The reduced grid for the built-in synthetic signs (fits in minutes on 2 cores). */

@@ -281,16 +281,42 @@ async function loadScores(run: RunRecord): Promise<Scores | null> {
   };
 }
 
-/** The fields two runs must share to be paired, except the one compared. */
+/** The training settings (config.json) that runs must share to be compared or pooled. */
+const SHARED_SETTINGS = [
+  "syntheticPerClass",
+  "imageSize",
+  "minPerClass",
+  "limit",
+  "testFraction",
+  "architecture",
+  "epochs",
+  "batchSize",
+  "samplesPerClass",
+  "learningRate",
+  "augment",
+];
+
+/** Everything a run was trained with except its data, loss, miner, dim and seed. */
+function settingsOf(r: RunRecord): Record<string, unknown> {
+  const c = r.config as Record<string, unknown>;
+  return Object.fromEntries(
+    SHARED_SETTINGS.map((k) => [k, c[k] ?? (k === "epochs" ? r.summary.epochs : null)]),
+  );
+}
+
+/**
+ * The fields two runs must share to be paired, except the one compared: data, seed (so the
+ * split), every training setting, and the loss and miner with their options.
+ */
 function pairKey(r: RunRecord, without: "loss" | "miner" | "dim"): string {
-  const s = r.summary;
+  const s = r.summary, c = r.config as Record<string, unknown>;
   return JSON.stringify([
     dataOf(r),
-    without === "loss" ? null : s.loss,
-    without === "miner" ? null : s.miner,
+    without === "loss" ? null : c.loss ?? s.loss,
+    without === "miner" ? null : c.miner ?? s.miner,
     without === "dim" ? null : s.dim,
     s.seed,
-    s.epochs,
+    settingsOf(r),
   ]);
 }
 
@@ -423,7 +449,7 @@ function compare(
     if (!usable.length) continue;
     const seeds = [...new Set(usable.map(([a]) => a.summary.seed))].sort((x, y) => x - y);
     const dims = [...new Set(usable.map(([a]) => a.summary.dim))].sort((x, y) => x - y);
-    const effect = 100 * mean(usable.map(([a, b]) => get(a)! - get(b)!));
+    let effect = 100 * mean(usable.map(([a, b]) => get(a)! - get(b)!));
     let ci: [number, number] | null = null, method: IntervalMethod | null = null;
     let n = usable.length, pValue: number | null = null;
     if (seeds.length >= 2) {
@@ -432,7 +458,11 @@ function compare(
         return [mean(p.map(([a]) => 100 * get(a)!)), mean(p.map(([, b]) => 100 * get(b)!))];
       });
       const r = pairedDifference(perSeed.map((v) => v[0]), perSeed.map((v) => v[1]));
-      ci = [r.low!, r.high!];
+      // The effect the interval is about: seeds weigh the same even where a seed has fewer
+      // pairs (a collapsed run left out). Seeds that agree exactly leave no spread to
+      // estimate: no interval then, rather than a zero-width one.
+      effect = r.meanDifference;
+      ci = r.standardError ? [r.low!, r.high!] : null;
       method = "paired-t-over-seeds";
       n = seeds.length;
     } else {
@@ -691,7 +721,10 @@ function dimensionQuestion(
   if (!comparisons.length) return null;
   const heads = headline(comparisons);
   const notWorse = dims.filter((d) =>
-    d === best || heads.some((c) => c.a === `d=${d}` && c.verdict !== "hurts")
+    d === best ||
+    heads.some((c) =>
+      c.a === `d=${d}` && (c.verdict === "no clear difference" || c.verdict === "helps")
+    )
   );
   const pick = notWorse[0];
   const below = heads.filter((c) => c.verdict === "hurts").map((c) => c.a.slice(2));
@@ -726,11 +759,12 @@ function dimensionQuestion(
 }
 
 /**
- * Grades a median neighbour purity: as a share of its ceiling (classes with fewer than k
- * training images cannot fill k neighbours), and against chance.
+ * Grades a median neighbour purity: how far it goes from chance towards its ceiling
+ * (classes with fewer than k training images cannot fill k neighbours).
  */
 function groupingGrade(purity: number, chance: number, ceiling: number): string {
-  const reached = purity / Math.max(ceiling, 1e-9);
+  // Chance-corrected: with few classes random neighbours already share a class often.
+  const reached = (purity - chance) / Math.max(ceiling - chance, 1e-9);
   if (reached >= 0.8) return "strongly";
   if (reached >= 0.5) return "clearly";
   if (purity >= Math.max(0.2 * ceiling, 3 * chance)) return "loosely";
@@ -963,12 +997,20 @@ function resultCells(
 ): ResultCell[] {
   const cells = new Map<string, RunRecord[]>();
   for (const r of runs) {
-    const key = JSON.stringify([dataOf(r), r.summary.loss, r.summary.miner, r.summary.dim]);
+    // Runs trained with other settings (or loss or miner options) are a cell of their own.
+    const c = r.config as Record<string, unknown>;
+    const key = JSON.stringify([
+      dataOf(r),
+      r.summary.loss,
+      r.summary.miner,
+      r.summary.dim,
+      JSON.stringify([c.loss ?? null, c.miner ?? null, settingsOf(r)]),
+    ]);
     cells.set(key, [...(cells.get(key) ?? []), r]);
   }
   return [...cells.entries()].sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }))
     .map(([key, group]) => {
-      const [data, loss, miner, dim] = JSON.parse(key);
+      const [data, loss, miner, dim] = JSON.parse(key) as [string, string, string, number];
       const ok = group.filter((r) => healthy.has(r)).sort((a, b) =>
         a.summary.seed - b.summary.seed
       );
@@ -1084,6 +1126,10 @@ export async function buildFindings(
               : names[i] === "loss"
               ? "loss (contrastive vs triplet)"
               : "dimension"
+          }${
+            collapsed.some((c) => runs.find((r) => r.id === c.id && dataOf(r) === data))
+              ? " among the runs that did not collapse"
+              : ""
           }.`,
         );
       }

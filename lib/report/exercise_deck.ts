@@ -20,6 +20,13 @@ import {
 } from "./figures.ts";
 import type { RunRecord } from "./read_runs.ts";
 
+/** `80/20` for a test fraction of 0.2. */
+function splitText(testFraction: unknown): string {
+  const t = typeof testFraction === "number" ? testFraction : 0.2;
+  const test = Math.round(100 * t);
+  return `${100 - test}/${test}`;
+}
+
 /** A one-metric comparison figure whose row facet becomes the y axis's title. */
 function withFacetAsAxis(fig: FigureOptions, label: string): FigureOptions {
   return {
@@ -192,7 +199,7 @@ export function exerciseDeck(
     markdown: `## Setup\n\n| | |\n|---|---|\n| Data | ${md(data!)}: ${
       ds.numClasses ?? "?"
     } classes, ${ds.numSamples ?? "?"} images at ${shape} |\n| Split | ${
-      ds.split === "predefined" ? "the data's own" : "per class, 80/20"
+      ds.split === "predefined" ? "the data's own" : `per class, ${splitText(c.testFraction)}`
     }: ${ds.numTrain ?? "?"} train / ${ds.numTest ?? "?"} test |\n| Network | ${
       md(String(model.architecture ?? "?"))
     } CNN → d = ${dims.join(", ")} |\n| Losses | ${md(losses.join("; "))} |\n| Mining | ${

@@ -114,6 +114,17 @@ function shortTime(iso: string): string {
  * there is one, else asks `kill -0`; when neither answers, says true, so that only the
  * heartbeat can make the claim stale.
  */
+/** A process's start time in clock ticks since boot (`/proc/<pid>/stat` field 22), if known. */
+function processStartTicks(pid: number): string | undefined {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // Fields after the command name (in parentheses, may hold spaces): state is field 3.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
 function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
@@ -145,7 +156,9 @@ function thisHost(options: RunClaimOptions): string {
 /** The claim at `lock` with its file identity, or undefined when there is none. */
 async function readLock(
   lock: string,
-): Promise<{ holder: RunClaimHolder; torn: boolean; ino: number | null } | undefined> {
+): Promise<
+  { holder: RunClaimHolder; torn: boolean; ino: number | null; processStart?: string } | undefined
+> {
   let info: Deno.FileInfo;
   let text: string;
   try {
@@ -169,7 +182,8 @@ async function readLock(
         heartbeatAt,
         token: c.token,
       };
-      return { holder, torn: false, ino: info.ino };
+      const processStart = typeof c.processStart === "string" ? c.processStart : undefined;
+      return { holder, torn: false, ino: info.ino, processStart };
     }
   } catch {
     // Torn: created, and its holder killed before it wrote the content.
@@ -180,7 +194,7 @@ async function readLock(
 
 /** Whether a claim read from `lock` is stale, and why. */
 function judge(
-  found: { holder: RunClaimHolder; torn: boolean },
+  found: { holder: RunClaimHolder; torn: boolean; processStart?: string },
   options: RunClaimOptions,
   now: number,
 ): string | undefined {
@@ -190,7 +204,16 @@ function judge(
     return age > TORN_GRACE ? "its claim file is empty or cut short" : undefined;
   }
   if (holder.host === thisHost(options)) {
-    return processAlive(holder.pid) ? undefined : `process ${holder.pid} is gone`;
+    if (!processAlive(holder.pid)) return `process ${holder.pid} is gone`;
+    // A pid is reused after a restart (in a container, deno is often pid 1 each time).
+    if (holder.pid === Deno.pid && !ownTokens.has(holder.token)) {
+      return `process ${holder.pid} is this one, which does not hold it: the holder is gone`;
+    }
+    const start = found.processStart;
+    if (start && processStartTicks(holder.pid) && processStartTicks(holder.pid) !== start) {
+      return `process ${holder.pid} is another process now: the holder is gone`;
+    }
+    return undefined;
   }
   const staleAfter = options.staleAfter ?? DEFAULT_STALE_AFTER;
   return age > staleAfter
@@ -231,6 +254,12 @@ export async function readRunClaim(
 
 /** Claims held by this process: removed by `unload` when the process exits at once. */
 const held = new Set<RunClaim>();
+
+/**
+ * Tokens of the claim files this process has created or is creating: a claim of this
+ * process's pid with another token belongs to an earlier process that had the same pid.
+ */
+const ownTokens = new Set<string>();
 let unloadListening = false;
 
 function releaseAllSync(): void {
@@ -331,6 +360,7 @@ export class RunClaim {
     this.#released = true;
     clearInterval(this.#timer);
     held.delete(this);
+    ownTokens.delete(this.holder.token);
     const found = await readLock(this.#lock).catch(() => undefined);
     if (found?.holder.token === this.holder.token) {
       await removeTakeoverFiles(this.dir);
@@ -345,6 +375,7 @@ export class RunClaim {
     this.#released = true;
     clearInterval(this.#timer);
     held.delete(this);
+    ownTokens.delete(this.holder.token);
     try {
       const content = JSON.parse(Deno.readTextFileSync(this.#lock));
       if (content.token === this.holder.token) Deno.removeSync(this.#lock);
@@ -370,7 +401,12 @@ async function createClaimFile(
   holder: RunClaimHolder,
 ): Promise<"created" | "exists" | "gone"> {
   const { host, pid, startedAt, token } = holder;
-  const bytes = new TextEncoder().encode(JSON.stringify({ host, pid, startedAt, token }) + "\n");
+  // The kernel's start time of the process tells a reused pid from the holder (Linux).
+  const processStart = processStartTicks(pid);
+  const bytes = new TextEncoder().encode(
+    JSON.stringify({ host, pid, startedAt, token, ...(processStart ? { processStart } : {}) }) +
+      "\n",
+  );
   const own = `${lock}.new-${pid}-${token.slice(0, 8)}`;
   const failed = (error: unknown, path: string) => {
     if (error instanceof Deno.errors.NotFound) return "gone" as const;
@@ -489,11 +525,16 @@ export async function claimRun(dir: string, options: RunClaimOptions = {}): Prom
       heartbeatAt: new Date().toISOString(),
       token: crypto.randomUUID(),
     };
-    const created = await createClaimFile(lock, holder);
-    if (created === "gone") continue; // the folder went: make it again
+    ownTokens.add(holder.token);
+    const created = await createClaimFile(lock, holder).catch((error) => {
+      ownTokens.delete(holder.token);
+      throw error;
+    });
     if (created === "created") {
       return new RunClaim(dir, holder, warnings, createdDir, options.heartbeatEvery ?? 60_000);
     }
+    ownTokens.delete(holder.token);
+    if (created === "gone") continue; // the folder went: make it again
     const found = await readLock(lock);
     if (!found) continue; // released meanwhile
     const reason = judge(found, options, Date.now());

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { writeFileAtomic } from "../run/run_folder.ts";
+import { DiskWriteError, writeFileAtomic } from "../run/run_folder.ts";
 import { launchChromium, printDeck, rasterizeSvgs } from "./_chromium.ts";
 import { type Deck, type DeckFigure, figureExtension, validateDeck } from "./deck.ts";
 import { deckHtml, type DeckImage } from "./deck_html.ts";
@@ -151,8 +151,19 @@ export async function writeDeck(
       warnings.push(...printed.warnings);
       await write("slides.pdf", printed.pdf);
     }
+  } catch (error) {
+    // The markdown, SVGs and HTML are written: a browser that fails (a timeout, a crash)
+    // costs the PNGs and the PDF only, never what was made before.
+    if (error instanceof DiskWriteError) throw error;
+    const first = String((error as Error)?.message ?? error).split("\n")[0];
+    await skip(`Chromium (${executable}) failed: ${first}`);
+    const gone = new Set([
+      ...drawn.map((f) => join(outDir, `figures/${f.name}.png`)),
+      join(outDir, "slides.pdf"),
+    ]);
+    files.splice(0, files.length, ...files.filter((f) => !gone.has(f)));
   } finally {
-    await browser.close();
+    await browser.close().catch(() => {});
   }
   return { files, warnings };
 }

@@ -23,6 +23,8 @@ export interface FakeRun {
   flagCollapsed?: boolean;
   classes?: number;
   perClass?: { train: number; test: number };
+  /** Written into config.json (a training setting runs must share to be compared). */
+  learningRate?: number;
 }
 
 /**
@@ -36,7 +38,9 @@ export async function writeFakeRun(root: string, f: FakeRun): Promise<string> {
   const classes = f.classes ?? 6;
   const per = f.perClass ?? { train: 12, test: 8 };
   const data = f.data ?? "synthetic";
-  const id = `${data}-${f.loss}-${f.miner}-d${f.dim}-s${f.seed}-fake`;
+  const id = `${data}-${f.loss}-${f.miner}-d${f.dim}-s${f.seed}-${
+    f.learningRate === undefined ? "fake" : `lr${f.learningRate}`
+  }`;
   const dir = join(root, id);
   await Deno.mkdir(join(dir, "embeddings"), { recursive: true });
   // Class centres depend on the seed only (a shared split); noise on the whole run.
@@ -99,7 +103,7 @@ export async function writeFakeRun(root: string, f: FakeRun): Promise<string> {
       epochs: 2,
       batchSize: 12,
       samplesPerClass: 4,
-      learningRate: 0.001,
+      learningRate: f.learningRate ?? 0.001,
       loss: { name: f.loss, margin: 0.05 },
       miner: { name: f.miner },
       model: { architecture: "conv28" },

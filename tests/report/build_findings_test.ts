@@ -184,3 +184,19 @@ Deno.test("buildFindings() reads the per-query scores evaluation.json keeps inst
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("buildFindings() never pairs runs trained with other settings, and grades grouping against chance", async () => {
+  const f = await findingsOf([
+    { loss: "triplet", miner: "none", dim: 8, seed: 0, noise: 0.9 },
+    { loss: "triplet", miner: "semihard", dim: 8, seed: 0, noise: 0.9, learningRate: 0.01 },
+  ]);
+  assert.ok(!f.questions.some((q) => q.id === "mining"), "different learning rates");
+  assert.equal(f.results.length, 2);
+  // Two classes, embeddings that do not separate them: half the neighbours share the class
+  // by chance alone, which is not grouping.
+  const random = await findingsOf([
+    { loss: "triplet", miner: "none", dim: 8, seed: 0, noise: 50, classes: 2 },
+  ]);
+  const q = random.questions.find((x) => x.id === "grouping")!;
+  assert.equal(q.verdict, "hardly", q.answer);
+});

@@ -63,6 +63,34 @@ Deno.test("claimRun() takes over at once a claim whose process is gone on this h
   assert.deepEqual([...Deno.readDirSync(dir)], []);
 });
 
+Deno.test("claimRun() takes over a claim of its own pid that it does not hold (a reused pid) and one whose pid is another process now", async () => {
+  const dir = fresh();
+  await writeLock(dir, lockOf(Deno.hostname(), Deno.pid));
+  const state = await readRunClaim(dir);
+  assert.equal(state.status, "stale");
+  assert.match(state.status === "stale" ? state.reason : "", /is this one, which does not hold it/);
+  const claim = await claimRun(dir);
+  assert.equal(claim.warnings.length, 1);
+  await claim.release();
+  // A live pid whose recorded start time is not its own: the holder died, the pid was reused.
+  const other = fresh();
+  const child = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  try {
+    await writeLock(
+      other,
+      JSON.stringify({ ...JSON.parse(lockOf(Deno.hostname(), child.pid)), processStart: "1" }),
+    );
+    const reused = await readRunClaim(other);
+    assert.equal(reused.status, "stale");
+    assert.match(reused.status === "stale" ? reused.reason : "", /is another process now/);
+    await writeLock(other, lockOf(Deno.hostname(), child.pid));
+    assert.equal((await readRunClaim(other)).status, "live", "no start time recorded: alive");
+  } finally {
+    child.kill();
+    await child.status;
+  }
+});
+
 Deno.test("readRunClaim() judges another host's claim by its heartbeat and --stale-after", async () => {
   const dir = fresh();
   await writeLock(dir, lockOf("elsewhere", 1), 120);
