@@ -4,14 +4,14 @@
  *
  * Load a dataset, split each class 80/20, train an embedding with a metric loss (with or
  * without mining), classify the test split by k-nearest-neighbour against the training
- * split, and keep everything in a run folder.
+ * split, and keep everything in a run folder:
  *
  * ```ts ignore
  * import { lossConfig, minerConfig, resolveConfig, runExperiment, selectBackend } from "./mod.ts";
  *
  * const backend = await selectBackend("auto");
  * const config = resolveConfig({
- *   data: "../shared/data/tt100k-mini",
+ *   data: "synthetic",
  *   loss: lossConfig("triplet", { margin: 0.1 }),
  *   miner: minerConfig("semihard"),
  *   dim: 32,
@@ -20,6 +20,31 @@
  * const { dir, summary } = await runExperiment(config, { out: "runs", backend });
  * console.log(dir, summary.test);
  * ```
+ *
+ * This module re-exports every area; each is also a subpath of its own, to import only
+ * the part needed (`@metriclab/metriclab/<area>`, the file `lib/<area>/mod.ts`):
+ *
+ * ```ts ignore
+ * import { selectBackend } from "@metriclab/metriclab/backend"; // the tfjs backend
+ * import { generateSynthetic } from "@metriclab/metriclab/data"; // datasets, split, samplers
+ * import { lpDistance } from "@metriclab/metriclab/distances";
+ * import { meanReducer } from "@metriclab/metriclab/reducers";
+ * import { tripletMarginMiner } from "@metriclab/metriclab/miners";
+ * import { tripletMarginLoss } from "@metriclab/metriclab/losses";
+ * import { createEmbeddingNet } from "@metriclab/metriclab/model"; // networks, save/load
+ * import { train } from "@metriclab/metriclab/train"; // the training loop
+ * import { knnAccuracy } from "@metriclab/metriclab/eval"; // k-NN, retrieval, statistics
+ * import { writeJsonAtomic } from "@metriclab/metriclab/run"; // the run folder
+ * import { runExperiment } from "@metriclab/metriclab/experiment"; // config, runs, sweeps
+ * import { runConformance } from "@metriclab/metriclab/conformance"; // against PML
+ * import { measureThroughput } from "@metriclab/metriclab/bench";
+ * import { buildReport } from "@metriclab/metriclab/report"; // the static site
+ * import { projectUmap } from "@metriclab/metriclab/projection"; // PCA, UMAP, t-SNE
+ * import { writeDeck } from "@metriclab/metriclab/slides"; // Marp decks, PDF
+ * ```
+ *
+ * The shared contracts (`Distance`, `Reducer`, `Miner`, `MetricLoss`, `ImageDataset`, ...)
+ * and the seeded random number generator are exported here only.
  *
  * @module
  */

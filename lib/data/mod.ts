@@ -1,7 +1,16 @@
 /**
- * Datasets: class folders, IDX files and the synthetic traffic signs; image decoding and
- * resizing; the per-class split; class-balanced batches; class hierarchies, with TT100K's
- * built in.
+ * Datasets and batches: loading class folders ({@linkcode loadFolderDataset}, with a decode
+ * cache), IDX files such as Fashion-MNIST ({@linkcode loadIdxDataset}) and the built-in
+ * synthetic traffic signs ({@linkcode generateSynthetic}); image decoding, resizing and
+ * augmentation; the per-class split ({@linkcode stratifiedSplit}); class-balanced and random
+ * batch samplers; class hierarchies (TSV files, TT100K's and the synthetic set's built in).
+ *
+ * ```ts
+ * import { generateSynthetic, stratifiedSplit } from "./mod.ts";
+ * const data = generateSynthetic({ perClass: 5, size: 8, classes: ["pl50", "w57"] });
+ * const { train, test } = stratifiedSplit(data.labels, { testFraction: 0.2, seed: 1 });
+ * if (train.length !== 8 || test.length !== 2) throw new Error("wrong split");
+ * ```
  *
  * @module
  */

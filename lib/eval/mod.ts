@@ -1,7 +1,10 @@
 /**
- * Evaluation of embeddings on plain typed arrays: exact k-NN search, k-NN
- * classification, retrieval metrics (PML's `AccuracyCalculator`), NMI/AMI, k-means,
- * statistics for comparing runs, and collapse detection.
+ * Evaluation of embeddings on plain typed arrays: exact k-NN search and k-NN
+ * classification ({@linkcode knnSearch}, {@linkcode knnAccuracy}), retrieval metrics
+ * (PML's `AccuracyCalculator`: {@linkcode retrievalMetrics}, {@linkcode perQueryScores}),
+ * clustering (NMI/AMI, k-means), class-structure analysis (centroids, linkage, Mantel test
+ * against a hierarchy), statistics for comparing runs (paired bootstrap, McNemar) and
+ * collapse detection ({@linkcode detectCollapse}).
  *
  * @example
  * ```ts

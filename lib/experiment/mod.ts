@@ -1,6 +1,20 @@
 /**
- * Experiments end to end: configuration, data resolution, one run, sweeps, evaluation
- * of a run folder.
+ * Experiments end to end: the configuration ({@linkcode resolveConfig},
+ * {@linkcode lossConfig}, {@linkcode minerConfig}, {@linkcode runId}), data resolution
+ * ({@linkcode loadData}), one run ({@linkcode runExperiment}), sweeps
+ * ({@linkcode expandSweep}), and what is done with a finished run folder: evaluation,
+ * class-structure analysis, loading its network, embedding new images, exporting.
+ *
+ * ```ts
+ * import { lossConfig, minerConfig, resolveConfig, runId } from "./mod.ts";
+ * const config = resolveConfig({
+ *   data: "synthetic",
+ *   loss: lossConfig("triplet", { margin: 0.1 }),
+ *   miner: minerConfig("semihard"),
+ *   dim: 16,
+ * });
+ * if (config.epochs !== 10 || runId(config) !== runId({ ...config })) throw new Error();
+ * ```
  *
  * @module
  */

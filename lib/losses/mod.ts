@@ -1,6 +1,18 @@
 /**
- * Metric-learning losses (PML's `losses/`): each defines its terms from a distance matrix
- * and hands them to a reducer.
+ * Metric-learning losses (PML's `losses/`): {@linkcode contrastiveLoss},
+ * {@linkcode tripletMarginLoss}, {@linkcode multiSimilarityLoss}, {@linkcode ntXentLoss},
+ * and the losses with trainable weights, {@linkcode arcFaceLoss} and
+ * {@linkcode proxyAnchorLoss}; {@linkcode lossFromConfig} builds one by name. Each defines
+ * its terms from a distance matrix, optionally on mined tuples, and hands them to a reducer.
+ *
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { lpDistance } from "../distances/mod.ts";
+ * import { tripletMarginLoss } from "./mod.ts";
+ * const loss = tripletMarginLoss({ margin: 1, distance: lpDistance({ normalize: false }) });
+ * const v = loss.compute(tf.tensor2d([[0], [1], [1.5]]), new Int32Array([0, 0, 1]));
+ * if (Math.abs(v.dataSync()[0] - 1) > 1e-6) throw new Error(String(v.dataSync()));
+ * ```
  *
  * @module
  */

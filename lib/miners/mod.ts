@@ -1,6 +1,20 @@
 /**
- * Miners: choosing informative pairs or triplets of a batch (PML's `miners/`). They work
- * on plain arrays and return typed arrays.
+ * Miners: choosing informative pairs or triplets of a batch (PML's `miners/`):
+ * {@linkcode tripletMarginMiner} (all, hard, semihard, easy), {@linkcode batchHardMiner},
+ * {@linkcode batchEasyHardMiner}, {@linkcode pairMarginMiner},
+ * {@linkcode multiSimilarityMiner}, {@linkcode distanceWeightedMiner}; helpers over index
+ * tuples ({@linkcode allPairs}, {@linkcode allTriplets}, conversions); and
+ * {@linkcode minerFromConfig} to build one by name. They work on plain arrays and return
+ * typed arrays.
+ *
+ * ```ts
+ * import { lpDistance } from "../distances/mod.ts";
+ * import { tripletMarginMiner } from "./mod.ts";
+ * const miner = tripletMarginMiner({ type: "hard", distance: lpDistance({ normalize: false }) });
+ * const embeddings = { data: new Float64Array([0, 2, 1, 5]), rows: 4, dim: 1 };
+ * const t = miner.mine(embeddings, new Int32Array([0, 0, 1, 1]));
+ * if (t.kind !== "triplets" || t.anchors.length !== 5) throw new Error("triplets");
+ * ```
  *
  * @module
  */

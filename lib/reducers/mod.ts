@@ -1,5 +1,15 @@
 /**
- * Reducers: from per-tuple loss terms to one scalar (PML's `reducers/`).
+ * Reducers: from per-tuple loss terms to one scalar (PML's `reducers/`):
+ * {@linkcode meanReducer}, {@linkcode avgNonZeroReducer}, {@linkcode thresholdReducer},
+ * and {@linkcode reducerFromConfig} to build one by name.
+ *
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { avgNonZeroReducer, meanReducer } from "./mod.ts";
+ * const terms = tf.tensor1d([1, 2, 3, 0]);
+ * if (meanReducer().reduce(terms).dataSync()[0] !== 1.5) throw new Error("mean");
+ * if (avgNonZeroReducer().reduce(terms).dataSync()[0] !== 2) throw new Error("non-zero");
+ * ```
  *
  * @module
  */

@@ -1,6 +1,10 @@
 /**
- * The report: a static site built from run folders, figures drawn server-side with
- * Observable Plot through linkedom (self-contained pages, no CDN).
+ * The report: a static site built from run folders ({@linkcode buildReport}: index,
+ * findings, one page per run, comparison), the findings with their verdicts
+ * ({@linkcode buildFindings}), figures as Plot options drawn server-side through linkedom
+ * by one {@linkcode renderFigure} (self-contained pages, no CDN), the image explorer and
+ * gallery, the exercise's slide deck ({@linkcode buildSlides}) and a local file server
+ * ({@linkcode serveSite}).
  *
  * ```ts
  * import { buildReport } from "./mod.ts";

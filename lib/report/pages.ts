@@ -558,6 +558,13 @@ function groupByData(runs: readonly RunRecord[]): Map<string, RunRecord[]> {
   return groups;
 }
 
+/** The reasons a run's summary.json records for its collapse, or null when it did not collapse. */
+function collapseReasons(run: RunRecord): string[] | null {
+  if (run.summary.collapsed !== true) return null;
+  const c = run.summary.collapse as { reasons?: unknown } | undefined;
+  return Array.isArray(c?.reasons) ? c.reasons.map(String) : [];
+}
+
 /**
  * The index page: every run in a sortable table, and per dataset a chart of accuracy by
  * loss x mining, coloured by dimension, one dot per seed with the mean of several seeds.
@@ -572,13 +579,6 @@ function groupByData(runs: readonly RunRecord[]): Map<string, RunRecord[]> {
  * if (!indexPage([]).includes("No finished runs")) throw new Error();
  * ```
  */
-/** The reasons a run's summary.json records for its collapse, or null when it did not collapse. */
-function collapseReasons(run: RunRecord): string[] | null {
-  if (run.summary.collapsed !== true) return null;
-  const c = run.summary.collapse as { reasons?: unknown } | undefined;
-  return Array.isArray(c?.reasons) ? c.reasons.map(String) : [];
-}
-
 export function indexPage(runs: readonly RunRecord[], warnings: readonly string[] = []): string {
   const ks = ksOf(runs);
   const cell = (v: number | undefined, text: string) =>

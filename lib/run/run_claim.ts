@@ -74,6 +74,8 @@ export class RunHeldError extends Error {
   /** Who holds it. */
   readonly holder: RunClaimHolder;
   /**
+   * An error for a run folder that `holder` holds.
+   *
    * @param dir The run folder.
    * @param holder Who holds it.
    * @param message The message. @default `Cannot train run "<dir>": it is held by <holder>`

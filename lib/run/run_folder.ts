@@ -63,6 +63,8 @@ export class DiskWriteError extends Error {
   /** What to do first: "free space" or "make it writable". */
   readonly remedy: string;
   /**
+   * An error for a write of `path` that failed with `code`.
+   *
    * @param path The file.
    * @param code The system's error code.
    * @param options The original error as `cause`.

@@ -5,6 +5,9 @@
  */
 import type * as Plot from "@observablehq/plot";
 
+/** Observable Plot's options for a figure (`Plot.plot(options)`), as `lib/report/figures.ts` builds them. */
+export type DeckPlotOptions = Plot.PlotOptions;
+
 /** The 8 bytes every PNG file starts with. */
 export const PNG_SIGNATURE: readonly number[] = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -24,7 +27,7 @@ export interface DeckFigure {
   /** What the figure shows, for readers who cannot see it (the SVG's `<title>`). */
   alt: string;
   /** Plot options, drawn server-side; written as `<name>.svg` and rasterised to `<name>.png`. */
-  plot?: Plot.PlotOptions;
+  plot?: DeckPlotOptions;
   /** A ready SVG document; written as `<name>.svg` (with `xmlns` added) and `<name>.png`. */
   svg?: string;
   /** PNG bytes; written as `<name>.png` only, so slides refer to `figures/<name>.png`. */
