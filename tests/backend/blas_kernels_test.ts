@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertClose } from "../_assert.ts";
 import * as tf from "../../lib/tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
@@ -58,18 +59,11 @@ async function both(
   return [blasValues, b.dataSync() as Float32Array, shape];
 }
 
-function assertClose(actual: Float32Array, expected: Float32Array, what: string) {
-  assert.equal(actual.length, expected.length, what);
+/** Within 1e-5 of the largest reference magnitude (plus 1e-6); NaN where the reference has NaN. */
+function assertNear(actual: Float32Array, expected: Float32Array, what: string) {
   let scale = 1e-6;
   for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  for (let i = 0; i < actual.length; i++) {
-    if (Number.isNaN(actual[i]) !== Number.isNaN(expected[i])) {
-      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-    }
-    if (Math.abs(actual[i] - expected[i]) > 1e-5 * scale + 1e-6) {
-      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-    }
-  }
+  assertClose(actual, expected, { atol: 1e-5 * scale + 1e-6, equalNan: true, what });
 }
 
 type Shape4 = [number, number, number, number];
@@ -98,17 +92,17 @@ for (const { oneDnn, label, ignore } of MODES) {
           const loss = (xx: tf.Tensor, ff: tf.Tensor) =>
             tf.sum(tf.square(tf.conv2d(xx as tf.Tensor4D, ff as tf.Tensor4D, stride, pad)));
           const [y, yRef] = await both(() => tf.conv2d(x, f, stride, pad), oneDnn);
-          assertClose(y, yRef, `${what} Conv2D`);
+          assertNear(y, yRef, `${what} Conv2D`);
           const [dw, dwRef] = await both(
             () => tf.grad((ff: tf.Tensor) => loss(x, ff))(f),
             oneDnn,
           );
-          assertClose(dw, dwRef, `${what} Conv2DBackpropFilter`);
+          assertNear(dw, dwRef, `${what} Conv2DBackpropFilter`);
           const [dx, dxRef] = await both(
             () => tf.grad((xx: tf.Tensor) => loss(xx, f))(x),
             oneDnn,
           );
-          assertClose(dx, dxRef, `${what} Conv2DBackpropInput`);
+          assertNear(dx, dxRef, `${what} Conv2DBackpropInput`);
           tf.dispose([x, f]);
         }),
     });
@@ -176,7 +170,7 @@ Deno.test({
       ] as Array<[string, () => tf.Tensor]>
     ) {
       const [got, want] = await both(f);
-      assertClose(got, want, what);
+      assertNear(got, want, what);
     }
     tf.dispose([a, b, single, x, wide]);
   },
@@ -192,9 +186,9 @@ for (const { oneDnn, label, ignore } of MODES) {
         const f = tf.randomNormal([3, 3, 3, 4], 0, 1, "float32", 8) as tf.Tensor4D;
         for (const pad of ["same", "valid"] as const) {
           const [y, yRef] = await both(() => tf.conv2d(x, f, 1, pad, "NHWC", 2), oneDnn);
-          assertClose(y, yRef, `dilation 2 ${pad}`);
+          assertNear(y, yRef, `dilation 2 ${pad}`);
           const [z, zRef] = await both(() => tf.conv2d(x, f, [2, 3], pad), oneDnn);
-          assertClose(z, zRef, `strides 2x3 ${pad}`);
+          assertNear(z, zRef, `strides 2x3 ${pad}`);
         }
         tf.dispose([x, f]);
       }),
@@ -241,7 +235,7 @@ for (const { oneDnn, label, ignore } of MODES) {
                   bias: withBias ? bias : undefined,
                   activation,
                 }), oneDnn);
-              assertClose(y, yRef, what);
+              assertNear(y, yRef, what);
             }
           }
           tf.dispose([x, filter, bias]);
@@ -277,7 +271,7 @@ for (const { oneDnn, label, ignore } of MODES) {
         const gradients = () =>
           tf.concat(tf.grads(loss)([x, w, b]).map((g) => g.flatten())) as tf.Tensor;
         const [all, allRef] = await both(gradients, oneDnn);
-        assertClose(all, allRef, "dx, dw and db");
+        assertNear(all, allRef, "dx, dw and db");
         await tf.setBackend("wasm");
         const { kernelNames } = await tf.profile(() => gradients());
         assert.ok(kernelNames.includes(FILTER_BIAS_GRAD_KERNEL), kernelNames.join());

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertClose } from "../_assert.ts";
 import { type ConvGeometry, loadOneDnn, oneDnnAvailable } from "../../lib/backend/onednn.ts";
 
 const available = oneDnnAvailable();
@@ -77,15 +78,6 @@ function naiveGradients(g: ConvGeometry, x: Float32Array, w: Float32Array, dy: F
   return { dx, dw };
 }
 
-function assertClose(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, what);
-  for (let i = 0; i < actual.length; i++) {
-    if (!(Math.abs(actual[i] - expected[i]) <= 1e-4 * (1 + Math.abs(expected[i])))) {
-      assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-    }
-  }
-}
-
 function geometry(
   batch: number,
   [inHeight, inWidth, inChannels]: number[],
@@ -142,22 +134,46 @@ for (const [what, g] of CASES) {
       const [ax, aw, ab, ady, ay, adx] = at;
 
       assert.ok(dnnl.forward(g, heap, ax, aw, -1, ay, false));
-      assertClose(read(heap, ay, ys), expected, `${what}: forward`);
+      assertClose(read(heap, ay, ys), expected, {
+        atol: 1e-4,
+        rtol: 1e-4,
+        what: `${what}: forward`,
+      });
       assert.ok(dnnl.forward(g, heap, ax, aw, ab, ay, true));
       const withBiasRelu = expected.map((v, i) => Math.max(0, v + bias[i % g.outChannels]));
-      assertClose(read(heap, ay, ys), withBiasRelu, `${what}: forward with bias and ReLU`);
+      assertClose(read(heap, ay, ys), withBiasRelu, {
+        atol: 1e-4,
+        rtol: 1e-4,
+        what: `${what}: forward with bias and ReLU`,
+      });
 
       const { dx, dw } = naiveGradients(g, x, w, dy);
       assert.ok(dnnl.backwardData(g, heap, ady, aw, adx));
-      assertClose(read(heap, adx, xs), dx, `${what}: input gradient`);
+      assertClose(read(heap, adx, xs), dx, {
+        atol: 1e-4,
+        rtol: 1e-4,
+        what: `${what}: input gradient`,
+      });
       assert.ok(dnnl.backwardWeights(g, heap, ax, ady, aw));
-      assertClose(read(heap, aw, ws), dw, `${what}: filter gradient`);
+      assertClose(read(heap, aw, ws), dw, {
+        atol: 1e-4,
+        rtol: 1e-4,
+        what: `${what}: filter gradient`,
+      });
       const db = new Float32Array(g.outChannels);
       dy.forEach((v, i) => db[i % g.outChannels] += v);
       new Float32Array(heap.buffer, aw, ws).fill(0);
       assert.ok(dnnl.backwardWeights(g, heap, ax, ady, aw, ab));
-      assertClose(read(heap, aw, ws), dw, `${what}: filter gradient beside the bias gradient`);
-      assertClose(read(heap, ab, g.outChannels), db, `${what}: bias gradient`);
+      assertClose(read(heap, aw, ws), dw, {
+        atol: 1e-4,
+        rtol: 1e-4,
+        what: `${what}: filter gradient beside the bias gradient`,
+      });
+      assertClose(read(heap, ab, g.outChannels), db, {
+        atol: 1e-4,
+        rtol: 1e-4,
+        what: `${what}: bias gradient`,
+      });
       assert.equal(dnnl.stats.ran, ran + 5);
     },
   });
@@ -192,7 +208,7 @@ Deno.test({
       assert.ok(dnnl.forward(g, heap, at[0], at[1], -1, at[2], false));
       return read(heap, at[2], xs);
     });
-    assertClose(results[1], results[0], "2 threads");
+    assertClose(results[1], results[0], { atol: 1e-4, rtol: 1e-4, what: "2 threads" });
     assert.deepEqual(results[2], results[0]);
   },
 });

@@ -1,21 +1,16 @@
 import assert from "node:assert/strict";
 import { checkAccuracy } from "../../lib/conformance/check_accuracy.ts";
 
-const CASE = new URL("../../../shared/vectors/pml/case1_b12_c4_d4.json", import.meta.url);
-const hasVectors = await Deno.stat(CASE).then(() => true, () => false);
+const CASE = new URL("../fixtures/pml/case1_b12_c4_d4.json", import.meta.url);
 
-Deno.test("checkAccuracy() passes every accuracy check of a reference file", {
-  ignore: !hasVectors,
-}, async () => {
+Deno.test("checkAccuracy() passes every accuracy check of a reference file", async () => {
   const json = JSON.parse(await Deno.readTextFile(CASE));
   const r = checkAccuracy(json, "case1.json");
   assert.ok(r.passed > 40, `only ${r.passed} checks ran`);
   assert.deepEqual([r.failed, r.skipped, r.lines], [0, 0, []]);
 });
 
-Deno.test("checkAccuracy() reports a wrong k-NN accuracy as a failure naming the entry", {
-  ignore: !hasVectors,
-}, async () => {
+Deno.test("checkAccuracy() reports a wrong k-NN accuracy as a failure naming the entry", async () => {
   const json = JSON.parse(await Deno.readTextFile(CASE));
   json.accuracy.knn_classification.k_1.accuracy = 0.5;
   const r = checkAccuracy(json, "case1.json");

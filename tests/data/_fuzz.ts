@@ -62,7 +62,9 @@ const CLEAN = [SyntaxError, RangeError, TypeError, Deno.errors.NotFound];
 
 /**
  * Runs `read` on every case: it must return (then `check` the result) or throw one of the
- * built-in error classes with a message that contains `name`, each within `maxMs`.
+ * built-in error classes with a message that contains `name`. Nothing is timed: a reader's
+ * bounded work is checked through `check` (a result no bigger than its input allows) and the
+ * reader's own tests (sizes refused before allocating).
  * Returns how many cases were read without an error.
  */
 export async function fuzz<T>(
@@ -70,13 +72,11 @@ export async function fuzz<T>(
   name: string,
   read: (c: FuzzCase) => T | Promise<T>,
   check: (result: T, c: FuzzCase) => void = () => {},
-  maxMs = 2000,
 ): Promise<{ ok: number; failed: number }> {
   let ok = 0;
   let failed = 0;
   for (const c of cases) {
     const what = `case ${c.index} (${c.kind}, ${c.bytes.length} bytes)`;
-    const start = performance.now();
     try {
       const result = await read(c);
       check(result, c);
@@ -92,8 +92,6 @@ export async function fuzz<T>(
       assert.ok((error as Error).message.includes(name), `${what}: ${(error as Error).message}`);
       failed++;
     }
-    const ms = performance.now() - start;
-    assert.ok(ms < maxMs, `${what} took ${ms.toFixed(0)} ms`);
   }
   return { ok, failed };
 }

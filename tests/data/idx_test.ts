@@ -173,7 +173,10 @@ Deno.test("readIdx() fuzzed: 600 random, truncated and bit-flipped files fail cl
     fuzzCases(seeds, 600, 5),
     '"fuzz-idx"',
     (c) => readIdx(c.bytes, "fuzz-idx"),
-    ({ dims, data }) => assert.equal(data.length, dims.reduce((a, b) => a * b, 1)),
+    ({ dims, data }, c) => {
+      assert.equal(data.length, dims.reduce((a, b) => a * b, 1));
+      assert.ok(data.length <= c.bytes.length, `case ${c.index}: ${data.length} values`);
+    },
   );
   assert.ok(failed > 300 && ok > 0, `${ok} read, ${failed} failed`);
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { assertClose, assertNoLeak, plain, randomBatch, tf } from "../losses/_helpers.ts";
+import { assertClose } from "../_assert.ts";
+import { assertNoLeak, plain, randomBatch, tf } from "../losses/_helpers.ts";
 import { cosineSimilarity } from "../../lib/distances/cosine_similarity.ts";
 import { distanceFromConfig } from "../../lib/distances/registry.ts";
 
@@ -8,8 +9,8 @@ Deno.test("cosineSimilarity() matches a brute-force cosine and is a similarity",
   const r = rows.map(plain.normalize);
   const want = r.flatMap((a) => r.map((b) => plain.dot(a, b)));
   const d = cosineSimilarity();
-  assertClose(d.matrixArray(matrix), want, 1e-12);
-  assertClose(tf.tidy(() => d.matrix(tf.tensor2d(rows)).dataSync()), want, 1e-6);
+  assertClose(d.matrixArray(matrix), want, { atol: 1e-12 });
+  assertClose(tf.tidy(() => d.matrix(tf.tensor2d(rows)).dataSync()), want, { atol: 1e-6 });
   assert.equal(d.isInverted, true);
   assert.equal(d.margin(0.2, 0.5), 0.3);
 });

@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  assertAllZero,
-  assertClose,
-  assertNoLeak,
-  plain,
-  randomBatch,
-  tf,
-} from "../losses/_helpers.ts";
+import { assertClose } from "../_assert.ts";
+import { assertAllZero, assertNoLeak, plain, randomBatch, tf } from "../losses/_helpers.ts";
 import { lpDistance } from "../../lib/distances/lp_distance.ts";
 import { distanceFromConfig } from "../../lib/distances/registry.ts";
 
@@ -16,9 +10,9 @@ Deno.test("lpDistance() matches a brute-force Euclidean distance, normalised or 
     const d = lpDistance({ normalize });
     const r = normalize ? rows.map(plain.normalize) : rows;
     const want = r.flatMap((a) => r.map((b) => plain.dist(a, b)));
-    assertClose(d.matrixArray(matrix), want, 1e-12, "matrixArray");
+    assertClose(d.matrixArray(matrix), want, { atol: 1e-12, what: "matrixArray" });
     const got = tf.tidy(() => d.matrix(tf.tensor2d(rows)).dataSync());
-    assertClose(got, want, 1e-5, "matrix");
+    assertClose(got, want, { atol: 1e-5, what: "matrix" });
   }
 });
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertClose } from "../_assert.ts";
 import {
   analyzeClassStructure,
   averageLinkage,
@@ -12,12 +13,6 @@ import {
 import { createRng } from "../../lib/random.ts";
 import type { ClassInfo } from "../../lib/types.ts";
 
-const close = (actual: number | null, expected: number, tol = 1e-12) =>
-  assert.ok(
-    actual !== null && Math.abs(actual - expected) <= tol,
-    `expected ${expected}, got ${actual}`,
-  );
-
 const oneD = (xs: number[]) => ({ data: new Float64Array(xs), rows: xs.length, dim: 1 });
 
 Deno.test("silhouette() matches values solved by hand on a 1-D set", () => {
@@ -25,9 +20,9 @@ Deno.test("silhouette() matches values solved by hand on a 1-D set", () => {
   // x=0: a 2, b 8 -> 0.75; x=2: a 2, b 6 -> 2/3; x=6: a 4, b 5 -> 0.2; x=10: a 4, b 9 -> 5/9;
   // x=20: singleton -> 0.
   const r = silhouette(oneD([0, 2, 6, 10, 20]), new Int32Array([0, 0, 1, 1, 2]));
-  close(r.overall, (0.75 + 2 / 3 + 0.2 + 5 / 9) / 5);
-  close(r.perClass[0], (0.75 + 2 / 3) / 2);
-  close(r.perClass[1], (0.2 + 5 / 9) / 2);
+  assertClose(r.overall, (0.75 + 2 / 3 + 0.2 + 5 / 9) / 5, { atol: 1e-12 });
+  assertClose(r.perClass[0], (0.75 + 2 / 3) / 2, { atol: 1e-12 });
+  assertClose(r.perClass[1], (0.2 + 5 / 9) / 2, { atol: 1e-12 });
   assert.equal(r.perClass[2], 0);
   const withEmpty = silhouette(oneD([0, 2, 6, 10]), new Int32Array([0, 0, 2, 2]), {
     numClasses: 4,
@@ -53,7 +48,7 @@ Deno.test("silhouette() matches a brute-force loop", () => {
     const b = Math.min(...[0, 1, 2, 3].filter((k) => k !== labels[i]).map(mean));
     total += (b - a) / Math.max(a, b);
   }
-  close(silhouette({ data, rows: n, dim }, labels).overall, total / n, 1e-12);
+  assertClose(silhouette({ data, rows: n, dim }, labels).overall, total / n, { atol: 1e-12 });
 });
 
 Deno.test("neighborLabelShare() counts same-label neighbours, self excluded", () => {
@@ -62,12 +57,12 @@ Deno.test("neighborLabelShare() counts same-label neighbours, self excluded", ()
   const r = neighborLabelShare(oneD([0, 1, 2, 2.4, 10]), new Int32Array([0, 0, 0, 1, 1]), {
     k: 2,
   });
-  close(r.overall, (1 + 1 + 0.5 + 0 + 0.5) / 5);
-  close(r.perClass[0], 2.5 / 3);
-  close(r.perClass[1], 0.25);
+  assertClose(r.overall, (1 + 1 + 0.5 + 0 + 0.5) / 5, { atol: 1e-12 });
+  assertClose(r.perClass[0], 2.5 / 3, { atol: 1e-12 });
+  assertClose(r.perClass[1], 0.25, { atol: 1e-12 });
   // k larger than rows - 1 is lowered.
   const all = neighborLabelShare(oneD([0, 1, 5]), new Int32Array([0, 0, 1]), { k: 10 });
-  close(all.overall, (0.5 + 0.5 + 0) / 3);
+  assertClose(all.overall, (0.5 + 0.5 + 0) / 3, { atol: 1e-12 });
 });
 
 Deno.test("classCentroids(), centroidDistances() and meanPairwiseDistances() by hand", () => {
@@ -76,14 +71,14 @@ Deno.test("classCentroids(), centroidDistances() and meanPairwiseDistances() by 
   assert.deepEqual([...classCentroids(m, labels, 3)].slice(0, 4), [1, 0, 3, 6]);
   assert.ok(Number.isNaN(classCentroids(m, labels, 3)[4]));
   const d = centroidDistances(m, labels, 2);
-  close(d[1], Math.hypot(2, 6));
+  assertClose(d[1], Math.hypot(2, 6), { atol: 1e-12 });
   assert.equal(d[0], 0);
   assert.equal(d[1], d[2]);
   const mp = meanPairwiseDistances(m, labels, 2);
-  close(mp[0], 2);
-  close(mp[3], 4);
+  assertClose(mp[0], 2, { atol: 1e-12 });
+  assertClose(mp[3], 4, { atol: 1e-12 });
   // Cross pairs: (0,0)-(3,4) 5, (0,0)-(3,8) sqrt(73), (2,0)-(3,4) sqrt(17), (2,0)-(3,8) sqrt(65).
-  close(mp[1], (5 + Math.sqrt(73) + Math.sqrt(17) + Math.sqrt(65)) / 4);
+  assertClose(mp[1], (5 + Math.sqrt(73) + Math.sqrt(17) + Math.sqrt(65)) / 4, { atol: 1e-12 });
   assert.throws(() => classCentroids(m, new Int32Array([0, 0, 1, 3]), 2), RangeError);
 });
 
@@ -98,7 +93,7 @@ Deno.test("averageLinkage() solves a 4-point example like scipy", () => {
     { a: 2, b: 4, height: 3.5, size: 3 },
   ]);
   assert.deepEqual([merges[2].a, merges[2].b, merges[2].size], [3, 5, 4]);
-  close(merges[2].height, 25 / 3);
+  assertClose(merges[2].height, 25 / 3, { atol: 1e-12 });
   assert.deepEqual(order, [3, 2, 0, 1]);
   assert.deepEqual(averageLinkage(new Float64Array([0]), 1), { merges: [], order: [0] });
   assert.throws(() => averageLinkage(new Float64Array(3), 2), TypeError);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertClose } from "../_assert.ts";
 import { join } from "node:path";
 import {
   COLLAPSE_THRESHOLDS,
@@ -8,12 +9,6 @@ import {
 } from "../../lib/eval/collapse.ts";
 import { writeFloat32, writeJsonAtomic } from "../../lib/run/run_folder.ts";
 import { createRng } from "../../lib/random.ts";
-
-const close = (actual: number | null | undefined, expected: number, tol = 1e-9) =>
-  assert.ok(
-    typeof actual === "number" && Math.abs(actual - expected) <= tol,
-    `expected ${expected}, got ${actual}`,
-  );
 
 /** `rows x dim` embeddings, each row filled by `row(i, values)`. */
 function matrix(rows: number, dim: number, row: (i: number, values: number[]) => void) {
@@ -53,13 +48,13 @@ Deno.test("detectCollapse() solves a square of unit vectors by hand", () => {
   const { collapsed, reasons, evidence } = detectCollapse(m, [0, 1, 2, 3]);
   const mean = (4 * Math.SQRT2 + 2 * 2) / 6;
   const sd = Math.sqrt((4 * (Math.SQRT2 - mean) ** 2 + 2 * (2 - mean) ** 2) / 6);
-  close(evidence.meanNormalizedDistance, mean, 1e-12);
-  close(evidence.distanceSpread, sd, 1e-12);
+  assertClose(evidence.meanNormalizedDistance, mean, { atol: 1e-12 });
+  assertClose(evidence.distanceSpread, sd, { atol: 1e-12 });
   // Covariance diag(1/2, 1/2): half the variance per axis, two effective dimensions.
-  close(evidence.topComponentShare, 0.5, 1e-9);
-  close(evidence.effectiveRank, 2, 1e-12);
-  close(evidence.meanNorm, 1, 1e-12);
-  close(evidence.chanceAccuracy, 0.25, 1e-15);
+  assertClose(evidence.topComponentShare, 0.5, { atol: 1e-9 });
+  assertClose(evidence.effectiveRank, 2, { atol: 1e-12 });
+  assertClose(evidence.meanNorm, 1, { atol: 1e-12 });
+  assertClose(evidence.chanceAccuracy, 0.25, { atol: 1e-15 });
   assert.equal(evidence.points, 4);
   assert.equal(evidence.accuracy, undefined);
   assert.equal(collapsed, false);
@@ -98,7 +93,7 @@ Deno.test("detectCollapse() flags points on a line through the origin", () => {
   assert.equal(result.collapsed, true);
   assert.ok(result.evidence.meanNormalizedDistance > 0.5);
   assert.ok(result.evidence.topComponentShare! > 0.999);
-  close(result.evidence.effectiveRank, 1, 1e-3);
+  assertClose(result.evidence.effectiveRank, 1, { atol: 1e-3 });
   assert.equal(result.reasons.length, 1);
   assert.match(result.reasons[0], /of the variance lies on one direction \(near rank-1/);
   assertJsonFriendly(result);
@@ -119,7 +114,7 @@ Deno.test("detectCollapse() passes well-separated clusters and a random cloud", 
   assert.deepEqual(separated.reasons, []);
   assert.ok(separated.evidence.meanNormalizedDistance > 1);
   assert.ok(separated.evidence.effectiveRank! > 5);
-  close(separated.evidence.chanceAccuracy, 0.1, 1e-15);
+  assertClose(separated.evidence.chanceAccuracy, 0.1, { atol: 1e-15 });
   assertJsonFriendly(separated);
   // An untrained-like cloud: no structure, but no collapse either.
   const rng = createRng(5);
@@ -134,7 +129,7 @@ Deno.test("detectCollapse() leaves the decision to geometry, not accuracy", () =
   const r = detectCollapse(m, labels, { accuracy: 0.25, numClasses: 8 });
   assert.equal(r.collapsed, false);
   assert.equal(r.evidence.accuracy, 0.25);
-  close(r.evidence.chanceAccuracy, 1 / 8, 1e-15);
+  assertClose(r.evidence.chanceAccuracy, 1 / 8, { atol: 1e-15 });
 });
 
 Deno.test("detectCollapse() handles identical and all-zero rows without NaN", () => {
@@ -146,7 +141,7 @@ Deno.test("detectCollapse() handles identical and all-zero rows without NaN", ()
   assert.equal(same.evidence.topComponentShare, null);
   assert.equal(same.evidence.effectiveRank, null);
   assert.equal(same.evidence.meanNormalizedDistance, 0);
-  close(same.evidence.meanNorm, 5, 1e-12);
+  assertClose(same.evidence.meanNorm, 5, { atol: 1e-12 });
   assert.match(same.reasons[0], /all 3 rows analysed are the same point/);
   assertJsonFriendly(same);
   const zeros = detectCollapse({ data: new Float64Array(8), rows: 4, dim: 2 }, [0, 0, 1, 1]);
@@ -211,7 +206,7 @@ Deno.test("collapseOfRunFolder() reads test embeddings and the k=1 accuracy", as
     const unfinished = await collapseOfRunFolder(dir);
     assert.equal(unfinished.collapsed, true);
     assert.equal(unfinished.evidence.accuracy, undefined);
-    close(unfinished.evidence.chanceAccuracy, 0.25, 1e-15);
+    assertClose(unfinished.evidence.chanceAccuracy, 0.25, { atol: 1e-15 });
     await writeJsonAtomic(join(dir, "summary.json"), { test: { knnAccuracy: { "1": 0.5 } } });
     const finished = await collapseOfRunFolder(dir);
     assert.equal(finished.evidence.accuracy, 0.5);

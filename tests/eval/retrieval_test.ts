@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
+import { assertClose } from "../_assert.ts";
 import { retrievalMetrics } from "../../lib/eval/retrieval.ts";
 import { knnSearch } from "../../lib/eval/knn.ts";
 import type { EmbeddingMatrix } from "../../lib/types.ts";
 
 function line(values: number[]): EmbeddingMatrix {
   return { data: Float64Array.from(values), rows: values.length, dim: 1 };
-}
-
-function assertClose(actual: number, expected: number, name: string) {
-  assert.ok(Math.abs(actual - expected) < 1e-15, `${name}: ${actual} != ${expected}`);
 }
 
 // Reference on a line: labels A A B A B at 0 1 2 3 10. Queries: 0.9 (A, R=3),
@@ -24,27 +21,30 @@ Deno.test("retrievalMetrics() matches hand-solved values with max-bin-count", ()
   assert.equal(m.numNeighborsUsed, 3);
   assert.equal(m.numLoneQueries, 1);
   assert.deepEqual(m.warnings, []);
-  assertClose(m.precisionAt1, 1, "P@1");
-  assertClose(m.rPrecision, (2 / 3 + 1 / 2) / 2, "R-precision");
-  assertClose(m.meanAveragePrecisionAtR, (2 / 3 + 1 / 2) / 2, "MAP@R");
-  assertClose(m.meanAveragePrecision, (2 / 3 + 1 / 2) / 2, "MAP");
-  assertClose(m.meanReciprocalRank, 1, "MRR");
+  assertClose(m.precisionAt1, 1, { atol: 1e-15, what: "P@1" });
+  assertClose(m.rPrecision, (2 / 3 + 1 / 2) / 2, { atol: 1e-15, what: "R-precision" });
+  assertClose(m.meanAveragePrecisionAtR, (2 / 3 + 1 / 2) / 2, { atol: 1e-15, what: "MAP@R" });
+  assertClose(m.meanAveragePrecision, (2 / 3 + 1 / 2) / 2, { atol: 1e-15, what: "MAP" });
+  assertClose(m.meanReciprocalRank, 1, { atol: 1e-15, what: "MRR" });
 });
 
 Deno.test("retrievalMetrics() divides MAP by R and looks past R when k > R", () => {
   // k=5: query A sees A A B A B, query B sees B A A A B.
   const m = retrievalMetrics(query, queryLabels, reference, referenceLabels, { k: 5 });
   assert.equal(m.numNeighborsUsed, 5);
-  assertClose(m.rPrecision, (2 / 3 + 1 / 2) / 2, "R-precision");
-  assertClose(m.meanAveragePrecisionAtR, (2 / 3 + 1 / 2) / 2, "MAP@R");
-  assertClose(m.meanAveragePrecision, ((1 + 1 + 3 / 4) / 3 + (1 + 2 / 5) / 2) / 2, "MAP");
+  assertClose(m.rPrecision, (2 / 3 + 1 / 2) / 2, { atol: 1e-15, what: "R-precision" });
+  assertClose(m.meanAveragePrecisionAtR, (2 / 3 + 1 / 2) / 2, { atol: 1e-15, what: "MAP@R" });
+  assertClose(m.meanAveragePrecision, ((1 + 1 + 3 / 4) / 3 + (1 + 2 / 5) / 2) / 2, {
+    atol: 1e-15,
+    what: "MAP",
+  });
 });
 
 Deno.test("retrievalMetrics() truncates R-precision and MAP@R when k < R, with a warning", () => {
   const m = retrievalMetrics(query, queryLabels, reference, referenceLabels, { k: 1 });
-  assertClose(m.rPrecision, 1, "R-precision");
-  assertClose(m.meanAveragePrecisionAtR, (1 / 3 + 1 / 2) / 2, "MAP@R");
-  assertClose(m.meanAveragePrecision, (1 / 3 + 1 / 2) / 2, "MAP");
+  assertClose(m.rPrecision, 1, { atol: 1e-15, what: "R-precision" });
+  assertClose(m.meanAveragePrecisionAtR, (1 / 3 + 1 / 2) / 2, { atol: 1e-15, what: "MAP@R" });
+  assertClose(m.meanAveragePrecision, (1 / 3 + 1 / 2) / 2, { atol: 1e-15, what: "MAP" });
   assert.equal(m.warnings.length, 1);
   assert.match(m.warnings[0], /k=1 is below R for 2 of 2 queries/);
 });
@@ -73,8 +73,8 @@ Deno.test("retrievalMetrics() leaves each query out of its own neighbours and R 
   assert.equal(m.numLoneQueries, 1);
   assert.equal(m.numNeighborsUsed, 1);
   // Nearest others: 0->1 (hit), 1->0 (tie with 2, lower index; hit), 2->1 (miss), 10->2 (hit).
-  assertClose(m.precisionAt1, 3 / 4, "P@1");
-  assertClose(m.meanReciprocalRank, 3 / 4, "MRR");
+  assertClose(m.precisionAt1, 3 / 4, { atol: 1e-15, what: "P@1" });
+  assertClose(m.meanReciprocalRank, 3 / 4, { atol: 1e-15, what: "MRR" });
   assert.throws(
     () => retrievalMetrics(query, queryLabels, reference, referenceLabels, { excludeSelf: true }),
     /same set, got 3 and 5 rows/,

@@ -103,22 +103,6 @@ export function assertNoLeak(fn: () => tf.Tensor | void): void {
   assert.equal(tf.memory().numTensors, before, "tensors leaked");
 }
 
-/** Asserts element-wise closeness. */
-export function assertClose(
-  got: ArrayLike<number>,
-  want: ArrayLike<number>,
-  atol: number,
-  message = "",
-): void {
-  assert.equal(got.length, want.length, `${message} length`);
-  for (let i = 0; i < want.length; i++) {
-    assert(
-      Math.abs(got[i] - want[i]) <= atol,
-      `${message} [${i}]: got ${got[i]}, want ${want[i]}`,
-    );
-  }
-}
-
 /** Asserts every element is finite and 0. */
 export function assertAllZero(values: ArrayLike<number>, message = ""): void {
   for (let i = 0; i < values.length; i++) {

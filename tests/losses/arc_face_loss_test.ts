@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { assertClose, commonLossChecks, lossValue, plain, randomBatch, tf } from "./_helpers.ts";
+import { assertClose } from "../_assert.ts";
+import { commonLossChecks, lossValue, plain, randomBatch, tf } from "./_helpers.ts";
 import { arcFaceLoss } from "../../lib/losses/arc_face_loss.ts";
 import { lossFromConfig } from "../../lib/losses/registry.ts";
 
@@ -31,10 +32,14 @@ Deno.test("arcFaceLoss() matches a brute-force loop with fixed weights", () => {
   const { rows, labels } = randomBatch(61, 3, 3, 4, 0.8);
   const rng = randomBatch(62, 1, 4, 3).rows; // 4 x 3 = D x C weights
   const loss = arcFaceLoss({ numClasses: 3, embeddingSize: 4, weights: rng.flat(), scale: 16 });
-  assertClose([lossValue(loss, rows, labels)], [reference(rows, labels, rng, 28.6, 16)], 2e-4);
+  assertClose([lossValue(loss, rows, labels)], [reference(rows, labels, rng, 28.6, 16)], {
+    atol: 2e-4,
+  });
   loss.setWeights(rng.flat().map((v) => -v));
   const neg = rng.map((r) => r.map((v) => -v));
-  assertClose([lossValue(loss, rows, labels)], [reference(rows, labels, neg, 28.6, 16)], 2e-4);
+  assertClose([lossValue(loss, rows, labels)], [reference(rows, labels, neg, 28.6, 16)], {
+    atol: 2e-4,
+  });
   loss.dispose();
 });
 

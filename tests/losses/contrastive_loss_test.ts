@@ -1,12 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  assertClose,
-  commonLossChecks,
-  lossGrad,
-  lossValue,
-  plain,
-  randomBatch,
-} from "./_helpers.ts";
+import { assertClose } from "../_assert.ts";
+import { commonLossChecks, lossGrad, lossValue, plain, randomBatch } from "./_helpers.ts";
 import { contrastiveLoss } from "../../lib/losses/contrastive_loss.ts";
 import { lossFromConfig } from "../../lib/losses/registry.ts";
 import { cosineSimilarity } from "../../lib/distances/cosine_similarity.ts";
@@ -34,13 +28,13 @@ function reference(rows: number[][], labels: Int32Array, pm: number, nm: number,
 Deno.test("contrastiveLoss() matches a brute-force loop (two AvgNonZero means, summed)", () => {
   const { rows, labels } = randomBatch(41, 3, 4, 5, 0.8);
   const v = lossValue(contrastiveLoss({ posMargin: 0.2, negMargin: 0.9 }), rows, labels);
-  assertClose([v], [reference(rows, labels, 0.2, 0.9, false)], 1e-5);
+  assertClose([v], [reference(rows, labels, 0.2, 0.9, false)], { atol: 1e-5 });
   const c = lossValue(
     contrastiveLoss({ posMargin: 0.8, negMargin: 0.2, distance: cosineSimilarity() }),
     rows,
     labels,
   );
-  assertClose([c], [reference(rows, labels, 0.8, 0.2, true)], 1e-5);
+  assertClose([c], [reference(rows, labels, 0.8, 0.2, true)], { atol: 1e-5 });
 });
 
 Deno.test("contrastiveLoss() returns 0 for one pos and one neg pair (PML quirk), not for two", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { assertClose, commonLossChecks, lossValue, plain, randomBatch } from "./_helpers.ts";
+import { assertClose } from "../_assert.ts";
+import { commonLossChecks, lossValue, plain, randomBatch } from "./_helpers.ts";
 import { multiSimilarityLoss } from "../../lib/losses/multi_similarity_loss.ts";
 import { lossFromConfig } from "../../lib/losses/registry.ts";
 
@@ -34,13 +35,11 @@ Deno.test("multiSimilarityLoss() matches a brute-force loop (mean over all rows)
   const { rows, labels } = randomBatch(53, 3, 3, 4, 0.9);
   assertClose([lossValue(multiSimilarityLoss(), rows, labels)], [
     reference(rows, labels, 2, 50, 0.5),
-  ], 1e-5);
+  ], { atol: 1e-5 });
   const lone = new Int32Array([...labels.slice(0, 8), 7]); // a row with no positive still counts
-  assertClose(
-    [lossValue(multiSimilarityLoss({ alpha: 1, beta: 10, base: 0.3 }), rows, lone)],
-    [reference(rows, lone, 1, 10, 0.3)],
-    1e-5,
-  );
+  assertClose([lossValue(multiSimilarityLoss({ alpha: 1, beta: 10, base: 0.3 }), rows, lone)], [
+    reference(rows, lone, 1, 10, 0.3),
+  ], { atol: 1e-5 });
 });
 
 Deno.test("multiSimilarityLoss() lowers under SGD and leaks nothing", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { assertClose, commonLossChecks, lossValue, plain, randomBatch } from "./_helpers.ts";
+import { assertClose } from "../_assert.ts";
+import { commonLossChecks, lossValue, plain, randomBatch } from "./_helpers.ts";
 import { ntXentLoss } from "../../lib/losses/nt_xent_loss.ts";
 import { lossFromConfig } from "../../lib/losses/registry.ts";
 
@@ -25,7 +26,7 @@ Deno.test("ntXentLoss() matches a brute-force loop (other positives not in the d
   for (const t of [0.07, 0.5]) {
     assertClose([lossValue(ntXentLoss({ temperature: t }), rows, labels)], [
       reference(rows, labels, t),
-    ], 2e-5);
+    ], { atol: 2e-5 });
   }
 });
 
@@ -44,7 +45,7 @@ Deno.test("ntXentLoss() counts a positive pair whose anchor has no negative as 0
   const den = num + Math.exp(plain.dot(r[0], r[2]) / 0.5) + Math.exp(plain.dot(r[0], r[3]) / 0.5);
   assertClose([lossValue(ntXentLoss({ temperature: 0.5 }), rows, labels, pairs)], [
     -Math.log(num / den) / 2,
-  ], 1e-5);
+  ], { atol: 1e-5 });
 });
 
 Deno.test("ntXentLoss() is finite, lowers under SGD, leaks nothing, is 0 on edge batches", () => {

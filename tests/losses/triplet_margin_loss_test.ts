@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { assertClose, commonLossChecks, lossValue, plain, randomBatch } from "./_helpers.ts";
+import { assertClose } from "../_assert.ts";
+import { commonLossChecks, lossValue, plain, randomBatch } from "./_helpers.ts";
 import { tripletMarginLoss } from "../../lib/losses/triplet_margin_loss.ts";
 import { lossFromConfig } from "../../lib/losses/registry.ts";
 import { cosineSimilarity } from "../../lib/distances/cosine_similarity.ts";
@@ -32,11 +33,11 @@ Deno.test("tripletMarginLoss() matches a brute-force loop over all triplets", ()
   const { rows, labels } = randomBatch(47, 3, 3, 4, 1);
   assertClose([lossValue(tripletMarginLoss(), rows, labels)], [
     reference(rows, labels, 0.05, false),
-  ], 1e-5);
+  ], { atol: 1e-5 });
   assertClose(
     [lossValue(tripletMarginLoss({ margin: 0.3, distance: cosineSimilarity() }), rows, labels)],
     [reference(rows, labels, 0.3, true)],
-    1e-5,
+    { atol: 1e-5 },
   );
 });
 
@@ -48,14 +49,14 @@ Deno.test("tripletMarginLoss() solves a 1-D example and uses a single triplet (n
   });
   const rows = [[0], [1], [1.5]];
   const labels = new Int32Array([0, 0, 1]);
-  assertClose([lossValue(loss, rows, labels)], [1], 1e-6); // (0.5 + 1.5) / 2
+  assertClose([lossValue(loss, rows, labels)], [1], { atol: 1e-6 }); // (0.5 + 1.5) / 2
   const one = {
     kind: "triplets" as const,
     anchors: new Int32Array([0]),
     positives: new Int32Array([1]),
     negatives: new Int32Array([2]),
   };
-  assertClose([lossValue(loss, rows, labels, one)], [0.5], 1e-6);
+  assertClose([lossValue(loss, rows, labels, one)], [0.5], { atol: 1e-6 });
 });
 
 Deno.test("tripletMarginLoss() is finite, lowers under SGD, leaks nothing, is 0 on edge batches", () => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertRelativeError } from "../_assert.ts";
 import * as tf from "../../lib/tf.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
@@ -48,17 +49,6 @@ function probe(size: number, channels: number) {
   });
 }
 
-function assertClose(got: Float32Array, want: Float32Array, what: string) {
-  assert.equal(got.length, want.length, what);
-  let err = 0, norm = 0;
-  for (let i = 0; i < got.length; i++) {
-    err += (got[i] - want[i]) ** 2;
-    norm += want[i] ** 2;
-  }
-  assert.ok(norm > 0, `${what}: the reference is all zeros`);
-  assert.ok(Math.sqrt(err / norm) < 1e-5, `${what}: relative error ${Math.sqrt(err / norm)}`);
-}
-
 for (const [size, channels] of [[16, 3], [32, 3]]) {
   Deno.test({
     name:
@@ -74,9 +64,11 @@ for (const [size, channels] of [[16, 3], [32, 3]]) {
       const got = probe(size, channels);
       // Forward passes (two taped, one not) and one gradient ran as fused trunks.
       assert.ok(loadOneDnn().stats.trunks >= trunks + 4);
-      assertClose(got.embeddings, want.embeddings, "embeddings");
-      got.grads.forEach((g, i) => assertClose(g, want.grads[i], `gradient ${i}`));
-      assertClose(got.imageGrad, want.imageGrad, "image gradient");
+      assertRelativeError(got.embeddings, want.embeddings, { max: 1e-5, what: "embeddings" });
+      got.grads.forEach((g, i) =>
+        assertRelativeError(g, want.grads[i], { max: 1e-5, what: `gradient ${i}` })
+      );
+      assertRelativeError(got.imageGrad, want.imageGrad, { max: 1e-5, what: "image gradient" });
     },
   });
 }
@@ -101,8 +93,10 @@ Deno.test({
     const want = probe(18, 3);
     await onOneDnn();
     const got = probe(18, 3);
-    assertClose(got.embeddings, want.embeddings, "embeddings");
-    got.grads.forEach((g, i) => assertClose(g, want.grads[i], `gradient ${i}`));
+    assertRelativeError(got.embeddings, want.embeddings, { max: 1e-5, what: "embeddings" });
+    got.grads.forEach((g, i) =>
+      assertRelativeError(g, want.grads[i], { max: 1e-5, what: `gradient ${i}` })
+    );
   },
 });
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { PNG_SIGNATURE } from "../../lib/slides/deck.ts";
 import { writeDeck } from "../../lib/slides/write_deck.ts";
 import { CHROMIUM, hasChromium, testDeck } from "./_test_deck.ts";
@@ -35,9 +35,22 @@ Deno.test({
     const out = await Deno.makeTempDir({ prefix: "metriclab-deck-" });
     const deck = testDeck();
     try {
-      const started = performance.now();
-      const { files, warnings } = await writeDeck(deck, out, { chromium: CHROMIUM });
-      const seconds = (performance.now() - started) / 1000;
+      // One Chromium session for every figure and the PDF, closed at the end: count the
+      // launches (lib/slides/_chromium.ts calls this same playwright-core object).
+      const launch = chromium.launch;
+      const browsers: Browser[] = [];
+      chromium.launch = async (...args: Parameters<typeof launch>) => {
+        const browser = await launch.apply(chromium, args);
+        browsers.push(browser);
+        return browser;
+      };
+      let written;
+      try {
+        written = await writeDeck(deck, out, { chromium: CHROMIUM });
+      } finally {
+        chromium.launch = launch;
+      }
+      const { files, warnings } = written;
       assert.deepEqual(warnings, []);
       assert.deepEqual(relative(out, files), [
         "figures/accuracy.png",
@@ -49,7 +62,8 @@ Deno.test({
         "slides.md",
         "slides.pdf",
       ]);
-      assert.ok(seconds < 30, `writeDeck took ${seconds.toFixed(1)} s`);
+      assert.equal(browsers.length, 1, "one Chromium launch for the whole deck");
+      assert.equal(browsers[0].isConnected(), false, "Chromium left running");
       // Nothing half-written left behind.
       const names = [...Deno.readDirSync(out), ...Deno.readDirSync(join(out, "figures"))];
       assert.ok(names.every((e) => !e.name.includes(".tmp-")), names.map((e) => e.name).join());
