@@ -15,12 +15,11 @@ import {
   comparePage,
   type Gallery,
   indexPage,
-  projectionPanels,
   runPage,
   runPagePath,
 } from "./pages.ts";
 import { buildExplorer, explorerScript } from "./explorer.ts";
-import { projectionPointOrder } from "./figures.ts";
+import { projectionPanels, projectionPointOrder } from "./projection_figure.ts";
 import { findingsPage } from "./findings.ts";
 import { buildFindings, type FindingsFile } from "./build_findings.ts";
 import { readRuns, type RunRecord } from "./read_runs.ts";

@@ -13,11 +13,10 @@ import {
   accuracyComparisonFigure,
   centroidDistanceFigure,
   dendrogramFigure,
-  dimensionFigure,
-  effectFigure,
   type FigureOptions,
-  projectionFigure,
 } from "./figures.ts";
+import { dimensionFigure, effectFigure } from "./findings_figures.ts";
+import { projectionFigure } from "./projection_figure.ts";
 import type { RunRecord } from "./read_runs.ts";
 
 /** `80/20` for a test fraction of 0.2. */

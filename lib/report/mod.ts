@@ -23,6 +23,8 @@ export * from "./build_slides.ts";
 export * from "./exercise_deck.ts";
 export * from "./explorer.ts";
 export * from "./figures.ts";
+export * from "./findings_figures.ts";
+export * from "./projection_figure.ts";
 export * from "./findings.ts";
 export * from "./gallery.ts";
 export * from "./pages.ts";

@@ -11,10 +11,9 @@ import {
   lossCurveFigure,
   minedTuplesFigure,
   perClassAccuracyFigure,
-  projectionColors,
-  projectionFigure,
   zoomedPercentDomain,
 } from "../../lib/report/figures.ts";
+import { projectionColors, projectionFigure } from "../../lib/report/projection_figure.ts";
 import type { Projection } from "../../lib/report/read_runs.ts";
 import { renderFigure } from "../../lib/report/render.ts";
 

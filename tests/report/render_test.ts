@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  confusionFigure,
-  perClassAccuracyFigure,
-  projectionFigure,
-} from "../../lib/report/figures.ts";
+import { confusionFigure, perClassAccuracyFigure } from "../../lib/report/figures.ts";
+import { projectionFigure } from "../../lib/report/projection_figure.ts";
 import { renderFigure } from "../../lib/report/render.ts";
 
 Deno.test("renderFigure() draws an SVG with titles and a legend, no canvas needed", () => {
