@@ -175,3 +175,88 @@ export interface MetricLoss {
   /** Trainable weights the loss owns (ArcFace class weights, ProxyAnchor proxies). */
   trainableVariables?(): Variable[];
 }
+
+/** One option of a component, as its description gives it. */
+export interface OptionSpec {
+  /**
+   * What the option holds: a finite number, an integer, one of `choices`, or the config of
+   * a nested distance or reducer.
+   */
+  kind: "number" | "integer" | "choice" | "distance" | "reducer";
+  /** One line for help texts. */
+  doc: string;
+  /**
+   * The factory's default (for a nested component, its name); absent when the option is
+   * required and the experiment fills it in (`numClasses`).
+   */
+  default?: number | string;
+  /** The smallest value the factory accepts. */
+  min?: number;
+  /** `min` itself is rejected (the value must be greater). */
+  minExclusive?: boolean;
+  /** The value must be smaller than this (exclusive). */
+  below?: number;
+  /** The values a `choice` option accepts. */
+  choices?: readonly string[];
+  /** PML's name of the hyper-parameter (`pos_margin`); absent where PML has none. */
+  pml?: string;
+}
+
+/**
+ * How a component's PML reference entries map onto it (for the conformance check); the
+ * options map through their `pml` names.
+ */
+export interface PmlMapping {
+  /** False when the numbers cannot match PML's (random sampling): never compared. */
+  comparable?: boolean;
+  /** PML hyper-parameters implemented at one value only (null: only when absent). */
+  fixed?: Readonly<Record<string, Json>>;
+  /** Reducer class names the reference must use. */
+  reducers?: readonly string[];
+  /** The only distance (registry name) implemented. */
+  distance?: string;
+}
+
+/** The options a description's `create` receives: numbers, strings, built components. */
+export interface FactoryOptions {
+  /** An option by its camelCase name (a number, a string or a built distance or reducer). */
+  readonly [key: string]: unknown;
+}
+
+/**
+ * One description of a loss or miner: everything the registry, the config validation, the
+ * CLI and the conformance check derive from it.
+ */
+export interface ComponentDescription<T> {
+  /** The registry name, as in `config().name` (kebab-case). */
+  name: string;
+  /** The PML class it follows (`TripletMarginLoss`). */
+  pmlName: string;
+  /** The options `config()` gives and the registry accepts, in `config()` order. */
+  options: Readonly<Record<string, OptionSpec>>;
+  /** How PML's reference entries map onto it (default: by the options' `pml` names). */
+  pml?: PmlMapping;
+  /**
+   * Builds the component; nested distances and reducers come built, absent options
+   * undefined (the factory fills its defaults and validates).
+   */
+  create(options: FactoryOptions): T;
+}
+
+/** The description of a loss. */
+export interface LossDescription extends ComponentDescription<MetricLoss> {
+  /**
+   * Whether the loss learns per-class weights (ArcFace's, ProxyAnchor's proxies): then it
+   * needs `numClasses`, `embeddingSize` and `seed`, which the experiment fills in.
+   */
+  learnsClassWeights: boolean;
+}
+
+/** The description of a miner. */
+export interface MinerDescription extends ComponentDescription<Miner> {
+  /**
+   * A `choice` option whose values name the miner on the CLI (`--miner semihard` for the
+   * triplet-margin miner of type semihard), and the options such a name presets.
+   */
+  namedBy?: { option: string; preset: Readonly<Record<string, Json>> };
+}

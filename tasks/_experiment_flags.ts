@@ -5,12 +5,19 @@
  */
 import { basename, dirname, join } from "node:path";
 import {
+  DEFAULT_CONFIG,
   type ExperimentConfig,
+  LOSS_CHOICES,
   lossConfig,
+  MINER_CHOICES,
+  minerChoiceOptions,
   minerConfig,
   resolveConfig,
   runId,
 } from "../lib/experiment/config.ts";
+import { LOSSES } from "../lib/losses/registry.ts";
+import { MINERS } from "../lib/miners/registry.ts";
+import type { ComponentDescription } from "../lib/types.ts";
 import { RUN_FILES } from "../lib/run/run_folder.ts";
 import type { Json } from "../lib/types.ts";
 import { numberFlag, UsageError } from "./_cli.ts";
@@ -18,8 +25,8 @@ import { numberFlag, UsageError } from "./_cli.ts";
 /** `parseArgs` specs of the experiment flags. */
 export const EXPERIMENT_FLAGS = {
   data: { type: "string" },
-  loss: { type: "string", default: "triplet" },
-  miner: { type: "string", default: "none" },
+  loss: { type: "string", default: DEFAULT_CONFIG.loss.name },
+  miner: { type: "string", default: DEFAULT_CONFIG.miner.name },
   dim: { type: "string" },
   epochs: { type: "string" },
   seed: { type: "string" },
@@ -49,22 +56,68 @@ export const EXPERIMENT_FLAGS = {
   "miner-option": { type: "string", multiple: true },
 } as const;
 
-/** Help text of the experiment flags. */
+/** Flags that set one loss option, by option name. */
+const LOSS_FLAGS = {
+  margin: "margin",
+  "pos-margin": "posMargin",
+  "neg-margin": "negMargin",
+  temperature: "temperature",
+} as const;
+
+/** Flags that set one miner option, by option name. */
+const MINER_FLAGS = {
+  "miner-margin": "margin",
+  "miner-pos-margin": "posMargin",
+  "miner-neg-margin": "negMargin",
+  epsilon: "epsilon",
+} as const;
+
+/** `--flag X  doc (default: name value, ...)`, from the descriptions that have the option. */
+function optionHelp<T>(
+  flags: Record<string, string>,
+  descriptions: readonly ComponentDescription<T>[],
+): string[] {
+  return Object.entries(flags).map(([flag, key]) => {
+    const having = descriptions.filter((d) => d.options[key] !== undefined);
+    const defaults = having.map((d) => `${d.name} ${d.options[key].default}`).join(", ");
+    return `  --${flag} X`.padEnd(25) + `${having[0]?.options[key].doc} (default: ${defaults})`;
+  });
+}
+
+/** `|`-joined choices, wrapped to the help's right column. */
+function choiceHelp(choices: readonly string[], last: string): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const [i, c] of choices.entries()) {
+    const word = c + (i < choices.length - 1 ? "|" : ` ${last}`);
+    if (line.length > 0 && line.length + word.length > 72) {
+      lines.push(line);
+      line = "";
+    }
+    line += word;
+  }
+  return [...lines, line].join(`\n${" ".repeat(25)}`);
+}
+
+/** Help lines for the miners whose option values name them on the CLI. */
+function namedByHelp(): string {
+  return MINERS.filter((d) => d.namedBy).map((d) => {
+    const option = d.namedBy!.option;
+    const values = d.options[option].choices?.join("|");
+    return " ".repeat(25) + `(${values}: the ${d.name} miner of that ${option})`;
+  }).join("\n");
+}
+
+/** Help text of the experiment flags; names, defaults and choices come from the descriptions. */
 export const EXPERIMENT_HELP = `Options:
   --data PATH|synthetic|fashion-mnist
                          class folders (root/<class>/*.png|jpg, or root/{train,test}/<class>/*),
                          a folder of IDX files, or a built-in dataset (required)
-  --loss NAME            contrastive|triplet|multi-similarity|nt-xent|arcface|proxy-anchor (default triplet)
-  --margin X             triplet margin (PML default 0.05)
-  --pos-margin X         contrastive positive margin (default 0)
-  --neg-margin X         contrastive negative margin (default 1)
-  --temperature X        nt-xent temperature (default 0.07)
-  --miner NAME           none|batch-hard|semihard|hard|easy|all|pair-margin|batch-easy-hard|
-                         multi-similarity|distance-weighted (default none)
-  --miner-margin X       triplet-margin miner margin (default 0.2)
-  --miner-pos-margin X   pair-margin miner positive margin (default 0.2)
-  --miner-neg-margin X   pair-margin miner negative margin (default 0.8)
-  --epsilon X            multi-similarity miner epsilon (default 0.1)
+  --loss NAME            ${choiceHelp(LOSS_CHOICES, `(default ${DEFAULT_CONFIG.loss.name})`)}
+${optionHelp(LOSS_FLAGS, LOSSES).join("\n")}
+  --miner NAME           ${choiceHelp(MINER_CHOICES, `(default ${DEFAULT_CONFIG.miner.name})`)}
+${namedByHelp()}
+${optionHelp(MINER_FLAGS, MINERS).join("\n")}
   --distance NAME        lp|cosine|dot-product for the loss and the miner (default: each one's
                          PML default; lp normalises embeddings first)
   --loss-option K=V      any loss hyper-parameter, repeatable (alpha=2, scale=64,
@@ -130,25 +183,26 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
     const raw = v[flag];
     return raw === undefined ? undefined : numberFlag(flag, raw, 0);
   };
+  const optionFlags = (flags: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(flags).map(([flag, key]) => [
+        key,
+        num(flag as Exclude<keyof FlagValues, BooleanFlag>),
+      ]),
+    );
   const out: Partial<ExperimentConfig> & { data: string } = {
     data: v.data,
-    loss: lossConfig(v.loss ?? "triplet", {
-      margin: num("margin"),
-      posMargin: num("pos-margin"),
-      negMargin: num("neg-margin"),
-      temperature: num("temperature"),
+    loss: lossConfig(v.loss ?? DEFAULT_CONFIG.loss.name, {
+      ...optionFlags(LOSS_FLAGS),
       distance: v.distance === undefined ? undefined : { name: v.distance },
       ...keyValues("loss-option", v["loss-option"]),
     }),
-    miner: minerConfig(v.miner ?? "none", {
-      margin: num("miner-margin"),
-      posMargin: num("miner-pos-margin"),
-      negMargin: num("miner-neg-margin"),
-      epsilon: num("epsilon"),
-      distance:
-        v.distance === undefined || ["none", "distance-weighted"].includes(v.miner ?? "none")
-          ? undefined
-          : { name: v.distance },
+    miner: minerConfig(v.miner ?? DEFAULT_CONFIG.miner.name, {
+      ...optionFlags(MINER_FLAGS),
+      distance: v.distance === undefined ||
+          !minerChoiceOptions(v.miner ?? DEFAULT_CONFIG.miner.name).includes("distance")
+        ? undefined
+        : { name: v.distance },
       ...keyValues("miner-option", v["miner-option"]),
     }),
   };

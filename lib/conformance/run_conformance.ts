@@ -4,22 +4,20 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { Distance, EmbeddingMatrix, IndicesTuple, MetricLoss, Miner } from "../types.ts";
+import type {
+  ComponentDescription,
+  Distance,
+  EmbeddingMatrix,
+  IndicesTuple,
+  MetricLoss,
+  Miner,
+} from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
 import { dotProductSimilarity } from "../distances/dot_product_similarity.ts";
-import { batchHardMiner } from "../miners/batch_hard_miner.ts";
-import { batchEasyHardMiner } from "../miners/batch_easy_hard_miner.ts";
-import { tripletMarginMiner, type TripletType } from "../miners/triplet_margin_miner.ts";
-import { pairMarginMiner } from "../miners/pair_margin_miner.ts";
-import { multiSimilarityMiner } from "../miners/multi_similarity_miner.ts";
 import { canonicalIndices, toTriplets } from "../miners/tuples.ts";
-import { contrastiveLoss } from "../losses/contrastive_loss.ts";
-import { tripletMarginLoss } from "../losses/triplet_margin_loss.ts";
-import { multiSimilarityLoss } from "../losses/multi_similarity_loss.ts";
-import { ntXentLoss } from "../losses/nt_xent_loss.ts";
-import { arcFaceLoss } from "../losses/arc_face_loss.ts";
-import { proxyAnchorLoss } from "../losses/proxy_anchor_loss.ts";
+import { MINERS } from "../miners/registry.ts";
+import { LOSSES } from "../losses/registry.ts";
 import {
   compareArrays,
   DISTANCE_ARRAY_TOL,
@@ -67,83 +65,60 @@ function distanceOf(spec: Obj | undefined): Distance | string {
   return `distance ${JSON.stringify(spec)} is not supported`;
 }
 
-/** Our miner for a `miners` entry, or a reason it cannot be mapped. */
-function minerOf(entry: Obj): Miner | string {
+/**
+ * Our component for a PML reference entry, through its description (found by PML name):
+ * the options by their `pml` names, the distance, and the description's limits (fixed
+ * hyper-parameters, reducer, distance); or a reason it cannot be mapped.
+ */
+function fromPml<T>(
+  kind: "loss" | "miner",
+  descriptions: readonly ComponentDescription<T>[],
+  pmlName: unknown,
+  entry: Obj,
+  extra: () => Obj = () => ({}),
+): T | string {
   const distance = distanceOf(entry.distance);
   if (typeof distance === "string") return distance;
+  const d = descriptions.find((d) => d.pmlName === pmlName);
+  if (d === undefined || d.pml?.comparable === false) return `${kind} ${pmlName} is not supported`;
   const h: Obj = entry.hyperparameters ?? {};
-  switch (entry.miner) {
-    case "BatchHardMiner":
-      return batchHardMiner({ distance });
-    case "BatchEasyHardMiner":
-      if (
-        (h.pos_strategy ?? "easy") !== "easy" || (h.neg_strategy ?? "semihard") !== "semihard" ||
-        h.allowed_pos_range != null || h.allowed_neg_range != null
-      ) return `BatchEasyHardMiner ${JSON.stringify(h)} is not supported`;
-      return batchEasyHardMiner({ distance });
-    case "TripletMarginMiner":
-      return tripletMarginMiner({
-        margin: h.margin,
-        type: h.type_of_triplets as TripletType,
-        distance,
-      });
-    case "PairMarginMiner":
-      return pairMarginMiner({ posMargin: h.pos_margin, negMargin: h.neg_margin, distance });
-    case "MultiSimilarityMiner":
-      return multiSimilarityMiner({ epsilon: h.epsilon, distance });
-    default:
-      return `miner ${entry.miner} is not supported`;
+  for (const [key, only] of Object.entries(d.pml?.fixed ?? {})) {
+    const got = h[key] ?? null;
+    if (only === null ? got !== null : got !== null && got !== only) {
+      return `${d.pmlName} ${JSON.stringify(h)} is not supported`;
+    }
   }
+  const reducer = JSON.stringify(entry.reducer ?? {});
+  if (!(d.pml?.reducers ?? []).every((n) => reducer.includes(`"${n}"`))) {
+    return `reducer ${reducer} is not supported`;
+  }
+  const only = d.pml?.distance;
+  if (only !== undefined && distance.config().name !== only) {
+    return `${d.pmlName} with a non-${only} distance is not supported`;
+  }
+  const options: Obj = extra();
+  for (const [key, spec] of Object.entries(d.options)) {
+    if (spec.kind === "distance") options[key] = distance;
+    else if (spec.pml !== undefined) options[key] = h[spec.pml];
+  }
+  return d.create(options);
+}
+
+/** Our miner for a `miners` entry, or a reason it cannot be mapped. */
+function minerOf(entry: Obj): Miner | string {
+  return fromPml("miner", MINERS, entry.miner, entry);
 }
 
 /** Our loss for a `losses` entry (with weights loaded), or a reason it cannot be mapped. */
 function lossOf(entry: Obj): MetricLoss | string {
-  const distance = distanceOf(entry.distance);
-  if (typeof distance === "string") return distance;
-  const h: Obj = entry.hyperparameters ?? {};
-  const reducer = JSON.stringify(entry.reducer ?? {});
-  const expectReducer = (...names: string[]) => names.every((n) => reducer.includes(`"${n}"`));
-  switch (entry.loss) {
-    case "ContrastiveLoss":
-      if (!expectReducer("AvgNonZeroReducer")) return `reducer ${reducer} is not supported`;
-      return contrastiveLoss({ posMargin: h.pos_margin, negMargin: h.neg_margin, distance });
-    case "TripletMarginLoss":
-      if (h.swap || h.smooth_loss || (h.triplets_per_anchor ?? "all") !== "all") {
-        return `TripletMarginLoss ${JSON.stringify(h)} is not supported`;
-      }
-      if (!expectReducer("AvgNonZeroReducer")) return `reducer ${reducer} is not supported`;
-      return tripletMarginLoss({ margin: h.margin, distance });
-    case "MultiSimilarityLoss":
-      if (!expectReducer("MeanReducer")) return `reducer ${reducer} is not supported`;
-      return multiSimilarityLoss({ alpha: h.alpha, beta: h.beta, base: h.base, distance });
-    case "NTXentLoss":
-      if (!expectReducer("MeanReducer")) return `reducer ${reducer} is not supported`;
-      return ntXentLoss({ temperature: h.temperature, distance });
-    case "ArcFaceLoss":
-      if (!(distance.isInverted && distance.normalize && distance.config().name === "cosine")) {
-        return "ArcFaceLoss with a non-cosine distance is not supported";
-      }
-      return arcFaceLoss({
-        numClasses: h.num_classes,
-        embeddingSize: h.embedding_size,
-        margin: h.margin_degrees,
-        scale: h.scale,
-        weights: flatten(entry.weights),
-      });
-    case "ProxyAnchorLoss":
-      if (distance.config().name !== "cosine") {
-        return "ProxyAnchorLoss with a non-cosine distance is not supported";
-      }
-      return proxyAnchorLoss({
-        numClasses: h.num_classes,
-        embeddingSize: h.embedding_size,
-        margin: h.margin,
-        alpha: h.alpha,
-        weights: flatten(entry.weights),
-      });
-    default:
-      return `loss ${entry.loss} is not supported`;
-  }
+  const learns = LOSSES.find((d) => d.pmlName === entry.loss)?.learnsClassWeights;
+  return fromPml(
+    "loss",
+    LOSSES,
+    entry.loss,
+    entry,
+    () => learns ? { weights: flatten(entry.weights) } : {},
+  );
 }
 
 /** Reads an index tuple in any of the stored forms, or undefined when unrecognised. */

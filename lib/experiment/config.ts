@@ -6,44 +6,62 @@
  */
 import type { ComponentConfig, Json } from "../types.ts";
 import { closestName } from "../_suggest.ts";
-import { LOSS_NAMES } from "../losses/registry.ts";
-import { MINER_NAMES } from "../miners/registry.ts";
+import { LOSS_NAMES, LOSSES } from "../losses/registry.ts";
+import { findMiner, MINER_NAMES, MINERS } from "../miners/registry.ts";
+import type { MinerDescription } from "../types.ts";
+import { TRIPLET_MARGIN_LOSS } from "../losses/triplet_margin_loss.ts";
 
 /** Loss names the `--loss` flag accepts: the loss registry's. */
 export const LOSS_CHOICES: readonly string[] = LOSS_NAMES;
 
-/** Triplet-margin miner types, accepted as miner names of their own (`--miner semihard`). */
-const TRIPLET_MARGIN_TYPES = ["semihard", "hard", "easy", "all"];
+/** The values that name a miner of their own (the triplet-margin miner's types). */
+function namingValues(d: MinerDescription): readonly string[] {
+  return d.namedBy ? d.options[d.namedBy.option]?.choices ?? [] : [];
+}
 
 /**
- * Miner names the `--miner` flag accepts: the miner registry's, with the triplet-margin
- * types as names of their own in place of `triplet-margin`.
+ * Miner names the `--miner` flag accepts: the miner registry's, with the values of a
+ * miner's naming option as names of their own in place of its name (the triplet-margin
+ * types: `--miner semihard`).
  */
 export const MINER_CHOICES: readonly string[] = [
-  ...MINER_NAMES.filter((n) => n !== "triplet-margin"),
-  ...TRIPLET_MARGIN_TYPES,
+  ...MINER_NAMES.filter((n) => !findMiner(n)?.namedBy),
+  ...MINERS.flatMap(namingValues),
 ];
 
-/** The options each loss accepts (PML's hyper-parameters, camelCase). */
-export const LOSS_OPTIONS: Record<string, readonly string[]> = {
-  contrastive: ["posMargin", "negMargin", "distance", "reducer"],
-  triplet: ["margin", "distance", "reducer"],
-  "multi-similarity": ["alpha", "beta", "base", "distance"],
-  "nt-xent": ["temperature", "distance"],
-  arcface: ["margin", "scale", "numClasses", "embeddingSize", "seed"],
-  "proxy-anchor": ["margin", "alpha", "numClasses", "embeddingSize", "seed"],
-};
+/** The miner a `--miner` choice names (undefined for `"none"` or an unknown choice). */
+function minerOfChoice(choice: string): MinerDescription | undefined {
+  return findMiner(choice) ?? MINERS.find((d) => namingValues(d).includes(choice));
+}
 
-/** The options each miner accepts. */
-export const MINER_OPTIONS: Record<string, readonly string[]> = {
-  none: [],
-  "batch-hard": ["distance"],
-  "triplet-margin": ["margin", "type", "distance"],
-  "pair-margin": ["posMargin", "negMargin", "distance"],
-  "batch-easy-hard": ["distance"],
-  "multi-similarity": ["epsilon", "distance"],
-  "distance-weighted": ["cutoff", "nonzeroLossCutoff", "seed"],
-};
+/** The options each loss accepts (PML's hyper-parameters, camelCase): from its description. */
+export const LOSS_OPTIONS: Record<string, readonly string[]> = Object.fromEntries(
+  LOSSES.map((d) => [d.name, Object.keys(d.options)]),
+);
+
+/** The options each miner accepts: from its description (`none` takes none). */
+export const MINER_OPTIONS: Record<string, readonly string[]> = Object.fromEntries([
+  ["none", []],
+  ...MINERS.map((d) => [d.name, Object.keys(d.options)]),
+]);
+
+/**
+ * The options of the miner a `--miner` choice names (`semihard`: the triplet-margin
+ * miner's); none for `"none"` or an unknown choice.
+ *
+ * @param choice A name from {@linkcode MINER_CHOICES}.
+ * @returns The option names.
+ *
+ * @example
+ * ```ts
+ * import { minerChoiceOptions } from "./config.ts";
+ * if (!minerChoiceOptions("semihard").includes("distance")) throw new Error("no distance");
+ * ```
+ */
+export function minerChoiceOptions(choice: string): readonly string[] {
+  const d = minerOfChoice(choice);
+  return d ? Object.keys(d.options) : [];
+}
 
 function checkOptions(
   kind: string,
@@ -128,7 +146,7 @@ export const DEFAULT_CONFIG: Omit<ExperimentConfig, "data"> = {
   seed: 0,
   dim: 32,
   architecture: "auto",
-  loss: { name: "triplet" },
+  loss: { name: TRIPLET_MARGIN_LOSS.name },
   miner: { name: "none" },
   epochs: 10,
   batchSize: 64,
@@ -200,9 +218,11 @@ export function minerConfig(
       })`,
     );
   }
-  if (TRIPLET_MARGIN_TYPES.includes(name)) {
-    const c = clean({ name: "triplet-margin", type: name, margin: 0.2, ...defined(params) });
-    return checkOptions("miner", c, MINER_OPTIONS["triplet-margin"]);
+  const d = minerOfChoice(name);
+  if (d?.namedBy && d.name !== name) {
+    const { option, preset } = d.namedBy;
+    const c = clean({ name: d.name, [option]: name, ...preset, ...defined(params) });
+    return checkOptions("miner", c, MINER_OPTIONS[d.name]);
   }
   return checkOptions("miner", clean({ name, ...defined(params) }), MINER_OPTIONS[name]);
 }
@@ -335,6 +355,24 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * A miner config's short name, as the CLI names it: the value of its naming option for a
+ * miner named by one (`semihard` for the triplet-margin miner of that type), else its name.
+ *
+ * @param miner A miner config.
+ * @returns The label used in run ids and summaries.
+ *
+ * @example
+ * ```ts
+ * import { minerConfig, minerLabel } from "./config.ts";
+ * if (minerLabel(minerConfig("semihard")) !== "semihard") throw new Error("not by type");
+ * ```
+ */
+export function minerLabel(miner: ComponentConfig): string {
+  const namedBy = findMiner(miner.name)?.namedBy;
+  return namedBy ? String(miner[namedBy.option]) : miner.name;
+}
+
 /** Config fields that change only the analysis, not what is trained: not part of the id. */
 const NOT_IN_ID: readonly string[] = ["hierarchy"];
 
@@ -359,9 +397,7 @@ export function runId(config: ExperimentConfig): string {
     /[^A-Za-z0-9._-]/g,
     "_",
   );
-  const miner = config.miner.name === "triplet-margin"
-    ? String(config.miner.type)
-    : config.miner.name;
+  const miner = minerLabel(config.miner);
   const trained = Object.fromEntries(
     Object.entries(config).filter(([key]) => !NOT_IN_ID.includes(key)),
   );

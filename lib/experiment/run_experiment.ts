@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { stratifiedSplit } from "../data/split.ts";
 import { resolveHierarchy } from "../data/tt100k.ts";
-import { lossFromConfig } from "../losses/mod.ts";
+import { findLoss, lossFromConfig } from "../losses/mod.ts";
 import { minerFromConfig } from "../miners/mod.ts";
 import { createEmbeddingNet } from "../model/embedding_net.ts";
 import { embedDataset } from "../model/embed.ts";
@@ -36,7 +36,7 @@ import {
 } from "../run/run_folder.ts";
 import { train, type TrainRecord, type TrainState } from "../train/train.ts";
 import type { ImageDataset, Json, Split } from "../types.ts";
-import { type ExperimentConfig, runId } from "./config.ts";
+import { type ExperimentConfig, minerLabel, runId } from "./config.ts";
 import { analyzeEmbeddings } from "./analyze_run.ts";
 import { collapseFields, evaluateEmbeddings } from "./evaluate_run.ts";
 import { knnAccuracy } from "../eval/classification.ts";
@@ -275,7 +275,7 @@ export async function runExperiment(
     );
   }
   const numClasses = dataset.classNames.length;
-  const needsClasses = config.loss.name === "arcface" || config.loss.name === "proxy-anchor";
+  const needsClasses = findLoss(config.loss.name)?.learnsClassWeights === true;
   const loss = lossFromConfig(
     needsClasses
       ? { numClasses, embeddingSize: config.dim, seed: config.seed, ...config.loss }
@@ -514,9 +514,7 @@ export async function runExperiment(
       id,
       data: config.data,
       loss: config.loss.name,
-      miner: resolved.miner.name === "triplet-margin"
-        ? String(resolved.miner.type)
-        : resolved.miner.name,
+      miner: minerLabel(resolved.miner),
       dim: config.dim,
       seed: config.seed,
       epochs: config.epochs,

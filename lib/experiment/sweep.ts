@@ -87,8 +87,12 @@ export function expandSweep(
   }
   const data = asList(s.data);
   if (data.length === 0) throw new RangeError(`Invalid sweep: "data" is missing (or give --data)`);
-  const losses = asList(s.losses ?? "triplet").map((v) => component(v, lossConfig, "losses"));
-  const miners = asList(s.miners ?? "none").map((v) => component(v, minerConfig, "miners"));
+  const losses = asList(s.losses ?? DEFAULT_CONFIG.loss.name).map((v) =>
+    component(v, lossConfig, "losses")
+  );
+  const miners = asList(s.miners ?? DEFAULT_CONFIG.miner.name).map((v) =>
+    component(v, minerConfig, "miners")
+  );
   const dims = asList(s.dims ?? DEFAULT_CONFIG.dim);
   const seeds = asList(s.seeds ?? DEFAULT_CONFIG.seed);
   const fixed: Record<string, Json> = {};

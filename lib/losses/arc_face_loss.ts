@@ -4,7 +4,14 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, IndicesTuple, MetricLoss, Variable } from "../types.ts";
+import type {
+  ComponentConfig,
+  FactoryOptions,
+  IndicesTuple,
+  LossDescription,
+  MetricLoss,
+  Variable,
+} from "../types.ts";
 import { l2NormalizeRows } from "../distances/_common.ts";
 import {
   checkClassLabels,
@@ -157,3 +164,38 @@ export function arcFaceLoss(options: ArcFaceLossOptions): ArcFaceLoss {
     },
   };
 }
+
+/** The description of {@linkcode arcFaceLoss}: registry name, PML name, options. */
+export const ARC_FACE_LOSS: LossDescription = {
+  name: "arcface",
+  pmlName: "ArcFaceLoss",
+  options: {
+    margin: {
+      kind: "number",
+      doc: "angular margin in degrees",
+      default: 28.6,
+      min: 0,
+      below: 180,
+      pml: "margin_degrees",
+    },
+    scale: {
+      kind: "number",
+      doc: "logit scale",
+      default: 64,
+      min: 0,
+      minExclusive: true,
+      pml: "scale",
+    },
+    numClasses: { kind: "integer", doc: "number of classes", min: 1, pml: "num_classes" },
+    embeddingSize: {
+      kind: "integer",
+      doc: "embedding width",
+      min: 1,
+      pml: "embedding_size",
+    },
+    seed: { kind: "integer", doc: "seed of the initial class weights", default: 0 },
+  },
+  pml: { distance: "cosine" },
+  learnsClassWeights: true,
+  create: (options: FactoryOptions) => arcFaceLoss(options as unknown as ArcFaceLossOptions),
+};

@@ -4,7 +4,14 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, Distance, IndicesTuple, MetricLoss, Reducer } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  IndicesTuple,
+  LossDescription,
+  MetricLoss,
+  Reducer,
+} from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { avgNonZeroReducer } from "../reducers/avg_non_zero_reducer.ts";
 import { toPairs } from "../miners/tuples.ts";
@@ -108,3 +115,30 @@ export function contrastiveLoss(options: ContrastiveLossOptions = {}): MetricLos
     },
   };
 }
+
+/** The description of {@linkcode contrastiveLoss}: registry name, PML name, options. */
+export const CONTRASTIVE_LOSS: LossDescription = {
+  name: "contrastive",
+  pmlName: "ContrastiveLoss",
+  options: {
+    posMargin: {
+      kind: "number",
+      doc: "positive margin",
+      default: 0,
+      min: 0,
+      pml: "pos_margin",
+    },
+    negMargin: {
+      kind: "number",
+      doc: "negative margin",
+      default: 1,
+      min: 0,
+      pml: "neg_margin",
+    },
+    distance: { kind: "distance", doc: "how to measure closeness", default: "lp" },
+    reducer: { kind: "reducer", doc: "reduces the pair terms", default: "avg-non-zero" },
+  },
+  pml: { reducers: ["AvgNonZeroReducer"] },
+  learnsClassWeights: false,
+  create: contrastiveLoss,
+};

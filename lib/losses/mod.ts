@@ -2,7 +2,8 @@
  * Metric-learning losses (PML's `losses/`): {@linkcode contrastiveLoss},
  * {@linkcode tripletMarginLoss}, {@linkcode multiSimilarityLoss}, {@linkcode ntXentLoss},
  * and the losses with trainable weights, {@linkcode arcFaceLoss} and
- * {@linkcode proxyAnchorLoss}; {@linkcode lossFromConfig} builds one by name. Each defines
+ * {@linkcode proxyAnchorLoss}; {@linkcode lossFromConfig} builds one by name from
+ * the list of descriptions {@linkcode LOSSES}. Each defines
  * its terms from a distance matrix, optionally on mined tuples, and hands them to a reducer.
  *
  * ```ts
@@ -16,14 +17,32 @@
  *
  * @module
  */
-export { contrastiveLoss, type ContrastiveLossOptions } from "./contrastive_loss.ts";
-export { tripletMarginLoss, type TripletMarginLossOptions } from "./triplet_margin_loss.ts";
-export { multiSimilarityLoss, type MultiSimilarityLossOptions } from "./multi_similarity_loss.ts";
-export { ntXentLoss, type NtXentLossOptions } from "./nt_xent_loss.ts";
-export { type ArcFaceLoss, arcFaceLoss, type ArcFaceLossOptions } from "./arc_face_loss.ts";
 export {
+  CONTRASTIVE_LOSS,
+  contrastiveLoss,
+  type ContrastiveLossOptions,
+} from "./contrastive_loss.ts";
+export {
+  TRIPLET_MARGIN_LOSS,
+  tripletMarginLoss,
+  type TripletMarginLossOptions,
+} from "./triplet_margin_loss.ts";
+export {
+  MULTI_SIMILARITY_LOSS,
+  multiSimilarityLoss,
+  type MultiSimilarityLossOptions,
+} from "./multi_similarity_loss.ts";
+export { NT_XENT_LOSS, ntXentLoss, type NtXentLossOptions } from "./nt_xent_loss.ts";
+export {
+  ARC_FACE_LOSS,
+  type ArcFaceLoss,
+  arcFaceLoss,
+  type ArcFaceLossOptions,
+} from "./arc_face_loss.ts";
+export {
+  PROXY_ANCHOR_LOSS,
   type ProxyAnchorLoss,
   proxyAnchorLoss,
   type ProxyAnchorLossOptions,
 } from "./proxy_anchor_loss.ts";
-export { LOSS_NAMES, lossFromConfig } from "./registry.ts";
+export { findLoss, LOSS_NAMES, LOSSES, lossFromConfig } from "./registry.ts";

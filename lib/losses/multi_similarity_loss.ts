@@ -4,7 +4,13 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, Distance, IndicesTuple, MetricLoss } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  IndicesTuple,
+  LossDescription,
+  MetricLoss,
+} from "../types.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
 import { toPairs } from "../miners/tuples.ts";
 import {
@@ -105,3 +111,32 @@ export function multiSimilarityLoss(options: MultiSimilarityLossOptions = {}): M
     },
   };
 }
+
+/** The description of {@linkcode multiSimilarityLoss}: registry name, PML name, options. */
+export const MULTI_SIMILARITY_LOSS: LossDescription = {
+  name: "multi-similarity",
+  pmlName: "MultiSimilarityLoss",
+  options: {
+    alpha: {
+      kind: "number",
+      doc: "weight of positive pairs",
+      default: 2,
+      min: 0,
+      minExclusive: true,
+      pml: "alpha",
+    },
+    beta: {
+      kind: "number",
+      doc: "weight of negative pairs",
+      default: 50,
+      min: 0,
+      minExclusive: true,
+      pml: "beta",
+    },
+    base: { kind: "number", doc: "similarity offset", default: 0.5, pml: "base" },
+    distance: { kind: "distance", doc: "how to measure closeness", default: "cosine" },
+  },
+  pml: { reducers: ["MeanReducer"] },
+  learnsClassWeights: false,
+  create: multiSimilarityLoss,
+};

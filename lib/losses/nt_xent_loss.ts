@@ -4,7 +4,13 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, Distance, IndicesTuple, MetricLoss } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  IndicesTuple,
+  LossDescription,
+  MetricLoss,
+} from "../types.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
 import { toPairs } from "../miners/tuples.ts";
 import {
@@ -99,3 +105,23 @@ export function ntXentLoss(options: NtXentLossOptions = {}): MetricLoss {
     },
   };
 }
+
+/** The description of {@linkcode ntXentLoss}: registry name, PML name, options. */
+export const NT_XENT_LOSS: LossDescription = {
+  name: "nt-xent",
+  pmlName: "NTXentLoss",
+  options: {
+    temperature: {
+      kind: "number",
+      doc: "temperature",
+      default: 0.07,
+      min: 0,
+      minExclusive: true,
+      pml: "temperature",
+    },
+    distance: { kind: "distance", doc: "how to measure closeness", default: "cosine" },
+  },
+  pml: { reducers: ["MeanReducer"] },
+  learnsClassWeights: false,
+  create: ntXentLoss,
+};

@@ -4,7 +4,14 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, IndicesTuple, MetricLoss, Variable } from "../types.ts";
+import type {
+  ComponentConfig,
+  FactoryOptions,
+  IndicesTuple,
+  LossDescription,
+  MetricLoss,
+  Variable,
+} from "../types.ts";
 import { l2NormalizeRows } from "../distances/_common.ts";
 import {
   checkClassLabels,
@@ -140,3 +147,32 @@ export function proxyAnchorLoss(options: ProxyAnchorLossOptions): ProxyAnchorLos
     },
   };
 }
+
+/** The description of {@linkcode proxyAnchorLoss}: registry name, PML name, options. */
+export const PROXY_ANCHOR_LOSS: LossDescription = {
+  name: "proxy-anchor",
+  pmlName: "ProxyAnchorLoss",
+  options: {
+    margin: { kind: "number", doc: "margin", default: 0.1, min: 0, pml: "margin" },
+    alpha: {
+      kind: "number",
+      doc: "scale",
+      default: 32,
+      min: 0,
+      minExclusive: true,
+      pml: "alpha",
+    },
+    numClasses: { kind: "integer", doc: "number of classes", min: 1, pml: "num_classes" },
+    embeddingSize: {
+      kind: "integer",
+      doc: "embedding width",
+      min: 1,
+      pml: "embedding_size",
+    },
+    seed: { kind: "integer", doc: "seed of the initial proxies", default: 0 },
+  },
+  pml: { distance: "cosine" },
+  learnsClassWeights: true,
+  create: (options: FactoryOptions) =>
+    proxyAnchorLoss(options as unknown as ProxyAnchorLossOptions),
+};

@@ -1,28 +1,49 @@
 /**
- * Rebuilding a loss from its `config()`.
+ * The list of loss descriptions, and rebuilding a loss from its `config()`. Adding a loss
+ * is its file (with its description) plus one line here; the registry, the config
+ * validation, the CLI and the conformance check derive from this list.
  *
  * @module
  */
-import type { ComponentConfig, Distance, MetricLoss, Reducer } from "../types.ts";
+import type { ComponentConfig, LossDescription, MetricLoss } from "../types.ts";
 import { unknownNameError } from "../_suggest.ts";
 import { distanceFromConfig } from "../distances/registry.ts";
 import { reducerFromConfig } from "../reducers/registry.ts";
-import { contrastiveLoss } from "./contrastive_loss.ts";
-import { tripletMarginLoss } from "./triplet_margin_loss.ts";
-import { multiSimilarityLoss } from "./multi_similarity_loss.ts";
-import { ntXentLoss } from "./nt_xent_loss.ts";
-import { arcFaceLoss } from "./arc_face_loss.ts";
-import { proxyAnchorLoss } from "./proxy_anchor_loss.ts";
+import { CONTRASTIVE_LOSS } from "./contrastive_loss.ts";
+import { TRIPLET_MARGIN_LOSS } from "./triplet_margin_loss.ts";
+import { MULTI_SIMILARITY_LOSS } from "./multi_similarity_loss.ts";
+import { NT_XENT_LOSS } from "./nt_xent_loss.ts";
+import { ARC_FACE_LOSS } from "./arc_face_loss.ts";
+import { PROXY_ANCHOR_LOSS } from "./proxy_anchor_loss.ts";
+
+/** Every loss's description, in the order names are listed to users. */
+export const LOSSES: readonly LossDescription[] = [
+  CONTRASTIVE_LOSS,
+  TRIPLET_MARGIN_LOSS,
+  MULTI_SIMILARITY_LOSS,
+  NT_XENT_LOSS,
+  ARC_FACE_LOSS,
+  PROXY_ANCHOR_LOSS,
+];
 
 /** The registry names of the losses. */
-export const LOSS_NAMES = [
-  "contrastive",
-  "triplet",
-  "multi-similarity",
-  "nt-xent",
-  "arcface",
-  "proxy-anchor",
-] as const;
+export const LOSS_NAMES: readonly string[] = LOSSES.map((d) => d.name);
+
+/**
+ * The description of the loss with this registry name.
+ *
+ * @param name A registry name (`"triplet"`).
+ * @returns Its description, or undefined for an unknown name.
+ *
+ * @example
+ * ```ts
+ * import { findLoss } from "./registry.ts";
+ * if (findLoss("triplet")?.pmlName !== "TripletMarginLoss") throw new Error("no triplet");
+ * ```
+ */
+export function findLoss(name: unknown): LossDescription | undefined {
+  return LOSSES.find((d) => d.name === name);
+}
 
 function part<T>(
   config: ComponentConfig,
@@ -53,45 +74,15 @@ function part<T>(
  * ```
  */
 export function lossFromConfig(config: ComponentConfig): MetricLoss {
-  const num = (k: string) => config[k] as number | undefined;
-  const distance = () => part<Distance>(config, "distance", distanceFromConfig);
-  const reducer = () => part<Reducer>(config, "reducer", reducerFromConfig);
-  switch (config.name) {
-    case "contrastive":
-      return contrastiveLoss({
-        posMargin: num("posMargin"),
-        negMargin: num("negMargin"),
-        distance: distance(),
-        reducer: reducer(),
-      });
-    case "triplet":
-      return tripletMarginLoss({ margin: num("margin"), distance: distance(), reducer: reducer() });
-    case "multi-similarity":
-      return multiSimilarityLoss({
-        alpha: num("alpha"),
-        beta: num("beta"),
-        base: num("base"),
-        distance: distance(),
-      });
-    case "nt-xent":
-      return ntXentLoss({ temperature: num("temperature"), distance: distance() });
-    case "arcface":
-      return arcFaceLoss({
-        numClasses: num("numClasses") as number,
-        embeddingSize: num("embeddingSize") as number,
-        margin: num("margin"),
-        scale: num("scale"),
-        seed: num("seed"),
-      });
-    case "proxy-anchor":
-      return proxyAnchorLoss({
-        numClasses: num("numClasses") as number,
-        embeddingSize: num("embeddingSize") as number,
-        margin: num("margin"),
-        alpha: num("alpha"),
-        seed: num("seed"),
-      });
-    default:
-      throw unknownNameError("loss", config.name, LOSS_NAMES);
+  const d = findLoss(config.name);
+  if (d === undefined) throw unknownNameError("loss", config.name, LOSS_NAMES);
+  const options: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(d.options)) {
+    options[key] = spec.kind === "distance"
+      ? part(config, key, distanceFromConfig)
+      : spec.kind === "reducer"
+      ? part(config, key, reducerFromConfig)
+      : config[key] ?? undefined;
   }
+  return d.create(options);
 }

@@ -4,7 +4,14 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, Distance, IndicesTuple, MetricLoss, Reducer } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  IndicesTuple,
+  LossDescription,
+  MetricLoss,
+  Reducer,
+} from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { avgNonZeroReducer } from "../reducers/avg_non_zero_reducer.ts";
 import { toTriplets } from "../miners/tuples.ts";
@@ -89,3 +96,20 @@ export function tripletMarginLoss(options: TripletMarginLossOptions = {}): Metri
     },
   };
 }
+
+/** The description of {@linkcode tripletMarginLoss}: registry name, PML name, options. */
+export const TRIPLET_MARGIN_LOSS: LossDescription = {
+  name: "triplet",
+  pmlName: "TripletMarginLoss",
+  options: {
+    margin: { kind: "number", doc: "margin", default: 0.05, min: 0, pml: "margin" },
+    distance: { kind: "distance", doc: "how to measure closeness", default: "lp" },
+    reducer: { kind: "reducer", doc: "reduces the triplet terms", default: "avg-non-zero" },
+  },
+  pml: {
+    fixed: { swap: false, smooth_loss: false, triplets_per_anchor: "all" },
+    reducers: ["AvgNonZeroReducer"],
+  },
+  learnsClassWeights: false,
+  create: tripletMarginLoss,
+};

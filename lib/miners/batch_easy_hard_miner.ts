@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  EmbeddingMatrix,
+  Json,
+  Miner,
+  MinerDescription,
+} from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { checkBatch, checkDistance, closer } from "./_common.ts";
 import { pairsFrom } from "./tuples.ts";
@@ -72,3 +79,19 @@ export function batchEasyHardMiner(options: BatchEasyHardMinerOptions = {}): Min
     },
   };
 }
+
+/** The description of {@linkcode batchEasyHardMiner}: registry name, PML name, options. */
+export const BATCH_EASY_HARD_MINER: MinerDescription = {
+  name: "batch-easy-hard",
+  pmlName: "BatchEasyHardMiner",
+  options: { distance: { kind: "distance", doc: "how to measure closeness", default: "lp" } },
+  pml: {
+    fixed: {
+      pos_strategy: "easy",
+      neg_strategy: "semihard",
+      allowed_pos_range: null,
+      allowed_neg_range: null,
+    },
+  },
+  create: batchEasyHardMiner,
+};

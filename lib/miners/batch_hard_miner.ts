@@ -3,7 +3,14 @@
  *
  * @module
  */
-import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  EmbeddingMatrix,
+  Json,
+  Miner,
+  MinerDescription,
+} from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { checkBatch, checkDistance, closer } from "./_common.ts";
 import { tripletsFrom } from "./tuples.ts";
@@ -66,3 +73,11 @@ export function batchHardMiner(options: BatchHardMinerOptions = {}): Miner {
     },
   };
 }
+
+/** The description of {@linkcode batchHardMiner}: registry name, PML name, options. */
+export const BATCH_HARD_MINER: MinerDescription = {
+  name: "batch-hard",
+  pmlName: "BatchHardMiner",
+  options: { distance: { kind: "distance", doc: "how to measure closeness", default: "lp" } },
+  create: batchHardMiner,
+};

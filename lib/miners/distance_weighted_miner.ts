@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ComponentConfig, EmbeddingMatrix, Miner } from "../types.ts";
+import type { ComponentConfig, EmbeddingMatrix, Miner, MinerDescription } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { createRng } from "../random.ts";
 import { checkBatch, checkNumber } from "./_common.ts";
@@ -127,3 +127,25 @@ export function distanceWeightedMiner(options: DistanceWeightedMinerOptions = {}
     },
   };
 }
+
+/**
+ * The description of {@linkcode distanceWeightedMiner}: registry name, PML name, options.
+ * Its sampling is random, so PML's numbers are not compared.
+ */
+export const DISTANCE_WEIGHTED_MINER: MinerDescription = {
+  name: "distance-weighted",
+  pmlName: "DistanceWeightedMiner",
+  options: {
+    cutoff: { kind: "number", doc: "distance cut-off", default: 0.5, min: 0, pml: "cutoff" },
+    nonzeroLossCutoff: {
+      kind: "number",
+      doc: "largest negative distance",
+      default: 1.4,
+      min: 0,
+      pml: "nonzero_loss_cutoff",
+    },
+    seed: { kind: "integer", doc: "seed of the sampling", default: 0 },
+  },
+  pml: { comparable: false },
+  create: distanceWeightedMiner,
+};

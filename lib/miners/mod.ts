@@ -4,7 +4,8 @@
  * {@linkcode batchEasyHardMiner}, {@linkcode pairMarginMiner},
  * {@linkcode multiSimilarityMiner}, {@linkcode distanceWeightedMiner}; helpers over index
  * tuples ({@linkcode allPairs}, {@linkcode allTriplets}, conversions); and
- * {@linkcode minerFromConfig} to build one by name. They work on plain arrays and return
+ * {@linkcode minerFromConfig} to build one by name
+ * from the list of descriptions {@linkcode MINERS}. They work on plain arrays and return
  * typed arrays.
  *
  * ```ts
@@ -18,21 +19,36 @@
  *
  * @module
  */
-export { batchHardMiner, type BatchHardMinerOptions } from "./batch_hard_miner.ts";
-export { batchEasyHardMiner, type BatchEasyHardMinerOptions } from "./batch_easy_hard_miner.ts";
 export {
+  BATCH_HARD_MINER,
+  batchHardMiner,
+  type BatchHardMinerOptions,
+} from "./batch_hard_miner.ts";
+export {
+  BATCH_EASY_HARD_MINER,
+  batchEasyHardMiner,
+  type BatchEasyHardMinerOptions,
+} from "./batch_easy_hard_miner.ts";
+export {
+  TRIPLET_MARGIN_MINER,
   tripletMarginMiner,
   type TripletMarginMinerOptions,
   type TripletType,
 } from "./triplet_margin_miner.ts";
-export { pairMarginMiner, type PairMarginMinerOptions } from "./pair_margin_miner.ts";
 export {
+  PAIR_MARGIN_MINER,
+  pairMarginMiner,
+  type PairMarginMinerOptions,
+} from "./pair_margin_miner.ts";
+export {
+  MULTI_SIMILARITY_MINER,
   multiSimilarityMiner,
   type MultiSimilarityMinerOptions,
 } from "./multi_similarity_miner.ts";
 export {
+  DISTANCE_WEIGHTED_MINER,
   distanceWeightedMiner,
   type DistanceWeightedMinerOptions,
 } from "./distance_weighted_miner.ts";
 export { allPairs, allTriplets, canonicalIndices, toPairs, toTriplets } from "./tuples.ts";
-export { MINER_NAMES, minerFromConfig } from "./registry.ts";
+export { findMiner, MINER_NAMES, minerFromConfig, MINERS } from "./registry.ts";

@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  EmbeddingMatrix,
+  Json,
+  Miner,
+  MinerDescription,
+} from "../types.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
 import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
 import { pairsFrom } from "./tuples.ts";
@@ -91,3 +98,14 @@ export function multiSimilarityMiner(options: MultiSimilarityMinerOptions = {}):
     },
   };
 }
+
+/** The description of {@linkcode multiSimilarityMiner}: registry name, PML name, options. */
+export const MULTI_SIMILARITY_MINER: MinerDescription = {
+  name: "multi-similarity",
+  pmlName: "MultiSimilarityMiner",
+  options: {
+    epsilon: { kind: "number", doc: "epsilon", default: 0.1, min: 0, pml: "epsilon" },
+    distance: { kind: "distance", doc: "how to measure closeness", default: "cosine" },
+  },
+  create: multiSimilarityMiner,
+};

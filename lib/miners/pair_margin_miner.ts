@@ -4,7 +4,14 @@
  *
  * @module
  */
-import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  EmbeddingMatrix,
+  Json,
+  Miner,
+  MinerDescription,
+} from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
 import { pairsFrom } from "./tuples.ts";
@@ -82,3 +89,27 @@ export function pairMarginMiner(options: PairMarginMinerOptions = {}): Miner {
     },
   };
 }
+
+/** The description of {@linkcode pairMarginMiner}: registry name, PML name, options. */
+export const PAIR_MARGIN_MINER: MinerDescription = {
+  name: "pair-margin",
+  pmlName: "PairMarginMiner",
+  options: {
+    posMargin: {
+      kind: "number",
+      doc: "positive margin",
+      default: 0.2,
+      min: 0,
+      pml: "pos_margin",
+    },
+    negMargin: {
+      kind: "number",
+      doc: "negative margin",
+      default: 0.8,
+      min: 0,
+      pml: "neg_margin",
+    },
+    distance: { kind: "distance", doc: "how to measure closeness", default: "lp" },
+  },
+  create: pairMarginMiner,
+};

@@ -1,34 +1,54 @@
 /**
- * Rebuilding a miner from its `config()`.
+ * The list of miner descriptions, and rebuilding a miner from its `config()`. Adding a
+ * miner is its file (with its description) plus one line here; the registry, the config
+ * validation, the CLI and the conformance check derive from this list.
  *
  * @module
  */
-import type { ComponentConfig, Distance, Miner } from "../types.ts";
+import type { ComponentConfig, Distance, Miner, MinerDescription } from "../types.ts";
 import { unknownNameError } from "../_suggest.ts";
 import { distanceFromConfig } from "../distances/registry.ts";
-import { batchHardMiner } from "./batch_hard_miner.ts";
-import { batchEasyHardMiner } from "./batch_easy_hard_miner.ts";
-import { tripletMarginMiner, type TripletType } from "./triplet_margin_miner.ts";
-import { pairMarginMiner } from "./pair_margin_miner.ts";
-import { multiSimilarityMiner } from "./multi_similarity_miner.ts";
-import { distanceWeightedMiner } from "./distance_weighted_miner.ts";
+import { BATCH_HARD_MINER } from "./batch_hard_miner.ts";
+import { BATCH_EASY_HARD_MINER } from "./batch_easy_hard_miner.ts";
+import { TRIPLET_MARGIN_MINER } from "./triplet_margin_miner.ts";
+import { PAIR_MARGIN_MINER } from "./pair_margin_miner.ts";
+import { MULTI_SIMILARITY_MINER } from "./multi_similarity_miner.ts";
+import { DISTANCE_WEIGHTED_MINER } from "./distance_weighted_miner.ts";
+
+/** Every miner's description, in the order names are listed to users. */
+export const MINERS: readonly MinerDescription[] = [
+  BATCH_HARD_MINER,
+  BATCH_EASY_HARD_MINER,
+  TRIPLET_MARGIN_MINER,
+  PAIR_MARGIN_MINER,
+  MULTI_SIMILARITY_MINER,
+  DISTANCE_WEIGHTED_MINER,
+];
 
 /** The registry names of the miners; `"none"` means no mining (all pairs or triplets). */
-export const MINER_NAMES = [
-  "none",
-  "batch-hard",
-  "batch-easy-hard",
-  "triplet-margin",
-  "pair-margin",
-  "multi-similarity",
-  "distance-weighted",
-] as const;
+export const MINER_NAMES: readonly string[] = ["none", ...MINERS.map((d) => d.name)];
 
-function distanceOf(config: ComponentConfig): Distance | undefined {
-  const d = config.distance;
+/**
+ * The description of the miner with this registry name.
+ *
+ * @param name A registry name (`"batch-hard"`).
+ * @returns Its description, or undefined for `"none"` or an unknown name.
+ *
+ * @example
+ * ```ts
+ * import { findMiner } from "./registry.ts";
+ * if (findMiner("batch-hard")?.pmlName !== "BatchHardMiner") throw new Error("no batch-hard");
+ * ```
+ */
+export function findMiner(name: unknown): MinerDescription | undefined {
+  return MINERS.find((d) => d.name === name);
+}
+
+function distanceOf(config: ComponentConfig, key: string): Distance | undefined {
+  const d = config[key];
   if (d === undefined || d === null) return undefined;
   if (typeof d !== "object" || Array.isArray(d) || typeof d.name !== "string") {
-    throw new TypeError(`Cannot rebuild ${config.name}: distance must be a distance config`);
+    throw new TypeError(`Cannot rebuild ${config.name}: ${key} must be a distance config`);
   }
   return distanceFromConfig(d as ComponentConfig);
 }
@@ -49,35 +69,12 @@ function distanceOf(config: ComponentConfig): Distance | undefined {
  * ```
  */
 export function minerFromConfig(config: ComponentConfig): Miner | undefined {
-  const num = (k: string) => config[k] as number | undefined;
-  switch (config.name) {
-    case "none":
-      return undefined;
-    case "batch-hard":
-      return batchHardMiner({ distance: distanceOf(config) });
-    case "batch-easy-hard":
-      return batchEasyHardMiner({ distance: distanceOf(config) });
-    case "triplet-margin":
-      return tripletMarginMiner({
-        margin: num("margin"),
-        type: config.type as TripletType | undefined,
-        distance: distanceOf(config),
-      });
-    case "pair-margin":
-      return pairMarginMiner({
-        posMargin: num("posMargin"),
-        negMargin: num("negMargin"),
-        distance: distanceOf(config),
-      });
-    case "multi-similarity":
-      return multiSimilarityMiner({ epsilon: num("epsilon"), distance: distanceOf(config) });
-    case "distance-weighted":
-      return distanceWeightedMiner({
-        cutoff: num("cutoff"),
-        nonzeroLossCutoff: num("nonzeroLossCutoff"),
-        seed: num("seed"),
-      });
-    default:
-      throw unknownNameError("miner", config.name, MINER_NAMES);
+  if (config.name === "none") return undefined;
+  const d = findMiner(config.name);
+  if (d === undefined) throw unknownNameError("miner", config.name, MINER_NAMES);
+  const options: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(d.options)) {
+    options[key] = spec.kind === "distance" ? distanceOf(config, key) : config[key] ?? undefined;
   }
+  return d.create(options);
 }

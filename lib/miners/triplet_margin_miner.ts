@@ -3,7 +3,14 @@
  *
  * @module
  */
-import type { ComponentConfig, Distance, EmbeddingMatrix, Json, Miner } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  EmbeddingMatrix,
+  Json,
+  Miner,
+  MinerDescription,
+} from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
 import { tripletsFrom } from "./tuples.ts";
@@ -103,3 +110,25 @@ export function tripletMarginMiner(options: TripletMarginMinerOptions = {}): Min
     },
   };
 }
+
+/**
+ * The description of {@linkcode tripletMarginMiner}: registry name, PML name, options; on
+ * the CLI its types are miner names of their own (`--miner semihard`, margin 0.2).
+ */
+export const TRIPLET_MARGIN_MINER: MinerDescription = {
+  name: "triplet-margin",
+  pmlName: "TripletMarginMiner",
+  options: {
+    margin: { kind: "number", doc: "margin", default: 0.2, min: 0, pml: "margin" },
+    type: {
+      kind: "choice",
+      doc: "which triplets",
+      default: "all",
+      choices: ["semihard", "hard", "easy", "all"],
+      pml: "type_of_triplets",
+    },
+    distance: { kind: "distance", doc: "how to measure closeness", default: "lp" },
+  },
+  namedBy: { option: "type", preset: { margin: 0.2 } },
+  create: tripletMarginMiner,
+};
