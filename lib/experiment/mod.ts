@@ -22,6 +22,7 @@ export * from "./config.ts";
 export * from "./evaluate_run.ts";
 export * from "./load_data.ts";
 export * from "./run_experiment.ts";
+export * from "./run_record.ts";
 export * from "./sweep.ts";
 export * from "./load_run_model.ts";
 export * from "./embed_images.ts";

@@ -12,14 +12,20 @@
  */
 import { join } from "node:path";
 import { stratifiedSplit } from "../data/split.ts";
-import { resolveHierarchy } from "../data/tt100k.ts";
+import { type ResolvedHierarchy, resolveHierarchy } from "../data/tt100k.ts";
 import { findLoss, lossFromConfig } from "../losses/mod.ts";
 import { minerFromConfig } from "../miners/mod.ts";
 import { createEmbeddingNet } from "../model/embedding_net.ts";
 import { embedDataset } from "../model/embed.ts";
 import { serializeModel } from "../model/serialize.ts";
 import type { EmbeddingNet } from "../model/embedding_net.ts";
-import { claimRun, type RunClaimOptions } from "../run/run_claim.ts";
+import { writeRunArtefacts } from "../run/artefacts.ts";
+import {
+  type CheckpointTrainState,
+  fromCheckpoint,
+  toCheckpoint,
+} from "../run/checkpoint_state.ts";
+import { claimRun, type RunClaim, type RunClaimOptions } from "../run/run_claim.ts";
 import {
   appendJsonLine,
   clearRunFolder,
@@ -30,16 +36,22 @@ import {
   repairJsonLines,
   RUN_FILES,
   type RunCheckpoint,
-  writeFloat32,
+  type RunFolderInspection,
   writeJsonAtomic,
   writeRunCheckpoint,
 } from "../run/run_folder.ts";
-import { train, type TrainRecord, type TrainState } from "../train/train.ts";
-import type { ImageDataset, Json, Split } from "../types.ts";
-import { type ExperimentConfig, minerLabel, runId } from "./config.ts";
-import { analyzeEmbeddings } from "./analyze_run.ts";
-import { collapseFields, evaluateEmbeddings } from "./evaluate_run.ts";
+import { train, type TrainRecord, type TrainResult } from "../train/train.ts";
+import type { ImageDataset, Json, MetricLoss, Miner, Split } from "../types.ts";
+import { type ExperimentConfig, runId } from "./config.ts";
+import { analyzeEmbeddings, type RunAnalysis } from "./analyze_run.ts";
+import {
+  collapseFields,
+  evaluateEmbeddings,
+  type EvaluationResult,
+  type SplitEmbeddings,
+} from "./evaluate_run.ts";
 import { knnAccuracy } from "../eval/classification.ts";
+import { finalRecord, resolvedConfig, type ResolvedRunConfig, runSummary } from "./run_record.ts";
 
 import { loadData } from "./load_data.ts";
 
@@ -98,84 +110,374 @@ function sortedIndices(split: Split): Split {
   return { train: split.train.slice().sort(), test: split.test.slice().sort() };
 }
 
-/** A checkpoint's content: the training state and the records not yet in metrics.jsonl. */
-function toCheckpoint(
-  state: TrainState,
-  net: EmbeddingNet,
-  lossVariables: { shape: number[] }[],
-  records: TrainRecord[],
-): RunCheckpoint {
-  const shapes = [...net.variables, ...lossVariables].map((v) => v.shape);
-  const { optimizer: adam } = state;
-  return {
-    epoch: state.epoch,
-    state: {
-      step: state.step,
-      trainSeconds: state.trainSeconds,
-      images: state.images,
-      finalLoss: state.finalLoss,
-      ...(state.minerRandomState === undefined ? {} : { minerRandomState: state.minerRandomState }),
-      adam: {
-        iterations: adam.iterations,
-        beta1Power: adam.beta1Power,
-        beta2Power: adam.beta2Power,
-      },
-      records,
+/** The validated inputs of a run: its data, class hierarchy and split. */
+interface RunInputs {
+  dataset: ImageDataset;
+  classHierarchy: ResolvedHierarchy;
+  hierarchyJson: { hierarchy: Json; hierarchySource: string | null };
+  split: Split;
+}
+
+/** The trained components of a run. */
+interface RunComponents {
+  loss: MetricLoss;
+  miner: Miner | undefined;
+  net: EmbeddingNet;
+  lossVariables: ReturnType<NonNullable<MetricLoss["trainableVariables"]>>;
+}
+
+/** Where a run starts: from scratch, or from its checkpoint. */
+interface OpenedRun {
+  checkpoint: RunCheckpoint | undefined;
+  resume: { state: CheckpointTrainState; records: TrainRecord[] } | undefined;
+  resolved: ResolvedRunConfig;
+  evalEvery: number;
+  hasFinalRecord: boolean;
+  warnings: string[];
+}
+
+/** Another run in the folder is refused; this run, finished, is returned as it is. */
+async function existingRun(
+  dir: string,
+  found: RunFolderInspection,
+  force: boolean | undefined,
+): Promise<RunExperimentResult | undefined> {
+  if (force) return undefined;
+  if (found.status === "other") {
+    throw new Error(
+      `Cannot write run to "${dir}": it holds a different run (${
+        found.id ?? "no readable config.json"
+      }); use another --out or --force`,
+    );
+  }
+  if (found.status !== "finished") return undefined;
+  const summary = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.summary)));
+  return { dir, skipped: true, summary, warnings: [] };
+}
+
+/** Loads the data, its class hierarchy and split, and validates them (nothing is written). */
+async function loadInputs(config: ExperimentConfig, given?: ImageDataset): Promise<RunInputs> {
+  const dataset = given ?? await loadData(config);
+  // Before the folder exists: a hierarchy file that cannot be read leaves nothing behind.
+  const classHierarchy = await resolveHierarchy(
+    config.hierarchy,
+    dataset.classNames,
+    dataset.hierarchy,
+    { ownSource: dataset.source },
+  );
+  const hierarchyJson = {
+    hierarchy: (classHierarchy.hierarchy ?? null) as unknown as Json,
+    hierarchySource: classHierarchy.source,
+  };
+  const split = sortedIndices(
+    dataset.predefinedSplit ??
+      stratifiedSplit(dataset.labels, { testFraction: config.testFraction, seed: config.seed }),
+  );
+  const tooBig = config.ks.find((k) => k > split.train.length);
+  if (tooBig !== undefined) {
+    throw new RangeError(
+      `Invalid --k ${tooBig}: the training set has only ${split.train.length} samples`,
+    );
+  }
+  return { dataset, classHierarchy, hierarchyJson, split };
+}
+
+/** The loss, the miner and the network of a config (the caller disposes of them). */
+function buildComponents(config: ExperimentConfig, dataset: ImageDataset): RunComponents {
+  const numClasses = dataset.classNames.length;
+  const needsClasses = findLoss(config.loss.name)?.learnsClassWeights === true;
+  const loss = lossFromConfig(
+    needsClasses
+      ? { numClasses, embeddingSize: config.dim, seed: config.seed, ...config.loss }
+      : config.loss,
+  );
+  const miner = config.miner.name === "none" ? undefined : minerFromConfig(config.miner);
+  const net = createEmbeddingNet({
+    inputShape: [dataset.height, dataset.width, dataset.channels],
+    dim: config.dim,
+    architecture: config.architecture === "auto" ? undefined : config.architecture,
+    seed: config.seed,
+  });
+  const lossVariables = loss.trainableVariables?.() ?? [];
+  return { loss, miner, net, lossVariables };
+}
+
+/**
+ * Opens the run folder (the caller holds its claim): an incomplete run of this config
+ * continues from its checkpoint, after its split and config are checked and metrics.jsonl
+ * repaired; without one, the folder is cleared and config.json and split.json written.
+ */
+async function openRun(
+  dir: string,
+  found: RunFolderInspection,
+  config: ExperimentConfig,
+  options: RunExperimentOptions,
+  run: { inputs: RunInputs; parts: RunComponents; claimWarnings: string[] },
+): Promise<OpenedRun> {
+  const { dataset, classHierarchy, hierarchyJson, split } = run.inputs;
+  const splitJson = {
+    train: Array.from(split.train),
+    test: Array.from(split.test),
+    ...(dataset.files
+      ? {
+        trainFiles: Array.from(split.train, (i) => dataset.files![i]),
+        testFiles: Array.from(split.test, (i) => dataset.files![i]),
+      }
+      : {}),
+  };
+  // An incomplete run of this config continues from its checkpoint; without one, it
+  // starts over (nothing of it was kept yet).
+  const warnings = [...dataset.warnings, ...classHierarchy.warnings, ...run.claimWarnings];
+  const checkpoint = !options.force && found.status === "incomplete"
+    ? await readRunCheckpoint(dir).catch((error) => {
+      if (!(error instanceof SyntaxError)) throw error;
+      throw new SyntaxError(`${error.message}; use --force to start over`);
+    })
+    : undefined;
+  const saved = checkpoint
+    ? await readJsonOrUndefined(join(dir, RUN_FILES.config)) as Record<string, Json>
+    : undefined;
+  if (checkpoint) {
+    const savedSplit = await readJsonOrUndefined(join(dir, RUN_FILES.split));
+    if (JSON.stringify(savedSplit) !== JSON.stringify(splitJson)) {
+      throw new Error(
+        `Cannot resume run "${dir}": the data no longer gives its split.json (${split.train.length} train and ${split.test.length} test samples now); use --force to start over`,
+      );
+    }
+    const savedBackend = (saved?.backend as Record<string, Json> | undefined)?.name;
+    if (savedBackend !== options.backend.name) {
+      warnings.push(
+        `Run "${dir}" was started on backend ${savedBackend} and continues on ${options.backend.name}: its results may differ from an uninterrupted run`,
+      );
+    }
+  }
+  const evalEvery = options.evalEvery ??
+    (typeof saved?.evalEvery === "number" ? saved.evalEvery : 0);
+  const { loss, miner, net } = run.parts;
+  const resolved = resolvedConfig({
+    id: runId(config),
+    config,
+    components: {
+      loss: loss.config(),
+      miner: miner?.config() ?? { name: "none" },
+      model: net.config(),
     },
-    arrays: [
-      ...state.weights.map((values, i) => ({
-        name: `net/${net.weightNames[i]}`,
-        shape: shapes[i],
-        values,
-      })),
-      ...state.lossWeights.map((values, i) => ({
-        name: `loss/${i}`,
-        shape: shapes[net.variables.length + i],
-        values,
-      })),
-      ...adam.firstMoments.map((values, i) => ({ name: `adam/m/${i}`, shape: shapes[i], values })),
-      ...adam.secondMoments.map((values, i) => ({ name: `adam/v/${i}`, shape: shapes[i], values })),
-    ],
+    backend: options.backend,
+    dataset,
+    split,
+    hierarchy: hierarchyJson,
+    evalEvery,
+    createdAt: new Date().toISOString(),
+  });
+  const metricsPath = join(dir, RUN_FILES.metrics);
+  let resume: OpenedRun["resume"];
+  let hasFinalRecord = false;
+  if (checkpoint) {
+    resume = fromCheckpoint(checkpoint, dir);
+    // The hierarchy is not part of the id: a run resumed with another one records the
+    // one its analysis will use.
+    if (saved) await recordHierarchy(dir, saved, config.hierarchy, hierarchyJson);
+    await removeTemporaryFiles(dir);
+    // The checkpoint holds the records appended after it: add those a kill cut off.
+    const present = await repairJsonLines(metricsPath);
+    warnings.push(...present.warnings);
+    const epochs = new Set(present.records.filter((r) => r.type === "epoch").map((r) => r.epoch));
+    hasFinalRecord = present.records.some((r) => r.type === "final");
+    for (const record of resume.records) {
+      if (!epochs.has(record.epoch)) await appendJsonLine(metricsPath, record);
+    }
+  } else {
+    // Input is valid: from here on the run folder exists and records are kept.
+    // (The claim stays: this process holds the folder.)
+    await clearRunFolder(dir);
+    await writeJsonAtomic(join(dir, RUN_FILES.config), resolved);
+    await writeJsonAtomic(join(dir, RUN_FILES.split), splitJson);
+  }
+  return { checkpoint, resume, resolved, evalEvery, hasFinalRecord, warnings };
+}
+
+/** The labels of the training and test splits. */
+function splitLabels(inputs: RunInputs): { trainLabels: Int32Array; testLabels: Int32Array } {
+  const { dataset, split } = inputs;
+  return {
+    trainLabels: Int32Array.from(split.train, (i) => dataset.labels[i]),
+    testLabels: Int32Array.from(split.test, (i) => dataset.labels[i]),
   };
 }
 
-/** The training state and pending records of a checkpoint read back. */
-function fromCheckpoint(
-  checkpoint: RunCheckpoint,
+/**
+ * Trains, ending each epoch with a checkpoint; the records wait for the checkpoint that
+ * holds them, then are appended: metrics.jsonl never runs ahead of the checkpoint, so a
+ * resumed run appends each epoch once.
+ */
+function trainWithCheckpoints(
   dir: string,
-): { state: TrainState; records: TrainRecord[] } {
-  const s = checkpoint.state as Record<string, Json>;
-  const adam = s.adam as Record<string, Json> | undefined;
-  const numbers = [s.step, s.trainSeconds, s.images, s.finalLoss, adam?.iterations];
-  if (
-    !numbers.every((n) => typeof n === "number") || !adam ||
-    typeof adam.beta1Power !== "number" || typeof adam.beta2Power !== "number" ||
-    !Array.isArray(s.records)
-  ) {
-    throw new SyntaxError(`Cannot read checkpoint "${dir}": its state lacks counters or records`);
-  }
-  const part = (prefix: string) =>
-    checkpoint.arrays.filter((a) => a.name.startsWith(prefix)).map((a) => a.values);
-  return {
-    state: {
-      epoch: checkpoint.epoch,
-      step: s.step as number,
-      trainSeconds: s.trainSeconds as number,
-      images: s.images as number,
-      finalLoss: s.finalLoss as number,
-      ...(typeof s.minerRandomState === "number" ? { minerRandomState: s.minerRandomState } : {}),
-      weights: part("net/"),
-      lossWeights: part("loss/"),
-      optimizer: {
-        iterations: adam.iterations as number,
-        beta1Power: adam.beta1Power,
-        beta2Power: adam.beta2Power,
-        firstMoments: part("adam/m/"),
-        secondMoments: part("adam/v/"),
-      },
+  config: ExperimentConfig,
+  options: RunExperimentOptions,
+  run: {
+    inputs: RunInputs;
+    parts: RunComponents;
+    opened: OpenedRun;
+    labels: { trainLabels: Int32Array; testLabels: Int32Array };
+    signal: AbortSignal | undefined;
+    claim: RunClaim | undefined;
+  },
+): Promise<TrainResult> {
+  const { dataset, split } = run.inputs;
+  const { loss, miner, net, lossVariables } = run.parts;
+  const { evalEvery } = run.opened;
+  const metricsPath = join(dir, RUN_FILES.metrics);
+  let pending: TrainRecord[] = [];
+  return train(net, dataset, split.train, {
+    loss,
+    miner,
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    samplesPerClass: config.samplesPerClass,
+    learningRate: config.learningRate,
+    seed: config.seed,
+    augment: config.augment,
+    resumeFrom: run.opened.resume?.state,
+    signal: run.signal,
+    onBatch: options.onProgress,
+    onRecord: (record) => {
+      pending.push(record);
+      options.onRecord?.(record);
     },
-    records: s.records as TrainRecord[],
+    onCheckpoint: async (state) => {
+      const layout = {
+        weightNames: net.weightNames,
+        netShapes: net.variables.map((v) => v.shape),
+        lossShapes: lossVariables.map((v) => v.shape),
+      };
+      await writeRunCheckpoint(dir, toCheckpoint(state, layout, pending));
+      for (const record of pending) await appendJsonLine(metricsPath, record);
+      pending = [];
+      await run.claim?.heartbeat();
+    },
+    afterEpoch: (epoch) => {
+      if (!evalEvery || epoch % evalEvery !== 0 || epoch === config.epochs) return undefined;
+      // Only k=1 accuracy: the full evaluation (retrieval, k-means) waits for the end.
+      const rows = (data: Float32Array) => ({
+        data,
+        rows: data.length / config.dim,
+        dim: config.dim,
+      });
+      const { results } = knnAccuracy(
+        rows(embedDataset(net, dataset, split.test)),
+        run.labels.testLabels,
+        rows(embedDataset(net, dataset, split.train)),
+        run.labels.trainLabels,
+        { ks: [1], numClasses: dataset.classNames.length },
+      );
+      return { testKnnAccuracy1: results[0].accuracy };
+    },
+  });
+}
+
+/** Embeds both splits and writes the embeddings, the model and the loss weights. */
+async function writeArtefacts(
+  dir: string,
+  config: ExperimentConfig,
+  inputs: RunInputs,
+  parts: RunComponents,
+  labels: { trainLabels: Int32Array; testLabels: Int32Array },
+): Promise<SplitEmbeddings> {
+  const { dataset, split } = inputs;
+  const { loss, net, lossVariables } = parts;
+  const trainEmbeddings = embedDataset(net, dataset, split.train);
+  const testEmbeddings = embedDataset(net, dataset, split.test);
+  await writeRunArtefacts(dir, {
+    dim: config.dim,
+    classNames: dataset.classNames,
+    trainIndices: split.train,
+    testIndices: split.test,
+    ...labels,
+    trainEmbeddings,
+    testEmbeddings,
+    model: serializeModel(net),
+    // ArcFace's class weights and ProxyAnchor's proxies are part of the model.
+    ...(lossVariables.length
+      ? {
+        lossWeights: {
+          loss: loss.config(),
+          variables: lossVariables.map((v) => ({
+            shape: v.shape,
+            values: v.dataSync() as Float32Array,
+          })),
+        },
+      }
+      : {}),
+  });
+  return {
+    dim: config.dim,
+    train: trainEmbeddings,
+    trainLabels: labels.trainLabels,
+    test: testEmbeddings,
+    testLabels: labels.testLabels,
+    classNames: dataset.classNames,
   };
+}
+
+/** Evaluates the embeddings and analyses their class structure; writes both. */
+async function evaluateRun(
+  dir: string,
+  config: ExperimentConfig,
+  embeddings: SplitEmbeddings,
+  hierarchy: ResolvedHierarchy["hierarchy"],
+): Promise<{ evaluation: EvaluationResult; analysis: RunAnalysis; evalSeconds: number }> {
+  const evalStarted = performance.now();
+  const evaluation = evaluateEmbeddings(embeddings, config.ks);
+  const evalSeconds = (performance.now() - evalStarted) / 1000;
+  await writeJsonAtomic(join(dir, RUN_FILES.evaluation), evaluation.details);
+  const confusion = (evaluation.details.knn as Record<string, { confusion: number[][] }>)["1"]
+    ?.confusion;
+  const analysis = analyzeEmbeddings(embeddings, {
+    hierarchy,
+    confusion,
+    seed: config.seed,
+  });
+  await writeJsonAtomic(join(dir, RUN_FILES.analysis), analysis);
+  return { evaluation, analysis, evalSeconds };
+}
+
+/**
+ * Appends the final record (unless a killed try already did), writes summary.json and
+ * removes the checkpoint, no longer needed (a kill before this leaves it, unused).
+ */
+async function summariseRun(
+  dir: string,
+  config: ExperimentConfig,
+  options: RunExperimentOptions,
+  run: {
+    inputs: RunInputs;
+    opened: OpenedRun;
+    result: TrainResult;
+    embeddings: SplitEmbeddings;
+    evaluated: { evaluation: EvaluationResult; analysis: RunAnalysis; evalSeconds: number };
+  },
+): Promise<Record<string, Json>> {
+  const { evaluation, analysis, evalSeconds } = run.evaluated;
+  const record = finalRecord(evaluation.test, analysis, evalSeconds);
+  // A run killed after its final record and before summary.json already has one.
+  if (!run.opened.hasFinalRecord) await appendJsonLine(join(dir, RUN_FILES.metrics), record);
+  options.onRecord?.(record);
+  const summary = runSummary({
+    id: run.opened.resolved.id,
+    config,
+    miner: run.opened.resolved.miner,
+    numClasses: run.inputs.dataset.classNames.length,
+    split: run.inputs.split,
+    backend: options.backend,
+    result: run.result,
+    evalSeconds,
+    test: evaluation.test,
+    collapse: collapseFields(run.embeddings, evaluation.test.knnAccuracy["1"]),
+    finishedAt: new Date().toISOString(),
+  });
+  await writeJsonAtomic(join(dir, RUN_FILES.summary), summary);
+  await removeRunCheckpoint(dir);
+  return summary;
 }
 
 async function readJsonOrUndefined(path: string): Promise<Json | undefined> {
@@ -236,311 +538,58 @@ export async function runExperiment(
   const id = runId(config);
   const dir = join(options.out, id);
   let found = await inspectRunFolder(dir, id);
-  // Another run in the folder is refused; this run, finished, is returned as it is.
-  const existing = async (): Promise<RunExperimentResult | undefined> => {
-    if (options.force) return undefined;
-    if (found.status === "other") {
-      throw new Error(
-        `Cannot write run to "${dir}": it holds a different run (${
-          found.id ?? "no readable config.json"
-        }); use another --out or --force`,
-      );
-    }
-    if (found.status !== "finished") return undefined;
-    const summary = JSON.parse(await Deno.readTextFile(join(dir, RUN_FILES.summary)));
-    return { dir, skipped: true, summary, warnings: [] };
-  };
-  const before = await existing();
+  const before = await existingRun(dir, found, options.force);
   if (before) return before;
-  const dataset = options.dataset ?? await loadData(config);
-  // Before the folder exists: a hierarchy file that cannot be read leaves nothing behind.
-  const classHierarchy = await resolveHierarchy(
-    config.hierarchy,
-    dataset.classNames,
-    dataset.hierarchy,
-    { ownSource: dataset.source },
-  );
-  const hierarchyJson = {
-    hierarchy: (classHierarchy.hierarchy ?? null) as unknown as Json,
-    hierarchySource: classHierarchy.source,
-  };
-  const split = sortedIndices(
-    dataset.predefinedSplit ??
-      stratifiedSplit(dataset.labels, { testFraction: config.testFraction, seed: config.seed }),
-  );
-  const tooBig = config.ks.find((k) => k > split.train.length);
-  if (tooBig !== undefined) {
-    throw new RangeError(
-      `Invalid --k ${tooBig}: the training set has only ${split.train.length} samples`,
-    );
-  }
-  const numClasses = dataset.classNames.length;
-  const needsClasses = findLoss(config.loss.name)?.learnsClassWeights === true;
-  const loss = lossFromConfig(
-    needsClasses
-      ? { numClasses, embeddingSize: config.dim, seed: config.seed, ...config.loss }
-      : config.loss,
-  );
-  const miner = config.miner.name === "none" ? undefined : minerFromConfig(config.miner);
-  const net = createEmbeddingNet({
-    inputShape: [dataset.height, dataset.width, dataset.channels],
-    dim: config.dim,
-    architecture: config.architecture === "auto" ? undefined : config.architecture,
-    seed: config.seed,
-  });
-  const lossVariables = loss.trainableVariables?.() ?? [];
-  let claim: Awaited<ReturnType<typeof claimRun>> | undefined;
+  const inputs = await loadInputs(config, options.dataset);
+  const parts = buildComponents(config, inputs.dataset);
+  let claim: RunClaim | undefined;
   let started = false;
   try {
     // Input is valid: claim the folder before anything of the run is written, then look
     // again, as another process may have finished or started it meanwhile.
     claim = options.claim === false ? undefined : await claimRun(dir, options.claim ?? {});
     if (claim) found = await inspectRunFolder(dir, id);
-    const meanwhile = await existing();
+    const meanwhile = await existingRun(dir, found, options.force);
     if (meanwhile) return meanwhile;
     // Ctrl-C, or the claim taken over by another process: either stops training.
     const signal = claim
       ? AbortSignal.any(options.signal ? [options.signal, claim.lost] : [claim.lost])
       : options.signal;
-    const splitJson = {
-      train: Array.from(split.train),
-      test: Array.from(split.test),
-      ...(dataset.files
-        ? {
-          trainFiles: Array.from(split.train, (i) => dataset.files![i]),
-          testFiles: Array.from(split.test, (i) => dataset.files![i]),
-        }
-        : {}),
-    };
-    // An incomplete run of this config continues from its checkpoint; without one, it
-    // starts over (nothing of it was kept yet).
-    const warnings = [...dataset.warnings, ...classHierarchy.warnings, ...claim?.warnings ?? []];
-    const checkpoint = !options.force && found.status === "incomplete"
-      ? await readRunCheckpoint(dir).catch((error) => {
-        if (!(error instanceof SyntaxError)) throw error;
-        throw new SyntaxError(`${error.message}; use --force to start over`);
-      })
-      : undefined;
-    const saved = checkpoint
-      ? await readJsonOrUndefined(join(dir, RUN_FILES.config)) as Record<string, Json>
-      : undefined;
-    if (checkpoint) {
-      const savedSplit = await readJsonOrUndefined(join(dir, RUN_FILES.split));
-      if (JSON.stringify(savedSplit) !== JSON.stringify(splitJson)) {
-        throw new Error(
-          `Cannot resume run "${dir}": the data no longer gives its split.json (${split.train.length} train and ${split.test.length} test samples now); use --force to start over`,
-        );
-      }
-      const savedBackend = (saved?.backend as Record<string, Json> | undefined)?.name;
-      if (savedBackend !== options.backend.name) {
-        warnings.push(
-          `Run "${dir}" was started on backend ${savedBackend} and continues on ${options.backend.name}: its results may differ from an uninterrupted run`,
-        );
-      }
-    }
-    const evalEvery = options.evalEvery ??
-      (typeof saved?.evalEvery === "number" ? saved.evalEvery : 0);
-    const resolved = {
-      id,
-      ...config,
-      loss: loss.config(),
-      miner: miner?.config() ?? { name: "none" },
-      model: net.config(),
-      backend: {
-        name: options.backend.name,
-        threads: options.backend.threads,
-        reason: options.backend.reason,
-      },
-      versions: options.backend.versions,
-      dataset: {
-        source: dataset.source,
-        numSamples: dataset.labels.length,
-        numClasses,
-        classNames: dataset.classNames,
-        imageShape: [dataset.height, dataset.width, dataset.channels],
-        split: dataset.predefinedSplit ? "predefined" : "stratified",
-        numTrain: split.train.length,
-        numTest: split.test.length,
-        // The rows of this dataset's classes and where they came from (see resolveHierarchy).
-        ...hierarchyJson,
-      },
-      // What the id is computed from: `train --resume` rebuilds the run from it.
-      experiment: config as unknown as Json,
-      evalEvery,
-      createdAt: new Date().toISOString(),
-    };
-    const metricsPath = join(dir, RUN_FILES.metrics);
-    let resume: { state: TrainState; records: TrainRecord[] } | undefined;
-    let hasFinalRecord = false;
-    if (checkpoint) {
-      resume = fromCheckpoint(checkpoint, dir);
-      // The hierarchy is not part of the id: a run resumed with another one records the
-      // one its analysis will use.
-      if (saved) await recordHierarchy(dir, saved, config.hierarchy, hierarchyJson);
-      await removeTemporaryFiles(dir);
-      // The checkpoint holds the records appended after it: add those a kill cut off.
-      const present = await repairJsonLines(metricsPath);
-      warnings.push(...present.warnings);
-      const epochs = new Set(present.records.filter((r) => r.type === "epoch").map((r) => r.epoch));
-      hasFinalRecord = present.records.some((r) => r.type === "final");
-      for (const record of resume.records) {
-        if (!epochs.has(record.epoch)) await appendJsonLine(metricsPath, record);
-      }
-    } else {
-      // Input is valid: from here on the run folder exists and records are kept.
-      // (The claim stays: this process holds the folder.)
-      await clearRunFolder(dir);
-      await writeJsonAtomic(join(dir, RUN_FILES.config), resolved);
-      await writeJsonAtomic(join(dir, RUN_FILES.split), splitJson);
-    }
+    const claimWarnings = claim?.warnings ?? [];
+    const opened = await openRun(dir, found, config, options, { inputs, parts, claimWarnings });
     // A failure of an earlier try is history now.
     await Deno.remove(join(dir, RUN_FILES.failure)).catch(() => {});
     started = true;
-    options.onStart?.({ dir, epoch: checkpoint?.epoch ?? 0 });
-    // Records wait for the checkpoint that holds them, then are appended: metrics.jsonl
-    // never runs ahead of the checkpoint, so a resumed run appends each epoch once.
-    let pending: TrainRecord[] = [];
-    const trainLabels = Int32Array.from(split.train, (i) => dataset.labels[i]);
-    const testLabels = Int32Array.from(split.test, (i) => dataset.labels[i]);
+    options.onStart?.({ dir, epoch: opened.checkpoint?.epoch ?? 0 });
+    const labels = splitLabels(inputs);
     signal?.throwIfAborted();
-    const result = await train(net, dataset, split.train, {
-      loss,
-      miner,
-      epochs: config.epochs,
-      batchSize: config.batchSize,
-      samplesPerClass: config.samplesPerClass,
-      learningRate: config.learningRate,
-      seed: config.seed,
-      augment: config.augment,
-      resumeFrom: resume?.state,
+    const result = await trainWithCheckpoints(dir, config, options, {
+      inputs,
+      parts,
+      opened,
+      labels,
       signal,
-      onBatch: options.onProgress,
-      onRecord: (record) => {
-        pending.push(record);
-        options.onRecord?.(record);
-      },
-      onCheckpoint: async (state) => {
-        await writeRunCheckpoint(dir, toCheckpoint(state, net, lossVariables, pending));
-        for (const record of pending) await appendJsonLine(metricsPath, record);
-        pending = [];
-        await claim?.heartbeat();
-      },
-      afterEpoch: (epoch) => {
-        if (!evalEvery || epoch % evalEvery !== 0 || epoch === config.epochs) return undefined;
-        // Only k=1 accuracy: the full evaluation (retrieval, k-means) waits for the end.
-        const rows = (data: Float32Array) => ({
-          data,
-          rows: data.length / config.dim,
-          dim: config.dim,
-        });
-        const { results } = knnAccuracy(
-          rows(embedDataset(net, dataset, split.test)),
-          testLabels,
-          rows(embedDataset(net, dataset, split.train)),
-          trainLabels,
-          { ks: [1], numClasses: dataset.classNames.length },
-        );
-        return { testKnnAccuracy1: results[0].accuracy };
-      },
+      claim,
     });
     signal?.throwIfAborted();
-
     // Embeddings and model first: an evaluation that fails loses no training.
-    const trainEmbeddings = embedDataset(net, dataset, split.train);
-    const testEmbeddings = embedDataset(net, dataset, split.test);
-    await writeFloat32(join(dir, RUN_FILES.trainEmbeddings), trainEmbeddings);
-    await writeFloat32(join(dir, RUN_FILES.testEmbeddings), testEmbeddings);
-    await writeJsonAtomic(join(dir, RUN_FILES.embeddingsMeta), {
-      dim: config.dim,
-      dtype: "float32-le",
-      classNames: dataset.classNames,
-      trainIndices: Array.from(split.train),
-      trainLabels: Array.from(trainLabels),
-      testIndices: Array.from(split.test),
-      testLabels: Array.from(testLabels),
-    });
-    const { manifest, weights } = serializeModel(net);
-    await writeJsonAtomic(join(dir, RUN_FILES.modelManifest), manifest);
-    await writeFloat32(join(dir, RUN_FILES.modelWeights), weights);
-    if (lossVariables.length) {
-      // ArcFace's class weights and ProxyAnchor's proxies are part of the model.
-      await writeJsonAtomic(join(dir, RUN_FILES.lossManifest), {
-        loss: loss.config(),
-        weights: lossVariables.map((v) => ({ shape: v.shape })),
-      });
-      const values = lossVariables.map((v) => v.dataSync() as Float32Array);
-      const all = new Float32Array(values.reduce((n, v) => n + v.length, 0));
-      values.reduce((offset, v) => (all.set(v, offset), offset + v.length), 0);
-      await writeFloat32(join(dir, RUN_FILES.lossWeights), all);
-    }
-    const embeddings = {
-      dim: config.dim,
-      train: trainEmbeddings,
-      trainLabels,
-      test: testEmbeddings,
-      testLabels,
-      classNames: dataset.classNames,
-    };
+    const embeddings = await writeArtefacts(dir, config, inputs, parts, labels);
     signal?.throwIfAborted();
-    const evalStarted = performance.now();
-    const evaluation = evaluateEmbeddings(embeddings, config.ks);
-    const evalSeconds = (performance.now() - evalStarted) / 1000;
-    await writeJsonAtomic(join(dir, RUN_FILES.evaluation), evaluation.details);
-    const confusion = (evaluation.details.knn as Record<string, { confusion: number[][] }>)["1"]
-      ?.confusion;
-    const analysis = analyzeEmbeddings(embeddings, {
-      hierarchy: classHierarchy.hierarchy,
-      confusion,
-      seed: config.seed,
-    });
-    await writeJsonAtomic(join(dir, RUN_FILES.analysis), analysis);
+    const evaluated = await evaluateRun(dir, config, embeddings, inputs.classHierarchy.hierarchy);
     signal?.throwIfAborted();
-    const finalRecord: TrainRecord = {
-      type: "final",
-      ...Object.fromEntries(
-        Object.entries(evaluation.test.knnAccuracy).map(([k, v]) => [`testKnnAccuracy${k}`, v]),
-      ),
-      precisionAt1: evaluation.test.precisionAt1,
-      meanAveragePrecisionAtR: evaluation.test.meanAveragePrecisionAtR,
-      nmi: evaluation.test.nmi,
-      testSilhouette: analysis.test.silhouette?.overall ?? null,
-      hierarchySpearman: analysis.test.hierarchyCorrelation?.spearman ?? null,
-      evalSeconds,
-    };
-    // A run killed after its final record and before summary.json already has one.
-    if (!hasFinalRecord) await appendJsonLine(metricsPath, finalRecord);
-    options.onRecord?.(finalRecord);
-    const summary: Record<string, Json> = {
-      id,
-      data: config.data,
-      loss: config.loss.name,
-      miner: minerLabel(resolved.miner),
-      dim: config.dim,
-      seed: config.seed,
-      epochs: config.epochs,
-      ks: config.ks,
-      numClasses,
-      numTrain: split.train.length,
-      numTest: split.test.length,
-      backend: options.backend.name,
-      threads: options.backend.threads,
-      trainSeconds: result.trainSeconds,
-      trainImagesPerSecond: result.imagesPerSecond,
-      evalSeconds,
-      finalLoss: result.finalLoss,
-      test: evaluation.test as unknown as Json,
-      ...collapseFields(embeddings, evaluation.test.knnAccuracy["1"]),
-      finishedAt: new Date().toISOString(),
-    };
-    await writeJsonAtomic(join(dir, RUN_FILES.summary), summary);
-    // Finished: the checkpoint is no longer needed (a kill before this leaves it, unused).
-    await removeRunCheckpoint(dir);
+    const summary = await summariseRun(dir, config, options, {
+      inputs,
+      opened,
+      result,
+      embeddings,
+      evaluated,
+    });
     return {
       dir,
       skipped: false,
       summary,
-      warnings,
-      ...(checkpoint ? { resumedFrom: checkpoint.epoch } : {}),
+      warnings: opened.warnings,
+      ...(opened.checkpoint ? { resumedFrom: opened.checkpoint.epoch } : {}),
     };
   } catch (error) {
     // A run that failed (not stopped, not taken over) says so for `sweep --status`.
@@ -554,8 +603,8 @@ export async function runExperiment(
     }
     throw error;
   } finally {
-    net.dispose();
-    for (const v of lossVariables) v.dispose();
+    parts.net.dispose();
+    for (const v of parts.lossVariables) v.dispose();
     await claim?.release();
   }
 }

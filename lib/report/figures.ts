@@ -5,8 +5,7 @@
  * @module
  */
 import * as Plot from "@observablehq/plot";
-import type { ClassInfo } from "../types.ts";
-import type { EpochRecord, Projection } from "./read_runs.ts";
+import type { EpochRecord } from "./read_runs.ts";
 
 /** Plot options (what `Plot.plot` takes). */
 export type FigureOptions = Plot.PlotOptions;

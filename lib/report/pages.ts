@@ -43,7 +43,7 @@ import {
   type ProjectionPanel,
   projectionPanels,
 } from "./projection_figure.ts";
-import type { Projection, RunRecord } from "./read_runs.ts";
+import type { RunRecord } from "./read_runs.ts";
 import { meanAndSpread } from "../eval/statistics.ts";
 import { renderFigure } from "./render.ts";
 import type { ClassInfo, Json } from "../types.ts";

@@ -1,9 +1,10 @@
 /**
  * The run folder (`config.json`, `metrics.jsonl`, embeddings, `summary.json`): atomic
  * writers ({@linkcode writeJsonAtomic}, {@linkcode appendJsonLine},
- * {@linkcode writeFloat32}), readers, checkpoints for resuming, inspection and repair of
- * an interrupted folder, and the claim ({@linkcode claimRun}) that keeps two processes
- * from training one run at once.
+ * {@linkcode writeFloat32}), readers, checkpoints for resuming (and the training state in
+ * them: {@linkcode toCheckpoint}), the trained artefacts ({@linkcode writeRunArtefacts}),
+ * inspection and repair of an interrupted folder, and the claim ({@linkcode claimRun})
+ * that keeps two processes from training one run at once.
  *
  * ```ts
  * import { appendJsonLine, readJsonLines } from "./mod.ts";
@@ -18,3 +19,5 @@
  */
 export * from "./run_folder.ts";
 export * from "./run_claim.ts";
+export * from "./checkpoint_state.ts";
+export * from "./artefacts.ts";
