@@ -10,6 +10,8 @@ import type * as tf from "@tensorflow/tfjs-core";
 
 /** A tfjs scalar tensor (`tf.Scalar`), named here so the public API can refer to it. */
 export type Scalar = tf.Scalar;
+/** A tfjs tensor of any rank (`tf.Tensor`). */
+export type Tensor = tf.Tensor;
 /** A tfjs rank-1 tensor (`tf.Tensor1D`). */
 export type Tensor1D = tf.Tensor1D;
 /** A tfjs rank-2 tensor (`tf.Tensor2D`), e.g. a batch of embeddings. */
@@ -136,16 +138,49 @@ export interface Distance {
   matrix(a: Tensor2D, b?: Tensor2D): Tensor2D;
   /** The same matrix on plain arrays in float64, for miners and evaluation. */
   matrixArray(a: EmbeddingMatrix, b?: EmbeddingMatrix): Float64Array;
-  /** PML's `margin(x, y)`: `x - y` for a distance, `y - x` for a similarity. */
+  /**
+   * PML's `margin(x, y)`: `x - y` for a distance, `y - x` for a similarity, so that a
+   * loss or miner never tests `isInverted` itself. On numbers it returns a number; with a
+   * tensor on either side it returns the differentiable `tf.sub` (caller disposes).
+   */
   margin(x: number, y: number): number;
+  /** The same margin with a tensor on either side: the differentiable `tf.sub` (caller disposes). */
+  margin(x: number | Tensor, y: number | Tensor): Tensor;
 }
 
-/** Reduces a vector of per-tuple loss terms to a scalar (PML's reducers). */
+/**
+ * What a loss's terms are, PML's `reduction_type`: one term per embedding (`element`),
+ * per positive pair (`pos_pair`), per negative pair (`neg_pair`), per triplet
+ * (`triplet`), or a loss already reduced to a scalar (`already_reduced`).
+ */
+export type ReductionKind = "element" | "pos_pair" | "neg_pair" | "triplet" | "already_reduced";
+
+/**
+ * The loss terms a loss hands to its reducer, PML's `{"losses", "indices",
+ * "reduction_type"}`.
+ */
+export interface ReductionInput {
+  /** The terms, one per element, pair or triplet (a single term when already reduced). */
+  losses: Tensor1D;
+  /**
+   * The batch indices that produced each term, as PML's `indices`: `[elements]` for
+   * `element`, `[anchors, positives]` for `pos_pair`, `[anchors, negatives]` for
+   * `neg_pair`, `[anchors, positives, negatives]` for `triplet`; absent when unknown.
+   */
+  indices?: readonly Int32Array[];
+  /** What each term is. */
+  kind: ReductionKind;
+}
+
+/** Reduces a loss's terms to a scalar (PML's reducers). */
 export interface Reducer {
   /** Registry name and options, enough to rebuild this reducer. */
   config(): ComponentConfig;
-  /** Differentiable reduction; a vector of length 0 gives 0. Caller disposes. */
-  reduce(terms: Tensor1D): Scalar;
+  /**
+   * Differentiable reduction of `input.losses`; a vector of length 0 gives 0. The kind
+   * and indices let a reducer weigh terms by what produced them. Caller disposes.
+   */
+  reduce(input: ReductionInput): Scalar;
 }
 
 /** Chooses informative pairs or triplets from a batch; works on plain arrays. */

@@ -92,3 +92,17 @@ export function dotRows(
   }
   return out;
 }
+
+/** `x - y`, PML's `margin` for a distance; `tf.sub` when either is a tensor (caller disposes). */
+export function distanceMargin(x: number, y: number): number;
+export function distanceMargin(x: number | tf.Tensor, y: number | tf.Tensor): tf.Tensor;
+export function distanceMargin(x: number | tf.Tensor, y: number | tf.Tensor): number | tf.Tensor {
+  return typeof x === "number" && typeof y === "number" ? x - y : tf.sub(x, y);
+}
+
+/** `y - x`, PML's `margin` for a similarity; `tf.sub` when either is a tensor (caller disposes). */
+export function similarityMargin(x: number, y: number): number;
+export function similarityMargin(x: number | tf.Tensor, y: number | tf.Tensor): tf.Tensor;
+export function similarityMargin(x: number | tf.Tensor, y: number | tf.Tensor): number | tf.Tensor {
+  return typeof x === "number" && typeof y === "number" ? y - x : tf.sub(y, x);
+}

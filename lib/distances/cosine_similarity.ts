@@ -5,7 +5,7 @@
  */
 import * as tf from "../tf.ts";
 import type { ComponentConfig, Distance, EmbeddingMatrix } from "../types.ts";
-import { checkTensors, dotRows, l2NormalizeRows } from "./_common.ts";
+import { checkTensors, dotRows, l2NormalizeRows, similarityMargin } from "./_common.ts";
 
 /**
  * The cosine similarity `a_i . b_j / (|a_i| |b_j|)` between rows, PML's `CosineSimilarity()`:
@@ -39,8 +39,6 @@ export function cosineSimilarity(): Distance {
     matrixArray(a: EmbeddingMatrix, b?: EmbeddingMatrix): Float64Array {
       return dotRows("compute cosine similarity matrix", a, b, true);
     },
-    margin(x: number, y: number): number {
-      return y - x;
-    },
+    margin: similarityMargin,
   };
 }

@@ -5,7 +5,7 @@
  */
 import * as tf from "../tf.ts";
 import type { ComponentConfig, Distance, EmbeddingMatrix } from "../types.ts";
-import { checkTensors, dotRows } from "./_common.ts";
+import { checkTensors, dotRows, similarityMargin } from "./_common.ts";
 
 /**
  * The dot product `a_i . b_j` between rows, without normalisation, PML's
@@ -34,8 +34,6 @@ export function dotProductSimilarity(): Distance {
     matrixArray(a: EmbeddingMatrix, b?: EmbeddingMatrix): Float64Array {
       return dotRows("compute dot-product similarity matrix", a, b, false);
     },
-    margin(x: number, y: number): number {
-      return y - x;
-    },
+    margin: similarityMargin,
   };
 }

@@ -5,7 +5,14 @@
  */
 import * as tf from "../tf.ts";
 import type { ComponentConfig, Distance, EmbeddingMatrix } from "../types.ts";
-import { checkPair, checkTensors, l2NormalizeRows, rowsAsFloat64, safeSqrt } from "./_common.ts";
+import {
+  checkPair,
+  checkTensors,
+  distanceMargin,
+  l2NormalizeRows,
+  rowsAsFloat64,
+  safeSqrt,
+} from "./_common.ts";
 
 /** Options of {@linkcode lpDistance}. */
 export interface LpDistanceOptions {
@@ -102,8 +109,6 @@ export function lpDistance(options: LpDistanceOptions = {}): Distance {
       }
       return out;
     },
-    margin(x: number, y: number): number {
-      return x - y;
-    },
+    margin: distanceMargin,
   };
 }

@@ -99,16 +99,23 @@ export function contrastiveLoss(options: ContrastiveLossOptions = {}): MetricLos
       if (lists.every((l) => l.length <= 1)) return zeroLoss(embeddings);
       return tf.tidy(() => {
         const mat = distance.matrix(embeddings);
-        const inv = distance.isInverted;
         let pos: tf.Scalar = zeroLoss(embeddings);
         let neg: tf.Scalar = zeroLoss(embeddings);
         if (pairs.posAnchors.length > 0) {
           const d = gatherPairs(mat, pairs.posAnchors, pairs.positives);
-          pos = reducer.reduce(tf.relu(inv ? tf.sub(posMargin, d) : tf.sub(d, posMargin)));
+          pos = reducer.reduce({
+            losses: tf.relu(distance.margin(d, posMargin)) as tf.Tensor1D,
+            indices: [pairs.posAnchors, pairs.positives],
+            kind: "pos_pair",
+          });
         }
         if (pairs.negAnchors.length > 0) {
           const d = gatherPairs(mat, pairs.negAnchors, pairs.negatives);
-          neg = reducer.reduce(tf.relu(inv ? tf.sub(d, negMargin) : tf.sub(negMargin, d)));
+          neg = reducer.reduce({
+            losses: tf.relu(distance.margin(negMargin, d)) as tf.Tensor1D,
+            indices: [pairs.negAnchors, pairs.negatives],
+            kind: "neg_pair",
+          });
         }
         return tf.add(pos, neg) as tf.Scalar;
       });

@@ -99,8 +99,8 @@ export function multiSimilarityLoss(options: MultiSimilarityLossOptions = {}): M
           n,
         ]);
         // PML: pos exponent margin(S, base), neg exponent margin(base, S).
-        const posExp = distance.isInverted ? tf.sub(base, mat) : tf.sub(mat, base);
-        const negExp = distance.isInverted ? tf.sub(mat, base) : tf.sub(base, mat);
+        const posExp = distance.margin(mat, base);
+        const negExp = distance.margin(base, mat);
         const pos = tf.div(
           logOnePlusSumExp(tf.mul(posExp, alpha) as tf.Tensor2D, posMask, 1),
           alpha,

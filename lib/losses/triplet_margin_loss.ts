@@ -90,8 +90,12 @@ export function tripletMarginLoss(options: TripletMarginLossOptions = {}): Metri
         const mat = distance.matrix(embeddings);
         const ap = gatherPairs(mat, t.anchors, t.positives);
         const an = gatherPairs(mat, t.anchors, t.negatives);
-        const gap = distance.isInverted ? tf.sub(an, ap) : tf.sub(ap, an);
-        return reducer.reduce(tf.relu(tf.add(gap, margin)) as tf.Tensor1D);
+        const gap = distance.margin(ap, an);
+        return reducer.reduce({
+          losses: tf.relu(tf.add(gap, margin)) as tf.Tensor1D,
+          indices: [t.anchors, t.positives, t.negatives],
+          kind: "triplet",
+        });
       });
     },
   };

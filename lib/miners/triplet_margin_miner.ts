@@ -98,7 +98,7 @@ export function tripletMarginMiner(options: TripletMarginMinerOptions = {}): Min
           for (let k = 0; k < n; k++) {
             if (labels[k] === labels[i]) continue;
             const an = mat[i * n + k];
-            const tm = distance.isInverted ? ap - an : an - ap;
+            const tm = distance.margin(an, ap);
             if (!keep(tm)) continue;
             a.push(i);
             p.push(j);

@@ -4,7 +4,7 @@
  * @module
  */
 import type * as tf from "../tf.ts";
-import type { ComponentConfig, Reducer } from "../types.ts";
+import type { ComponentConfig, Reducer, ReductionInput } from "../types.ts";
 import { meanInside } from "./threshold_reducer.ts";
 
 /**
@@ -18,7 +18,7 @@ import { meanInside } from "./threshold_reducer.ts";
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
  * import { avgNonZeroReducer } from "./avg_non_zero_reducer.ts";
- * const v = avgNonZeroReducer().reduce(tf.tensor1d([0, 1, 3, 0])).dataSync()[0];
+ * const v = avgNonZeroReducer().reduce({ losses: tf.tensor1d([0, 1, 3, 0]), kind: "element" }).dataSync()[0];
  * if (v !== 2) throw new Error(String(v));
  * ```
  */
@@ -27,7 +27,7 @@ export function avgNonZeroReducer(): Reducer {
     config(): ComponentConfig {
       return { name: "avg-non-zero" };
     },
-    reduce(terms: tf.Tensor1D): tf.Scalar {
+    reduce({ losses: terms }: ReductionInput): tf.Scalar {
       return meanInside(terms, 0);
     },
   };

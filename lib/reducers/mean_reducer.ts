@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, Reducer } from "../types.ts";
+import type { ComponentConfig, Reducer, ReductionInput } from "../types.ts";
 
 /**
  * Reduces terms to their mean; no term gives 0 (still connected to the input, so the
@@ -16,7 +16,7 @@ import type { ComponentConfig, Reducer } from "../types.ts";
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
  * import { meanReducer } from "./mean_reducer.ts";
- * const v = meanReducer().reduce(tf.tensor1d([1, 2, 3, 0])).dataSync()[0];
+ * const v = meanReducer().reduce({ losses: tf.tensor1d([1, 2, 3, 0]), kind: "element" }).dataSync()[0];
  * if (v !== 1.5) throw new Error(String(v));
  * ```
  */
@@ -25,7 +25,7 @@ export function meanReducer(): Reducer {
     config(): ComponentConfig {
       return { name: "mean" };
     },
-    reduce(terms: tf.Tensor1D): tf.Scalar {
+    reduce({ losses: terms }: ReductionInput): tf.Scalar {
       return tf.tidy(() => {
         const n = terms.size;
         return (n === 0 ? tf.sum(terms) : tf.div(tf.sum(terms), n)) as tf.Scalar;

@@ -7,8 +7,8 @@
  * import * as tf from "@tensorflow/tfjs-core";
  * import { avgNonZeroReducer, meanReducer } from "./mod.ts";
  * const terms = tf.tensor1d([1, 2, 3, 0]);
- * if (meanReducer().reduce(terms).dataSync()[0] !== 1.5) throw new Error("mean");
- * if (avgNonZeroReducer().reduce(terms).dataSync()[0] !== 2) throw new Error("non-zero");
+ * if (meanReducer().reduce({ losses: terms, kind: "element" }).dataSync()[0] !== 1.5) throw new Error("mean");
+ * if (avgNonZeroReducer().reduce({ losses: terms, kind: "element" }).dataSync()[0] !== 2) throw new Error("non-zero");
  * ```
  *
  * @module

@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, Reducer } from "../types.ts";
+import type { ComponentConfig, Reducer, ReductionInput } from "../types.ts";
 
 /** Options of {@linkcode thresholdReducer}. */
 export interface ThresholdReducerOptions {
@@ -48,7 +48,7 @@ export function meanInside(terms: tf.Tensor1D, low?: number, high?: number): tf.
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
  * import { thresholdReducer } from "./threshold_reducer.ts";
- * const v = thresholdReducer({ low: 1, high: 4 }).reduce(tf.tensor1d([1, 2, 3, 4])).dataSync()[0];
+ * const v = thresholdReducer({ low: 1, high: 4 }).reduce({ losses: tf.tensor1d([1, 2, 3, 4]), kind: "element" }).dataSync()[0];
  * if (v !== 2.5) throw new Error(String(v));
  * ```
  */
@@ -71,7 +71,7 @@ export function thresholdReducer(options: ThresholdReducerOptions = {}): Reducer
       if (high !== undefined) c.high = high;
       return c;
     },
-    reduce(terms: tf.Tensor1D): tf.Scalar {
+    reduce({ losses: terms }: ReductionInput): tf.Scalar {
       return meanInside(terms, low, high);
     },
   };
