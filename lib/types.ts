@@ -295,3 +295,43 @@ export interface MinerDescription extends ComponentDescription<Miner> {
    */
   namedBy?: { option: string; preset: Readonly<Record<string, Json>> };
 }
+
+/** Adam's state: step count, bias-correction powers and the moments of each variable. */
+export interface AdamState {
+  /** Steps taken. */
+  iterations: number;
+  /** beta1 to the power `iterations + 1`, as Adam accumulated it (float32). */
+  beta1Power: number;
+  /** beta2 to the power `iterations + 1`, as Adam accumulated it (float32). */
+  beta2Power: number;
+  /** First moments, one per trained variable (network first, then loss weights). */
+  firstMoments: Float32Array[];
+  /** Second moments, in the same order. */
+  secondMoments: Float32Array[];
+}
+
+/**
+ * Everything `train` needs to continue after a whole number of epochs: plain
+ * arrays, no tensors. The batches and the augmentation of an epoch depend only on the seed
+ * and the epoch number, so the epoch count is the sampler's position and random state.
+ */
+export interface TrainState {
+  /** Epochs completed. */
+  epoch: number;
+  /** Batches completed. */
+  step: number;
+  /** Seconds spent in training steps so far. */
+  trainSeconds: number;
+  /** Training images seen so far. */
+  images: number;
+  /** Mean loss of the last completed epoch. */
+  finalLoss: number;
+  /** The network's weights, in `net.variables` order. */
+  weights: Float32Array[];
+  /** The loss's trainable weights (ArcFace's class weights, ProxyAnchor's proxies). */
+  lossWeights: Float32Array[];
+  /** The optimiser. */
+  optimizer: AdamState;
+  /** The miner's random state, for miners that draw at random (`Miner.randomState`). */
+  minerRandomState?: number;
+}

@@ -11,7 +11,9 @@
  *
  * @module
  */
-import type { BackendInfo } from "../lib/backend/select_backend.ts";
+import { type BackendInfo, defaultThreads } from "../lib/backend/select_backend.ts";
+import { resolveHierarchy } from "../lib/data/tt100k.ts";
+import { expandSweep, parseSweepText } from "../lib/experiment/sweep.ts";
 import { join } from "node:path";
 import { type ExperimentConfig, runId } from "../lib/experiment/config.ts";
 import {
@@ -29,7 +31,7 @@ import {
 import { datasetKey, loadData, type LoadDataOptions } from "../lib/experiment/load_data.ts";
 import { runExperiment } from "../lib/experiment/run_experiment.ts";
 import type { ImageDataset, Json } from "../lib/types.ts";
-import { EXIT, Interrupted, progress } from "./_cli.ts";
+import { EXIT, Interrupted, progress, UsageError } from "./_cli.ts";
 import { printRecord } from "./_experiment_flags.ts";
 
 /** A finished run: its folder and summary. */
@@ -501,4 +503,50 @@ export function withRunBy(table: string, results: CellResult[]): string {
   return lines.map((line, i) =>
     `${line}  ${i === 0 ? "run by" : i === 1 ? "-".repeat(width) : cells[i - 2] ?? ""}`
   ).join("\n");
+}
+
+/**
+ * Reads a grid (sweep) file and expands it with the command line's overrides.
+ *
+ * @param file The sweep JSON file.
+ * @param overrides Keys that replace the file's (`data`, `epochs`, `hierarchy`).
+ * @param what What the file is called in the message (`"sweep"`, `"grid"`).
+ * @returns The file's content with the overrides, and its cells.
+ * @throws {UsageError} When the file cannot be read.
+ * @throws {SyntaxError} When it is not valid JSON (naming the line and column).
+ */
+export async function readGrid(
+  file: string,
+  overrides: Record<string, Json>,
+  what = "sweep",
+): Promise<{ sweep: Record<string, Json>; cells: ExperimentConfig[] }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch {
+    throw new UsageError(`Cannot read ${what} "${file}": file not found`);
+  }
+  const sweep = { ...parseSweepText(text, file), ...overrides };
+  return { sweep, cells: expandSweep(sweep) };
+}
+
+/**
+ * Fails in one line, before any run starts, on a hierarchy file that cannot be read.
+ *
+ * @param cells The grid's cells.
+ */
+export async function checkHierarchies(cells: readonly ExperimentConfig[]): Promise<void> {
+  for (const spec of new Set(cells.map((c) => c.hierarchy))) await resolveHierarchy(spec, []);
+}
+
+/**
+ * Threads per run: `--threads` when given, else with several jobs the cores shared out
+ * (undefined: the backend's own default, and wasm keeps 1).
+ *
+ * @param given `--threads`, if given.
+ * @param jobs `--jobs`.
+ * @returns The threads to ask the backend for.
+ */
+export function threadsPerJob(given: number | undefined, jobs: number): number | undefined {
+  return given ?? (jobs > 1 ? Math.max(1, Math.floor(defaultThreads() / jobs)) : undefined);
 }

@@ -7,10 +7,8 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
-import { resolveHierarchy } from "../lib/data/tt100k.ts";
+import { selectBackend } from "../lib/backend/select_backend.ts";
 import { datasetKey, loadData } from "../lib/experiment/load_data.ts";
-import { expandSweep, parseSweepText } from "../lib/experiment/sweep.ts";
 import { projectRun, readProjections } from "../lib/projection/project_run.ts";
 import { buildReport } from "../lib/report/build_report.ts";
 import { buildSlides } from "../lib/report/build_slides.ts";
@@ -23,9 +21,16 @@ import {
   numberFlag,
   parseFlags,
   runTask,
-  UsageError,
 } from "./_cli.ts";
-import { type CellDone, type CellHeld, runCells, runCellsInProcesses } from "./_sweep_runner.ts";
+import {
+  type CellDone,
+  type CellHeld,
+  checkHierarchies,
+  readGrid,
+  runCells,
+  runCellsInProcesses,
+  threadsPerJob,
+} from "./_sweep_runner.ts";
 import { describeHolder } from "../lib/run/run_claim.ts";
 import { comparisonTable } from "./_table.ts";
 
@@ -84,20 +89,13 @@ await runTask(async () => {
   const data = values.data ?? "synthetic";
   const file = values.config ??
     (data === "synthetic" ? EXERCISE_SYNTHETIC_CONFIG : EXERCISE_CONFIG);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch {
-    throw new UsageError(`Cannot read grid "${file}": file not found`);
-  }
   const overrides: Record<string, Json> = { data };
   if (values.epochs) overrides.epochs = numberFlag("epochs", values.epochs, 0);
   if (values.hierarchy) overrides.hierarchy = values.hierarchy;
-  const sweep = { ...parseSweepText(text, file), ...overrides };
-  const cells = expandSweep(sweep);
+  const { sweep, cells } = await readGrid(file, overrides, "grid");
   // Bad input fails here, in one line, before anything is written: a hierarchy file that
   // cannot be read, data that cannot be loaded (a folder is decoded once, into the cache).
-  for (const spec of new Set(cells.map((c) => c.hierarchy))) await resolveHierarchy(spec, []);
+  await checkHierarchies(cells);
   const loaded = new Set<string>();
   for (const cell of cells) {
     if (loaded.has(datasetKey(cell))) continue;
@@ -107,8 +105,7 @@ await runTask(async () => {
   const out = values.out!, runs = join(out, "runs");
   const jobs = values.jobs === undefined ? 1 : numberFlag("jobs", values.jobs, 1);
   const given = values.threads === undefined ? undefined : numberFlag("threads", values.threads, 1);
-  const threads = given ??
-    (jobs > 1 ? Math.max(1, Math.floor(defaultThreads() / jobs)) : undefined);
+  const threads = threadsPerJob(given, jobs);
   const backend = await selectBackend(values.backend, { threads });
   const quiet = values.quiet;
   const say = (line: string) => quiet || console.error(line);

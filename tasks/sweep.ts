@@ -4,9 +4,7 @@
  *
  * @module
  */
-import { defaultThreads, selectBackend } from "../lib/backend/select_backend.ts";
-import { resolveHierarchy } from "../lib/data/tt100k.ts";
-import { expandSweep, parseSweepText } from "../lib/experiment/sweep.ts";
+import { selectBackend } from "../lib/backend/select_backend.ts";
 import type { Json } from "../lib/types.ts";
 import { DEFAULT_STALE_AFTER, describeHolder } from "../lib/run/run_claim.ts";
 import {
@@ -19,10 +17,13 @@ import {
 } from "./_cli.ts";
 import {
   type CellHeld,
+  checkHierarchies,
   childArgs,
+  readGrid,
   runCells,
   runCellsInProcesses,
   sweepStatus,
+  threadsPerJob,
   withRunBy,
 } from "./_sweep_runner.ts";
 import { comparisonTable } from "./_table.ts";
@@ -94,31 +95,21 @@ await runTask(async () => {
   });
   if (values.help) return void console.log(HELP);
   if (!values.config) throw new UsageError("Missing --config: give a sweep JSON file");
-  let text: string;
-  try {
-    text = await Deno.readTextFile(values.config);
-  } catch {
-    throw new UsageError(`Cannot read sweep "${values.config}": file not found`);
-  }
-  const sweep = parseSweepText(text, values.config);
   const overrides: Record<string, Json> = {};
   if (values.data) overrides.data = values.data;
   if (values.hierarchy !== undefined) overrides.hierarchy = values.hierarchy;
   if (values.epochs) overrides.epochs = numberFlag("epochs", values.epochs, 0);
-  const cells = expandSweep(sweep, overrides);
+  const { sweep, cells } = await readGrid(values.config, overrides);
   const staleAfter = durationFlag("stale-after", values["stale-after"], DEFAULT_STALE_AFTER);
   const out = values.out ?? (typeof sweep.out === "string" ? sweep.out : "runs");
   if (values.status) {
     for (const line of await sweepStatus(cells, out, staleAfter)) console.log(line);
     return;
   }
-  // A hierarchy file that cannot be read fails here, before any run starts.
-  for (const spec of new Set(cells.map((c) => c.hierarchy))) await resolveHierarchy(spec, []);
+  await checkHierarchies(cells);
   const jobs = values.jobs === undefined ? 1 : numberFlag("jobs", values.jobs, 1);
   const given = values.threads === undefined ? undefined : numberFlag("threads", values.threads, 1);
-  // With several jobs the cores are shared out (wasm keeps its own default of 1).
-  const threads = given ??
-    (jobs > 1 ? Math.max(1, Math.floor(defaultThreads() / jobs)) : undefined);
+  const threads = threadsPerJob(given, jobs);
   const backend = await selectBackend(values.backend, { threads });
   const signal = interruptSignal();
   const data = { cache: !values["no-cache"] };

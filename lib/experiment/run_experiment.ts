@@ -21,7 +21,6 @@ import { serializeModel } from "../model/serialize.ts";
 import type { EmbeddingNet } from "../model/embedding_net.ts";
 import { writeRunArtefacts } from "../run/artefacts.ts";
 import {
-  type CheckpointTrainState,
   fromCheckpoint,
   toCheckpoint,
 } from "../run/checkpoint_state.ts";
@@ -41,7 +40,7 @@ import {
   writeRunCheckpoint,
 } from "../run/run_folder.ts";
 import { train, type TrainRecord, type TrainResult } from "../train/train.ts";
-import type { ImageDataset, Json, MetricLoss, Miner, Split } from "../types.ts";
+import type { ImageDataset, Json, MetricLoss, Miner, Split, TrainState } from "../types.ts";
 import { type ExperimentConfig, runId } from "./config.ts";
 import { analyzeEmbeddings, type RunAnalysis } from "./analyze_run.ts";
 import {
@@ -129,7 +128,7 @@ interface RunComponents {
 /** Where a run starts: from scratch, or from its checkpoint. */
 interface OpenedRun {
   checkpoint: RunCheckpoint | undefined;
-  resume: { state: CheckpointTrainState; records: TrainRecord[] } | undefined;
+  resume: { state: TrainState; records: TrainRecord[] } | undefined;
   resolved: ResolvedRunConfig;
   evalEvery: number;
   hasFinalRecord: boolean;

@@ -264,3 +264,35 @@ export class QuadTree {
     return sumQ;
   }
 }
+
+/**
+ * One gradient step of coordinate `c` with momentum and per-coordinate gains (the
+ * delta-bar-delta rule of the reference t-SNE: a gain grows by 0.2 while the gradient's
+ * sign opposes the last update, else shrinks by 0.8, never below 0.01); updates `gains`,
+ * `update` and `y` in place.
+ *
+ * @param c The coordinate.
+ * @param g Its gradient.
+ * @param y The coordinates.
+ * @param update The last update of each coordinate.
+ * @param gains The gain of each coordinate.
+ * @param momentum The momentum.
+ * @param learningRate The learning rate.
+ */
+export function gainStep(
+  c: number,
+  g: number,
+  y: Float64Array,
+  update: Float64Array,
+  gains: Float64Array,
+  momentum: number,
+  learningRate: number,
+): void {
+  const u = update[c];
+  let gain = (g > 0) !== (u > 0) ? gains[c] + 0.2 : gains[c] * 0.8;
+  if (gain < 0.01) gain = 0.01;
+  gains[c] = gain;
+  const step = momentum * u - learningRate * gain * g;
+  update[c] = step;
+  y[c] += step;
+}

@@ -13,7 +13,7 @@
 import { createRng } from "../random.ts";
 import type { EmbeddingMatrix } from "../types.ts";
 import { type Projection2d, projectPca } from "./pca.ts";
-import { inputAffinities, QuadTree } from "./_barnes_hut.ts";
+import { gainStep, inputAffinities, QuadTree } from "./_barnes_hut.ts";
 
 /** How {@linkcode barnesHutTsne} places the points before optimising. */
 export type TsneInit = "pca" | "random";
@@ -235,14 +235,15 @@ export function barnesHutTsne(
     z = Math.max(z - n, Number.MIN_VALUE);
     let meanX = 0, meanY = 0;
     for (let c = 0; c < 2 * n; c++) {
-      const g = exaggeration * attract[c] - repel[c] / z;
-      const u = update[c];
-      let gain = (g > 0) !== (u > 0) ? gains[c] + 0.2 : gains[c] * 0.8;
-      if (gain < 0.01) gain = 0.01;
-      gains[c] = gain;
-      const step = momentum * u - learningRate * gain * g;
-      update[c] = step;
-      y[c] += step;
+      gainStep(
+        c,
+        exaggeration * attract[c] - repel[c] / z,
+        y,
+        update,
+        gains,
+        momentum,
+        learningRate,
+      );
       if (c & 1) meanY += y[c];
       else meanX += y[c];
     }

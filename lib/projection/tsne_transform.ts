@@ -9,7 +9,7 @@
 import { knnSearch } from "../eval/knn.ts";
 import type { EmbeddingMatrix } from "../types.ts";
 import type { Projection2d } from "./pca.ts";
-import { conditionalAffinities, QuadTree } from "./_barnes_hut.ts";
+import { conditionalAffinities, gainStep, QuadTree } from "./_barnes_hut.ts";
 
 /** A finished map: the embeddings it was fitted on and their 2-D positions, in row order. */
 export interface FittedMap {
@@ -202,14 +202,7 @@ export function tsneTransform(
       const z = Math.max(tree.repulsion(0, here, theta2, repel), Number.MIN_VALUE);
       for (let d = 0; d < 2; d++) {
         const c = 2 * i + d;
-        const g = (d === 0 ? ax : ay) - repel[d] / z;
-        const u = update[c];
-        let gain = (g > 0) !== (u > 0) ? gains[c] + 0.2 : gains[c] * 0.8;
-        if (gain < 0.01) gain = 0.01;
-        gains[c] = gain;
-        const step = momentum * u - learningRate * gain * g;
-        update[c] = step;
-        y[c] += step;
+        gainStep(c, (d === 0 ? ax : ay) - repel[d] / z, y, update, gains, momentum, learningRate);
       }
     }
     onProgress?.(iter + 1, iterations);

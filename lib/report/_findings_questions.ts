@@ -26,6 +26,22 @@ import type { RunRecord } from "./read_runs.ts";
 const headline = (cs: readonly Comparison[]) =>
   cs.filter((c) => !c.detail && c.metric === "knnAccuracy1");
 
+/**
+ * The pooled MAP@R comparisons whose clear verdict (helps or hurts) differs from the k=1
+ * accuracy verdict of the same comparison: the two metrics can disagree, and the answer
+ * says so.
+ */
+function mapDisagreements(
+  comparisons: readonly Comparison[],
+  heads: readonly Comparison[],
+): Comparison[] {
+  return comparisons.filter((m) =>
+    !m.detail && m.metric === "meanAveragePrecisionAtR" &&
+    (m.verdict === "helps" || m.verdict === "hurts") &&
+    heads.some((h) => h.scope === m.scope && h.a === m.a && h.verdict !== m.verdict)
+  );
+}
+
 export function miningQuestion(
   data: string,
   runs: readonly RunRecord[],
@@ -69,15 +85,11 @@ export function miningQuestion(
       : `${what}makes no clear difference for ${c.scope} (${e})`;
   });
   // MAP@R where its verdict differs from the accuracy's: the two can disagree.
-  const mapParts = comparisons.filter((c) => !c.detail && c.metric === "meanAveragePrecisionAtR")
-    .filter((m) =>
-      heads.some((h) => h.scope === m.scope && h.a === m.a && h.verdict !== m.verdict) &&
-      (m.verdict === "helps" || m.verdict === "hurts")
-    ).map((m) =>
-      `${miners.length > 1 ? `${m.a} mining ` : ""}${m.verdict} ${m.scope} (${
-        signed(m.effect)
-      } points)`
-    );
+  const mapParts = mapDisagreements(comparisons, heads).map((m) =>
+    `${miners.length > 1 ? `${m.a} mining ` : ""}${m.verdict} ${m.scope} (${
+      signed(m.effect)
+    } points)`
+  );
   const answer =
     (miners.length === 1
       ? `${cap(miners[0])} mining ${list(parts)}, in k=1 accuracy.`
@@ -131,15 +143,11 @@ export function lossQuestion(
       ? `triplet is better with ${c.scope} (${signed(-c.effect)} points)`
       : `no clear difference with ${c.scope} (${signed(c.effect)} points for contrastive)`
   );
-  const mapParts = comparisons.filter((c) => !c.detail && c.metric === "meanAveragePrecisionAtR")
-    .filter((m) =>
-      heads.some((h) => h.scope === m.scope && h.verdict !== m.verdict) &&
-      (m.verdict === "helps" || m.verdict === "hurts")
-    ).map((m) =>
-      m.verdict === "helps"
-        ? `contrastive is better with ${m.scope} (${signed(m.effect)} points)`
-        : `triplet is better with ${m.scope} (${signed(-m.effect)} points)`
-    );
+  const mapParts = mapDisagreements(comparisons, heads).map((m) =>
+    m.verdict === "helps"
+      ? `contrastive is better with ${m.scope} (${signed(m.effect)} points)`
+      : `triplet is better with ${m.scope} (${signed(-m.effect)} points)`
+  );
   const answer = `${list(parts).replace(/^./, (ch) => ch.toUpperCase())}, in k=1 accuracy.${
     mapParts.length ? ` In MAP@R, ${list(mapParts)}.` : ""
   }`;

@@ -2,44 +2,15 @@
  * A training state as a run checkpoint and back: {@linkcode toCheckpoint} turns the
  * state of a training loop (counters, weights, Adam's moments) and the metrics records not
  * yet in `metrics.jsonl` into a {@linkcode RunCheckpoint}; {@linkcode fromCheckpoint}
- * reads them back. The shapes mirror `train`'s `TrainState` without importing it (`run/`
- * is a leaf).
+ * reads them back.  The state's type, `TrainState`, is a shared contract (lib/types.ts).
  *
  * @module
  */
-import type { Json } from "../types.ts";
+import type { Json, TrainState } from "../types.ts";
 import type { RunCheckpoint } from "./run_folder.ts";
 
 /** A metrics record, as `metrics.jsonl` holds it. */
 export type CheckpointRecord = { type: string; [key: string]: Json };
-
-/** The training state a checkpoint holds (the same fields as `train`'s `TrainState`). */
-export interface CheckpointTrainState {
-  /** Epochs completed. */
-  epoch: number;
-  /** Batches completed. */
-  step: number;
-  /** Seconds spent in training steps so far. */
-  trainSeconds: number;
-  /** Training images seen so far. */
-  images: number;
-  /** Mean loss of the last completed epoch. */
-  finalLoss: number;
-  /** The network's weights, in its variables' order. */
-  weights: Float32Array[];
-  /** The loss's trainable weights. */
-  lossWeights: Float32Array[];
-  /** Adam's counters and moments (network first, then loss weights). */
-  optimizer: {
-    iterations: number;
-    beta1Power: number;
-    beta2Power: number;
-    firstMoments: Float32Array[];
-    secondMoments: Float32Array[];
-  };
-  /** The miner's random state, for miners that draw at random. */
-  minerRandomState?: number;
-}
 
 /** The names and shapes of the trained variables, to label a checkpoint's arrays. */
 export interface CheckpointLayout {
@@ -68,7 +39,7 @@ export interface CheckpointLayout {
  * ```
  */
 export function toCheckpoint(
-  state: CheckpointTrainState,
+  state: TrainState,
   layout: CheckpointLayout,
   records: CheckpointRecord[],
 ): RunCheckpoint {
@@ -117,7 +88,7 @@ export function toCheckpoint(
 export function fromCheckpoint(
   checkpoint: RunCheckpoint,
   dir: string,
-): { state: CheckpointTrainState; records: CheckpointRecord[] } {
+): { state: TrainState; records: CheckpointRecord[] } {
   const s = checkpoint.state as Record<string, Json>;
   const adam = s.adam as Record<string, Json> | undefined;
   const numbers = [s.step, s.trainSeconds, s.images, s.finalLoss, adam?.iterations];
