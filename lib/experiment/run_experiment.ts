@@ -20,10 +20,7 @@ import { embedDataset } from "../model/embed.ts";
 import { serializeModel } from "../model/serialize.ts";
 import type { EmbeddingNet } from "../model/embedding_net.ts";
 import { writeRunArtefacts } from "../run/artefacts.ts";
-import {
-  fromCheckpoint,
-  toCheckpoint,
-} from "../run/checkpoint_state.ts";
+import { fromCheckpoint, toCheckpoint } from "../run/checkpoint_state.ts";
 import { claimRun, type RunClaim, type RunClaimOptions } from "../run/run_claim.ts";
 import {
   appendJsonLine,
