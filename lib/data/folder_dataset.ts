@@ -171,6 +171,284 @@ function checkPositiveInteger(value: number, key: string): void {
   }
 }
 
+/** The options of {@linkcode loadFolderDataset}, checked, with the defaults filled in. */
+type ResolvedFolderOptions = Required<FolderDatasetOptions>;
+
+/** Checks the options of {@linkcode loadFolderDataset} and fills in the defaults. */
+function checkFolderOptions(options: FolderDatasetOptions): ResolvedFolderOptions {
+  const {
+    height = 64,
+    width = 64,
+    channels = 3,
+    minPerClass = 1,
+    strict = false,
+    concurrency = 16,
+  } = options;
+  checkPositiveInteger(height, "height");
+  checkPositiveInteger(width, "width");
+  checkPositiveInteger(minPerClass, "minPerClass");
+  checkPositiveInteger(concurrency, "concurrency");
+  if (channels !== 1 && channels !== 3) {
+    throw new RangeError(`Invalid channels ${channels}: must be 1 or 3`);
+  }
+  return { height, width, channels, minPerClass, strict, concurrency };
+}
+
+/** Throws unless `root` exists and is a directory. */
+async function checkRootFolder(root: string, where: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(root);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Deno.errors.NotFound(`${where}: path does not exist`);
+    }
+    throw error;
+  }
+  if (!info.isDirectory) throw new TypeError(`${where}: not a directory`);
+}
+
+/** The class folders of a dataset, one listing per side (pooled: one; pre-split: train, test). */
+interface DatasetLayout {
+  /** Whether `root` holds `train/` and `test/` folders of class folders. */
+  preSplit: boolean;
+  /** The class folders of each side. */
+  sides: Listing[];
+  /** Non-image entries skipped, over all sides. */
+  skipped: number;
+}
+
+/** Lists the class folders; pre-split when root's train/ and test/ hold class folders. */
+async function listLayout(root: string, broken: Set<string>): Promise<DatasetLayout> {
+  const top = await listDir(root);
+  const isDir = (name: string) => top.some((e) => e.name === name && e.isDirectory);
+  let sides: Listing[];
+  const preSplit = isDir("train") && isDir("test") &&
+    (await listDir(join(root, "train"))).some((e) => e.isDirectory);
+  let skipped = 0;
+  if (preSplit) {
+    sides = [
+      await listClassFolders(join(root, "train"), broken),
+      await listClassFolders(join(root, "test"), broken),
+    ];
+    skipped = top.filter((e) => e.name !== "train" && e.name !== "test").length;
+    await listDir(root, broken);
+  } else {
+    sides = [await listClassFolders(root, broken)];
+  }
+  for (const side of sides) skipped += side.skipped;
+  return { preSplit, sides, skipped };
+}
+
+/** The warnings of the listing: broken symbolic links, then non-image entries. */
+function listingWarnings(broken: Set<string>, skipped: number, root: string): string[] {
+  const warnings: string[] = [];
+  if (broken.size > 0) {
+    const names = [...broken].sort(naturalOrder);
+    warnings.push(
+      `Skipped ${count(names.length, "broken symbolic link", "broken symbolic links")}: ${
+        listNames(names)
+      }`,
+    );
+  }
+  if (skipped > 0) {
+    warnings.push(
+      `Skipped ${skipped} non-image ${skipped === 1 ? "entry" : "entries"} in "${root}"`,
+    );
+  }
+  return warnings;
+}
+
+/** The class names of every side in natural order, and those without images (warned about). */
+function classFolders(
+  sides: Listing[],
+  where: string,
+  warnings: string[],
+): { classNames: string[]; empty: string[] } {
+  const classNames = [...new Set(sides.flatMap((s) => s.folders.map((f) => f.name)))]
+    .sort(naturalOrder);
+  const empty = classNames.filter((name) =>
+    sides.every((s) => (s.folders.find((f) => f.name === name)?.files.length ?? 0) === 0)
+  );
+  if (empty.length === classNames.length) {
+    throw new SyntaxError(`${where}: no class folders with images found`);
+  }
+  if (empty.length > 0) {
+    warnings.push(
+      `Skipped ${count(empty.length, "class folder", "class folders")} without images: ` +
+        listNames(empty),
+    );
+  }
+  return { classNames, empty };
+}
+
+/** An image file to load: its side (0: train or the pool, 1: test), class and path. */
+interface Candidate {
+  side: number;
+  className: string;
+  path: string;
+}
+
+/** Every candidate file, side by side, class by class, file by file. */
+function candidateFiles(sides: Listing[], classNames: string[]): Candidate[] {
+  const candidates: Candidate[] = [];
+  sides.forEach((listing, side) => {
+    const byName = new Map(listing.folders.map((f) => [f.name, f]));
+    for (const className of classNames) {
+      for (const path of byName.get(className)?.files ?? []) {
+        candidates.push({ side, className, path });
+      }
+    }
+  });
+  return candidates;
+}
+
+/**
+ * Reads, decodes and resizes every candidate: its pixels, or `undefined` when corrupt (with
+ * a warning; `strict` throws), and a warning when the images' shapes are mixed.
+ */
+async function decodeCandidates(
+  candidates: Candidate[],
+  { height, width, channels, strict, concurrency }: ResolvedFolderOptions,
+  warnings: string[],
+): Promise<(Uint8Array | undefined)[]> {
+  const pixels: (Uint8Array | undefined)[] = new Array(candidates.length);
+  /** Each decoded image's own shape, `WxH RGB`, for the mixed-shape warning. */
+  const shapes: (string | undefined)[] = new Array(candidates.length);
+  const corrupt: string[] = [];
+  let firstError: unknown;
+  await forEachLimited(candidates.length, concurrency, async (i) => {
+    if (firstError) return;
+    const path = candidates[i].path;
+    try {
+      const image = decodeImage(await Deno.readFile(path), path);
+      pixels[i] = resizeImage(image, { height, width, channels });
+      shapes[i] = `${image.width}x${image.height} ${CHANNEL_NAMES[image.channels]}`;
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      if (strict) firstError ??= error;
+      corrupt.push(path);
+    }
+  });
+  if (firstError) throw firstError;
+  if (corrupt.length > 0) {
+    corrupt.sort(naturalOrder);
+    warnings.push(
+      `Skipped ${count(corrupt.length, "corrupt image", "corrupt images")}: ${listNames(corrupt)}`,
+    );
+  }
+  const mixed = mixedShapeWarning(shapes, `${width}x${height} ${CHANNEL_NAMES[channels]}`);
+  if (mixed) warnings.push(mixed);
+  return pixels;
+}
+
+/** What is known of the loaded images when the classes are chosen. */
+interface Loaded {
+  preSplit: boolean;
+  classNames: string[];
+  /** Class folders without images. */
+  empty: string[];
+  candidates: Candidate[];
+  /** Each candidate's pixels; `undefined` when it could not be read. */
+  pixels: (Uint8Array | undefined)[];
+}
+
+/**
+ * The classes kept: those with at least `minPerClass` readable images and, pooled, at least
+ * two; the others dropped with a warning. Pre-split, warns of kept classes without training
+ * images.
+ */
+function keptClasses(
+  { preSplit, classNames, empty, candidates, pixels }: Loaded,
+  minPerClass: number,
+  where: string,
+  warnings: string[],
+): string[] {
+  const counts = new Map<string, number>();
+  candidates.forEach((c, i) => {
+    if (pixels[i]) counts.set(c.className, (counts.get(c.className) ?? 0) + 1);
+  });
+  const nonEmpty = classNames.filter((name) => !empty.includes(name));
+  const fewer = nonEmpty.filter((name) => (counts.get(name) ?? 0) < minPerClass);
+  if (fewer.length > 0) {
+    const why = minPerClass === 1
+      ? "no readable image"
+      : `fewer than ${minPerClass} readable images`;
+    warnings.push(
+      `Dropped ${count(fewer.length, "class", "classes")} with ${why}: ${listNames(fewer)}`,
+    );
+  }
+  let kept = nonEmpty.filter((name) => !fewer.includes(name));
+  if (!preSplit) {
+    const single = kept.filter((name) => (counts.get(name) ?? 0) < 2);
+    if (single.length > 0) {
+      warnings.push(
+        `Dropped ${count(single.length, "class", "classes")} with a single image (it cannot be ` +
+          `split into train and test): ${listNames(single)}`,
+      );
+    }
+    kept = kept.filter((name) => !single.includes(name));
+  }
+  if (kept.length === 0) {
+    throw new RangeError(
+      `${where}: no class left after filtering (each needs at least ${
+        Math.max(minPerClass, preSplit ? 1 : 2)
+      } readable images)`,
+    );
+  }
+  if (preSplit) {
+    const noTrain = kept.filter((name) =>
+      !candidates.some((c, i) => c.side === 0 && c.className === name && pixels[i])
+    );
+    if (noTrain.length > 0) {
+      warnings.push(
+        `${count(noTrain.length, "class has", "classes have")} no training images: ` +
+          listNames(noTrain),
+      );
+    }
+  }
+  return kept;
+}
+
+/** The dataset of the kept classes' readable images, labelled by their index in `kept`. */
+function assembleDataset(
+  root: string,
+  { preSplit, candidates, pixels }: Loaded,
+  kept: string[],
+  { height, width, channels }: ResolvedFolderOptions,
+  warnings: string[],
+): ImageDataset {
+  const size = height * width * channels;
+  const label = new Map(kept.map((name, i) => [name, i]));
+  const chosen = candidates.flatMap((c, i) => (pixels[i] && label.has(c.className) ? [i] : []));
+  const images = new Uint8Array(chosen.length * size);
+  const labels = new Int32Array(chosen.length);
+  const files: string[] = [];
+  const train: number[] = [];
+  const test: number[] = [];
+  chosen.forEach((i, k) => {
+    images.set(pixels[i]!, k * size);
+    labels[k] = label.get(candidates[i].className)!;
+    files.push(candidates[i].path);
+    (candidates[i].side === 0 ? train : test).push(k);
+  });
+  const dataset: ImageDataset = {
+    source: root,
+    images,
+    labels,
+    classNames: kept,
+    height,
+    width,
+    channels,
+    files,
+    warnings,
+  };
+  if (preSplit) {
+    dataset.predefinedSplit = { train: Int32Array.from(train), test: Int32Array.from(test) };
+  }
+  return dataset;
+}
+
 /**
  * Loads a folder of class folders into an in-memory dataset, resizing every image to one
  * shape.
@@ -227,194 +505,16 @@ export async function loadFolderDataset(
   root: string,
   options: FolderDatasetOptions = {},
 ): Promise<ImageDataset> {
-  const {
-    height = 64,
-    width = 64,
-    channels = 3,
-    minPerClass = 1,
-    strict = false,
-    concurrency = 16,
-  } = options;
-  checkPositiveInteger(height, "height");
-  checkPositiveInteger(width, "width");
-  checkPositiveInteger(minPerClass, "minPerClass");
-  checkPositiveInteger(concurrency, "concurrency");
-  if (channels !== 1 && channels !== 3) {
-    throw new RangeError(`Invalid channels ${channels}: must be 1 or 3`);
-  }
+  const resolved = checkFolderOptions(options);
   const where = `Cannot read dataset "${root}"`;
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(root);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Deno.errors.NotFound(`${where}: path does not exist`);
-    }
-    throw error;
-  }
-  if (!info.isDirectory) throw new TypeError(`${where}: not a directory`);
-
-  // Layout: pre-split when root holds train/ and test/ folders that hold class folders.
+  await checkRootFolder(root, where);
   const broken = new Set<string>();
-  const top = await listDir(root);
-  const isDir = (name: string) => top.some((e) => e.name === name && e.isDirectory);
-  let sides: Listing[];
-  const preSplit = isDir("train") && isDir("test") &&
-    (await listDir(join(root, "train"))).some((e) => e.isDirectory);
-  let skipped = 0;
-  if (preSplit) {
-    sides = [
-      await listClassFolders(join(root, "train"), broken),
-      await listClassFolders(join(root, "test"), broken),
-    ];
-    skipped = top.filter((e) => e.name !== "train" && e.name !== "test").length;
-    await listDir(root, broken);
-  } else {
-    sides = [await listClassFolders(root, broken)];
-  }
-  for (const side of sides) skipped += side.skipped;
-  const warnings: string[] = [];
-  if (broken.size > 0) {
-    const names = [...broken].sort(naturalOrder);
-    warnings.push(
-      `Skipped ${count(names.length, "broken symbolic link", "broken symbolic links")}: ${
-        listNames(names)
-      }`,
-    );
-  }
-  if (skipped > 0) {
-    warnings.push(
-      `Skipped ${skipped} non-image ${skipped === 1 ? "entry" : "entries"} in "${root}"`,
-    );
-  }
-
-  const classNames = [...new Set(sides.flatMap((s) => s.folders.map((f) => f.name)))]
-    .sort(naturalOrder);
-  const empty = classNames.filter((name) =>
-    sides.every((s) => (s.folders.find((f) => f.name === name)?.files.length ?? 0) === 0)
-  );
-  if (empty.length === classNames.length) {
-    throw new SyntaxError(`${where}: no class folders with images found`);
-  }
-  if (empty.length > 0) {
-    warnings.push(
-      `Skipped ${count(empty.length, "class folder", "class folders")} without images: ` +
-        listNames(empty),
-    );
-  }
-
-  // Every candidate file, side by side, class by class, file by file.
-  const candidates: { side: number; className: string; path: string }[] = [];
-  sides.forEach((listing, side) => {
-    const byName = new Map(listing.folders.map((f) => [f.name, f]));
-    for (const className of classNames) {
-      for (const path of byName.get(className)?.files ?? []) {
-        candidates.push({ side, className, path });
-      }
-    }
-  });
-
-  const size = height * width * channels;
-  const pixels: (Uint8Array | undefined)[] = new Array(candidates.length);
-  /** Each decoded image's own shape, `WxH RGB`, for the mixed-shape warning. */
-  const shapes: (string | undefined)[] = new Array(candidates.length);
-  const corrupt: string[] = [];
-  let firstError: unknown;
-  await forEachLimited(candidates.length, concurrency, async (i) => {
-    if (firstError) return;
-    const path = candidates[i].path;
-    try {
-      const image = decodeImage(await Deno.readFile(path), path);
-      pixels[i] = resizeImage(image, { height, width, channels });
-      shapes[i] = `${image.width}x${image.height} ${CHANNEL_NAMES[image.channels]}`;
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      if (strict) firstError ??= error;
-      corrupt.push(path);
-    }
-  });
-  if (firstError) throw firstError;
-  if (corrupt.length > 0) {
-    corrupt.sort(naturalOrder);
-    warnings.push(
-      `Skipped ${count(corrupt.length, "corrupt image", "corrupt images")}: ${listNames(corrupt)}`,
-    );
-  }
-
-  const mixed = mixedShapeWarning(shapes, `${width}x${height} ${CHANNEL_NAMES[channels]}`);
-  if (mixed) warnings.push(mixed);
-
-  const counts = new Map<string, number>();
-  candidates.forEach((c, i) => {
-    if (pixels[i]) counts.set(c.className, (counts.get(c.className) ?? 0) + 1);
-  });
-  const nonEmpty = classNames.filter((name) => !empty.includes(name));
-  const fewer = nonEmpty.filter((name) => (counts.get(name) ?? 0) < minPerClass);
-  if (fewer.length > 0) {
-    const why = minPerClass === 1
-      ? "no readable image"
-      : `fewer than ${minPerClass} readable images`;
-    warnings.push(
-      `Dropped ${count(fewer.length, "class", "classes")} with ${why}: ${listNames(fewer)}`,
-    );
-  }
-  let kept = nonEmpty.filter((name) => !fewer.includes(name));
-  if (!preSplit) {
-    const single = kept.filter((name) => (counts.get(name) ?? 0) < 2);
-    if (single.length > 0) {
-      warnings.push(
-        `Dropped ${count(single.length, "class", "classes")} with a single image (it cannot be ` +
-          `split into train and test): ${listNames(single)}`,
-      );
-    }
-    kept = kept.filter((name) => !single.includes(name));
-  }
-  if (kept.length === 0) {
-    throw new RangeError(
-      `${where}: no class left after filtering (each needs at least ${
-        Math.max(minPerClass, preSplit ? 1 : 2)
-      } readable images)`,
-    );
-  }
-  if (preSplit) {
-    const noTrain = kept.filter((name) =>
-      !candidates.some((c, i) => c.side === 0 && c.className === name && pixels[i])
-    );
-    if (noTrain.length > 0) {
-      warnings.push(
-        `${count(noTrain.length, "class has", "classes have")} no training images: ` +
-          listNames(noTrain),
-      );
-    }
-  }
-
-  const label = new Map(kept.map((name, i) => [name, i]));
-  const chosen = candidates.flatMap((c, i) => (pixels[i] && label.has(c.className) ? [i] : []));
-  const images = new Uint8Array(chosen.length * size);
-  const labels = new Int32Array(chosen.length);
-  const files: string[] = [];
-  const train: number[] = [];
-  const test: number[] = [];
-  chosen.forEach((i, k) => {
-    images.set(pixels[i]!, k * size);
-    labels[k] = label.get(candidates[i].className)!;
-    files.push(candidates[i].path);
-    (candidates[i].side === 0 ? train : test).push(k);
-  });
-
-  const dataset: ImageDataset = {
-    source: root,
-    images,
-    labels,
-    classNames: kept,
-    height,
-    width,
-    channels,
-    files,
-    warnings,
-  };
-  if (preSplit) {
-    dataset.predefinedSplit = { train: Int32Array.from(train), test: Int32Array.from(test) };
-  }
-  return dataset;
+  const { preSplit, sides, skipped } = await listLayout(root, broken);
+  const warnings = listingWarnings(broken, skipped, root);
+  const { classNames, empty } = classFolders(sides, where, warnings);
+  const candidates = candidateFiles(sides, classNames);
+  const pixels = await decodeCandidates(candidates, resolved, warnings);
+  const loaded: Loaded = { preSplit, classNames, empty, candidates, pixels };
+  const kept = keptClasses(loaded, resolved.minPerClass, where, warnings);
+  return assembleDataset(root, loaded, kept, resolved, warnings);
 }

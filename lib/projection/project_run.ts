@@ -198,6 +198,260 @@ function since(started: number): number {
   return Number(((performance.now() - started) / 1000).toFixed(3));
 }
 
+/** One of a run's two splits. */
+type Split = "train" | "test";
+
+/** Each split's embeddings, row-major, and the label of each row. */
+type Splits = Record<Split, { all: Float32Array; labels: Int32Array }>;
+
+/** A record's settings before the point counts are added. */
+type RecordSettings = { method: ProjectionKind; fitted: ProjectionFit; [setting: string]: Json };
+
+/** Makes a record of a layout of the chosen rows of a split. */
+type Recorder = (
+  split: Split,
+  method: ProjectionMethod,
+  rows: Int32Array,
+  layout: Projection2d,
+  started: number,
+  settings: RecordSettings,
+) => ProjectionRecord;
+
+/** What one method's projections need: the rows drawn, the file being filled, progress. */
+interface MethodStep {
+  /** The rows drawn of each split. */
+  rows: Record<Split, Int32Array>;
+  /** The drawn training embeddings. */
+  train: EmbeddingMatrix;
+  /** The drawn test embeddings. */
+  test: EmbeddingMatrix;
+  /** Makes the records. */
+  record: Recorder;
+  /** The file being filled. */
+  out: ProjectionsFile;
+  /** Where warnings go. */
+  warnings: string[];
+  /** Seed of the subsamples, UMAP and t-SNE. */
+  seed: number;
+  /** The progress callback of a split. */
+  progress: (split: ProjectRunProgress["split"]) => (done: number, total: number) => void;
+  /** The settings that name the train map a placement went into. */
+  reference: { reference: string; referencePoints: number };
+}
+
+/** Checks `projectRun`'s options and fills in the defaults. */
+function checkProjectRunOptions(options: ProjectRunOptions) {
+  const {
+    methods = [...PROJECTION_METHODS],
+    tsneMax = 5000,
+    tsneMethod = "auto",
+    umapMax = 10000,
+    seed = 0,
+    onProgress,
+  } = options;
+  for (const method of methods) {
+    if (!PROJECTION_METHODS.includes(method)) {
+      throw new RangeError(
+        `Unknown projection method "${method}": use ${PROJECTION_METHODS.join(", ")}`,
+      );
+    }
+  }
+  checkMax("tsneMax", tsneMax);
+  if (!["exact", "barnes-hut", "auto"].includes(tsneMethod)) {
+    throw new RangeError(
+      `Invalid tsneMethod "${tsneMethod}": use "exact", "barnes-hut" or "auto"`,
+    );
+  }
+  checkMax("umapMax", umapMax);
+  return { methods, tsneMax, tsneMethod, umapMax, seed, onProgress };
+}
+
+/** The file to fill: the records of an earlier file, or none when it is not a projections file. */
+async function startFile(dir: string, path: string, warnings: string[]): Promise<ProjectionsFile> {
+  let existing: ProjectionsFile | null = null;
+  try {
+    existing = await readProjections(dir);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    warnings.push(`Replaced "${path}": not a projections file of version 1 or 2`);
+  }
+  return {
+    version: PROJECTIONS_VERSION,
+    train: { ...existing?.train },
+    test: { ...existing?.test },
+    testInTrain: { ...existing?.testInTrain },
+  };
+}
+
+/** The record maker of a run's splits: rows, labels, rounded coordinates and settings. */
+function recorder(splits: Splits): Recorder {
+  return (split, method, rows, layout, started, settings) => {
+    const { labels } = splits[split];
+    const subsampled = rows.length < labels.length;
+    return {
+      method,
+      rows: Array.from(rows),
+      labels: Array.from(rows, (r) => labels[r]),
+      x: round(layout.x),
+      y: round(layout.y),
+      subsampled,
+      total: labels.length,
+      seconds: since(started),
+      options: { ...settings, points: rows.length, total: labels.length, subsampled },
+    };
+  };
+}
+
+/** The rows of each split a method draws: all, or a stratified subsample above `max`. */
+function drawnRows(
+  splits: Splits,
+  method: ProjectionMethod,
+  max: number,
+  seed: number,
+  warnings: string[],
+): Record<Split, Int32Array> {
+  const rows: Record<Split, Int32Array> = { train: new Int32Array(0), test: new Int32Array(0) };
+  for (const split of ["train", "test"] as const) {
+    const { labels } = splits[split];
+    rows[split] = labels.length > max
+      ? stratifiedSubsample(labels, max, seed)
+      : Int32Array.from(labels.keys());
+    if (rows[split].length < labels.length) {
+      warnings.push(
+        `${split} ${method}: a stratified subsample of ${
+          rows[split].length
+        } of ${labels.length} points`,
+      );
+    }
+  }
+  return rows;
+}
+
+/** PCA of each split, and the test points projected onto the train mean and axes. */
+function pcaStep(s: MethodStep): void {
+  const { rows, train, test, record, out, progress } = s;
+  let trainBasis: PcaBasis | undefined;
+  for (const split of ["train", "test"] as const) {
+    const started = performance.now();
+    progress(split)(0, 1);
+    const m = split === "train" ? train : test;
+    const basis = pcaBasis(m);
+    if (split === "train") trainBasis = basis;
+    const layout = projectOntoPca(m, basis);
+    progress(split)(1, 1);
+    out[split].pca = record(split, "pca", rows[split], layout, started, {
+      method: "pca",
+      fitted: "separately",
+    });
+  }
+  const started = performance.now();
+  progress("test-in-train")(0, 1);
+  const layout = projectOntoPca(test, trainBasis!);
+  progress("test-in-train")(1, 1);
+  out.testInTrain.pca = record("test", "pca", rows.test, layout, started, {
+    method: "pca-train-basis",
+    fitted: "into-train",
+    ...s.reference,
+  });
+}
+
+/** UMAP of the train split with the test points transformed into it, then of the test split. */
+function umapStep(s: MethodStep, umapMax: number): void {
+  const { rows, train, test, record, out, warnings, seed, progress } = s;
+  let started = performance.now();
+  const fit = projectUmap(train, { seed, transform: test, onProgress: progress("train") });
+  warnings.push(...fit.warnings.map((w) => `train umap: ${w}`));
+  const placed = fit.transformed!;
+  // The transform ran inside the fit: its time is not the train map's.
+  const transformSeconds = placed.seconds;
+  out.train.umap = record("train", "umap", rows.train, fit, started, {
+    method: "umap",
+    fitted: "separately",
+    ...fit.options,
+    max: umapMax,
+  });
+  out.train.umap.seconds = Math.max(0, Number((since(started) - transformSeconds).toFixed(3)));
+  progress("test-in-train")(1, 1);
+  out.testInTrain.umap = record("test", "umap", rows.test, placed, started, {
+    method: "umap-transform",
+    fitted: "into-train",
+    ...s.reference,
+    seed,
+    nNeighbors: fit.options.nNeighbors,
+    minDist: fit.options.minDist,
+    nEpochs: placed.nEpochs,
+    max: umapMax,
+  });
+  out.testInTrain.umap.seconds = Number(transformSeconds.toFixed(3));
+  started = performance.now();
+  const alone = projectUmap(test, { seed, onProgress: progress("test") });
+  warnings.push(...alone.warnings.map((w) => `test umap: ${w}`));
+  out.test.umap = record("test", "umap", rows.test, alone, started, {
+    method: "umap",
+    fitted: "separately",
+    ...alone.options,
+    max: umapMax,
+  });
+}
+
+/** t-SNE of each split, then the test points optimised against the fixed train map. */
+function tsneStep(s: MethodStep, tsneMax: number, tsneMethod: TsneMethod): void {
+  const { rows, train, test, record, out, warnings, seed, progress } = s;
+  const fitted: Partial<Record<Split, ReturnType<typeof projectTsne>>> = {};
+  for (const split of ["train", "test"] as const) {
+    const started = performance.now();
+    const r = projectTsne(split === "train" ? train : test, {
+      seed,
+      method: tsneMethod,
+      onProgress: progress(split),
+    });
+    warnings.push(...r.warnings.map((w) => `${split} tsne: ${w}`));
+    fitted[split] = r;
+    const { method: algorithm, ...used } = r.options;
+    out[split].tsne = record(split, "tsne", rows[split], r, started, {
+      method: "tsne",
+      fitted: "separately",
+      algorithm,
+      ...used,
+      max: tsneMax,
+      iterationsRun: r.iterationsRun,
+      klDivergence: Number(r.klDivergence.toPrecision(6)),
+    });
+  }
+  const map = fitted.train!;
+  const started = performance.now();
+  const placed = tsneTransform(test, { embeddings: train, layout: map }, {
+    perplexity: map.options.perplexity,
+    // Exact for small or exact maps (cheap there), else the map's own accuracy.
+    theta: train.rows <= TSNE_AUTO_EXACT_MAX ? 0 : map.options.theta ?? 0,
+    onProgress: progress("test-in-train"),
+  });
+  warnings.push(...placed.warnings.map((w) => `test-in-train tsne: ${w}`));
+  out.testInTrain.tsne = record("test", "tsne", rows.test, placed, started, {
+    method: "tsne-fixed-reference",
+    fitted: "into-train",
+    ...s.reference,
+    ...placed.options,
+    max: tsneMax,
+  });
+}
+
+/** A 2-D embedding's split drawn as is, every point. */
+function drawnEmbedding(splits: Splits, record: Recorder, split: Split): EmbeddingRecord {
+  const { all, labels } = splits[split];
+  const rows = Int32Array.from(labels.keys());
+  const layout = {
+    x: Float64Array.from(rows, (r) => all[2 * r]),
+    y: Float64Array.from(rows, (r) => all[2 * r + 1]),
+  };
+  const { method: _, ...rest } = record(split, "pca", rows, layout, performance.now(), {
+    method: "embedding",
+    fitted: "none",
+    dim: 2,
+  });
+  return { method: "embedding", ...rest, seconds: 0 };
+}
+
 /**
  * Projects a run's train and test embeddings with PCA (all points), UMAP (all points up
  * to `umapMax`) and t-SNE (all points up to `tsneMax`, Barnes-Hut above 200 by default):
@@ -227,208 +481,44 @@ export async function projectRun(
   dir: string,
   options: ProjectRunOptions = {},
 ): Promise<ProjectRunResult> {
-  const {
-    methods = [...PROJECTION_METHODS],
-    tsneMax = 5000,
-    tsneMethod = "auto",
-    umapMax = 10000,
-    seed = 0,
-    onProgress,
-  } = options;
-  for (const method of methods) {
-    if (!PROJECTION_METHODS.includes(method)) {
-      throw new RangeError(
-        `Unknown projection method "${method}": use ${PROJECTION_METHODS.join(", ")}`,
-      );
-    }
-  }
-  checkMax("tsneMax", tsneMax);
-  if (!["exact", "barnes-hut", "auto"].includes(tsneMethod)) {
-    throw new RangeError(
-      `Invalid tsneMethod "${tsneMethod}": use "exact", "barnes-hut" or "auto"`,
-    );
-  }
-  checkMax("umapMax", umapMax);
+  const { methods, tsneMax, tsneMethod, umapMax, seed, onProgress } = checkProjectRunOptions(
+    options,
+  );
   const embeddings = await readRunEmbeddings(dir, "Cannot project run");
   const path = join(dir, PROJECTIONS_FILE);
   const warnings: string[] = [];
-  let existing: ProjectionsFile | null = null;
-  try {
-    existing = await readProjections(dir);
-  } catch (error) {
-    if (!(error instanceof SyntaxError)) throw error;
-    warnings.push(`Replaced "${path}": not a projections file of version 1 or 2`);
-  }
-  const out: ProjectionsFile = {
-    version: PROJECTIONS_VERSION,
-    train: { ...existing?.train },
-    test: { ...existing?.test },
-    testInTrain: { ...existing?.testInTrain },
-  };
+  const out = await startFile(dir, path, warnings);
   const { dim } = embeddings;
-  const splits = {
+  const splits: Splits = {
     train: { all: embeddings.train, labels: embeddings.trainLabels },
     test: { all: embeddings.test, labels: embeddings.testLabels },
   };
-  type Split = keyof typeof splits;
-  const record = (
-    split: Split,
-    method: ProjectionMethod,
-    rows: Int32Array,
-    layout: Projection2d,
-    started: number,
-    settings: { method: ProjectionKind; fitted: ProjectionFit; [setting: string]: Json },
-  ): ProjectionRecord => {
-    const { labels } = splits[split];
-    const subsampled = rows.length < labels.length;
-    return {
-      method,
-      rows: Array.from(rows),
-      labels: Array.from(rows, (r) => labels[r]),
-      x: round(layout.x),
-      y: round(layout.y),
-      subsampled,
-      total: labels.length,
-      seconds: since(started),
-      options: { ...settings, points: rows.length, total: labels.length, subsampled },
-    };
-  };
+  const record = recorder(splits);
   for (const method of PROJECTION_METHODS.filter((m) => methods.includes(m))) {
     const max = method === "tsne" ? tsneMax : method === "umap" ? umapMax : Infinity;
-    const rows: Record<Split, Int32Array> = { train: new Int32Array(0), test: new Int32Array(0) };
-    for (const split of ["train", "test"] as const) {
-      const { labels } = splits[split];
-      rows[split] = labels.length > max
-        ? stratifiedSubsample(labels, max, seed)
-        : Int32Array.from(labels.keys());
-      if (rows[split].length < labels.length) {
-        warnings.push(
-          `${split} ${method}: a stratified subsample of ${
-            rows[split].length
-          } of ${labels.length} points`,
-        );
-      }
-    }
+    const rows = drawnRows(splits, method, max, seed, warnings);
     const train = pick(splits.train.all, dim, rows.train);
     const test = pick(splits.test.all, dim, rows.test);
-    const progress = (split: ProjectRunProgress["split"]) => (done: number, total: number) =>
-      onProgress?.({ split, method, done, total });
-    const reference = { reference: `train.${method}`, referencePoints: train.rows };
-    if (method === "pca") {
-      let trainBasis: PcaBasis | undefined;
-      for (const split of ["train", "test"] as const) {
-        const started = performance.now();
-        progress(split)(0, 1);
-        const m = split === "train" ? train : test;
-        const basis = pcaBasis(m);
-        if (split === "train") trainBasis = basis;
-        const layout = projectOntoPca(m, basis);
-        progress(split)(1, 1);
-        out[split].pca = record(split, "pca", rows[split], layout, started, {
-          method: "pca",
-          fitted: "separately",
-        });
-      }
-      const started = performance.now();
-      progress("test-in-train")(0, 1);
-      const layout = projectOntoPca(test, trainBasis!);
-      progress("test-in-train")(1, 1);
-      out.testInTrain.pca = record("test", "pca", rows.test, layout, started, {
-        method: "pca-train-basis",
-        fitted: "into-train",
-        ...reference,
-      });
-    } else if (method === "umap") {
-      let started = performance.now();
-      const fit = projectUmap(train, { seed, transform: test, onProgress: progress("train") });
-      warnings.push(...fit.warnings.map((w) => `train umap: ${w}`));
-      const placed = fit.transformed!;
-      // The transform ran inside the fit: its time is not the train map's.
-      const transformSeconds = placed.seconds;
-      out.train.umap = record("train", "umap", rows.train, fit, started, {
-        method: "umap",
-        fitted: "separately",
-        ...fit.options,
-        max: umapMax,
-      });
-      out.train.umap.seconds = Math.max(0, Number((since(started) - transformSeconds).toFixed(3)));
-      progress("test-in-train")(1, 1);
-      out.testInTrain.umap = record("test", "umap", rows.test, placed, started, {
-        method: "umap-transform",
-        fitted: "into-train",
-        ...reference,
-        seed,
-        nNeighbors: fit.options.nNeighbors,
-        minDist: fit.options.minDist,
-        nEpochs: placed.nEpochs,
-        max: umapMax,
-      });
-      out.testInTrain.umap.seconds = Number(transformSeconds.toFixed(3));
-      started = performance.now();
-      const alone = projectUmap(test, { seed, onProgress: progress("test") });
-      warnings.push(...alone.warnings.map((w) => `test umap: ${w}`));
-      out.test.umap = record("test", "umap", rows.test, alone, started, {
-        method: "umap",
-        fitted: "separately",
-        ...alone.options,
-        max: umapMax,
-      });
-    } else {
-      const fitted: Partial<Record<Split, ReturnType<typeof projectTsne>>> = {};
-      for (const split of ["train", "test"] as const) {
-        const started = performance.now();
-        const r = projectTsne(split === "train" ? train : test, {
-          seed,
-          method: tsneMethod,
-          onProgress: progress(split),
-        });
-        warnings.push(...r.warnings.map((w) => `${split} tsne: ${w}`));
-        fitted[split] = r;
-        const { method: algorithm, ...used } = r.options;
-        out[split].tsne = record(split, "tsne", rows[split], r, started, {
-          method: "tsne",
-          fitted: "separately",
-          algorithm,
-          ...used,
-          max: tsneMax,
-          iterationsRun: r.iterationsRun,
-          klDivergence: Number(r.klDivergence.toPrecision(6)),
-        });
-      }
-      const map = fitted.train!;
-      const started = performance.now();
-      const placed = tsneTransform(test, { embeddings: train, layout: map }, {
-        perplexity: map.options.perplexity,
-        // Exact for small or exact maps (cheap there), else the map's own accuracy.
-        theta: train.rows <= TSNE_AUTO_EXACT_MAX ? 0 : map.options.theta ?? 0,
-        onProgress: progress("test-in-train"),
-      });
-      warnings.push(...placed.warnings.map((w) => `test-in-train tsne: ${w}`));
-      out.testInTrain.tsne = record("test", "tsne", rows.test, placed, started, {
-        method: "tsne-fixed-reference",
-        fitted: "into-train",
-        ...reference,
-        ...placed.options,
-        max: tsneMax,
-      });
-    }
+    const step: MethodStep = {
+      rows,
+      train,
+      test,
+      record,
+      out,
+      warnings,
+      seed,
+      progress: (split) => (done, total) => onProgress?.({ split, method, done, total }),
+      reference: { reference: `train.${method}`, referencePoints: train.rows },
+    };
+    if (method === "pca") pcaStep(step);
+    else if (method === "umap") umapStep(step, umapMax);
+    else tsneStep(step, tsneMax, tsneMethod);
   }
   if (dim === 2) {
-    const drawn = (split: Split): EmbeddingRecord => {
-      const { all, labels } = splits[split];
-      const rows = Int32Array.from(labels.keys());
-      const layout = {
-        x: Float64Array.from(rows, (r) => all[2 * r]),
-        y: Float64Array.from(rows, (r) => all[2 * r + 1]),
-      };
-      const { method: _, ...rest } = record(split, "pca", rows, layout, performance.now(), {
-        method: "embedding",
-        fitted: "none",
-        dim: 2,
-      });
-      return { method: "embedding", ...rest, seconds: 0 };
+    out.embedding = {
+      train: drawnEmbedding(splits, record, "train"),
+      test: drawnEmbedding(splits, record, "test"),
     };
-    out.embedding = { train: drawn("train"), test: drawn("test") };
   }
   await writeJsonAtomic(path, out);
   return { path, warnings };
