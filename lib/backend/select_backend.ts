@@ -75,10 +75,50 @@ export interface BackendInfo {
   warnings: string[];
 }
 
-async function tryTensorflow(): Promise<string | null> {
+function hasTfjsNode(nodeModules: URL): boolean {
   try {
-    // A variable specifier keeps this import dynamic: a static import of an absent
-    // package is a fatal error that cannot be caught.
+    return Deno.statSync(new URL("@tensorflow/tfjs-node/package.json", nodeModules)).isFile;
+  } catch {
+    return false; // absent, unreadable, or not a file: URL (metriclab imported remotely)
+  }
+}
+
+/**
+ * Why `auto` and `tensorflow` leave @tensorflow/tfjs-node alone, decided without loading
+ * it; `null` where the user opted in: `deno task tfjs-node` installed it into the
+ * project's node_modules folder and this process reads its npm packages from there
+ * (`deno run -A --node-modules-dir=manual`), so that it registers its backend on
+ * metriclab's own tfjs-core. Importing it from Deno's global cache instead would
+ * download it there, print Deno's warning about its ignored install script, and still
+ * find no libtensorflow.
+ *
+ * @param coreUrl Where this process resolves `@tensorflow/tfjs-core` (`import.meta.resolve`).
+ * @param projectNodeModules The project's node_modules folder, for the hint.
+ * @returns One line, or `null` to load tfjs-node.
+ */
+export function tfjsNodeSkipReason(coreUrl: string, projectNodeModules: URL): string | null {
+  const at = coreUrl.indexOf("/node_modules/");
+  if (coreUrl.startsWith("file:") && at >= 0) {
+    const nodeModules = new URL(coreUrl.slice(0, at + "/node_modules/".length));
+    if (hasTfjsNode(nodeModules)) return null;
+    return `tfjs-node not installed in ${decodeURIComponent(nodeModules.pathname)} ` +
+      "(opt in: deno task tfjs-node)";
+  }
+  if (hasTfjsNode(projectNodeModules)) {
+    return "tfjs-node is in node_modules but unused (run with deno run -A --node-modules-dir=manual)";
+  }
+  return "tfjs-node not installed (opt in: deno task tfjs-node)";
+}
+
+async function tryTensorflow(): Promise<string | null> {
+  const skip = tfjsNodeSkipReason(
+    import.meta.resolve("@tensorflow/tfjs-core"),
+    new URL("../../node_modules/", import.meta.url),
+  );
+  if (skip !== null) return skip;
+  try {
+    // A variable specifier keeps this import dynamic and tfjs-node out of deno.lock: a
+    // static import of an absent package is a fatal error that cannot be caught.
     const specifier = "npm:@tensorflow/tfjs-node@4.22.0";
     await import(specifier);
     if (!(await tf.setBackend("tensorflow"))) return "tfjs-node loaded but did not initialise";
@@ -86,7 +126,8 @@ async function tryTensorflow(): Promise<string | null> {
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     if (/native addon|tfjs_binding/.test(message)) {
-      return "@tensorflow/tfjs-node is installed without its native libtensorflow binding";
+      return "tfjs-node is installed without its native binding (its install script did not " +
+        "download libtensorflow; rerun deno task tfjs-node)";
     }
     return `@tensorflow/tfjs-node is not usable here (${message.slice(0, 120)})`;
   }

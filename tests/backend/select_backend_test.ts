@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "../../lib/tf.ts";
-import { selectBackend } from "../../lib/backend/select_backend.ts";
+import { selectBackend, tfjsNodeSkipReason } from "../../lib/backend/select_backend.ts";
 import { blasAvailable } from "../../lib/backend/blas.ts";
 import { loadOneDnn, oneDnnAvailable } from "../../lib/backend/onednn.ts";
 
@@ -17,6 +17,18 @@ Deno.test("selectBackend('auto') uses tfjs-node where it loads, else onednn, els
   const info = await selectBackend("auto");
   if (info.name === "tensorflow") return; // a machine where libtensorflow is installed
   assert.equal(info.requested, "auto");
+  // Not opted in (the default): tfjs-node is skipped, never imported, and the reason says so.
+  const skip = tfjsNodeSkipReason(
+    import.meta.resolve("@tensorflow/tfjs-core"),
+    new URL("../../node_modules/", import.meta.url),
+  );
+  if (skip !== null) {
+    assert.ok(info.reason.includes(`(auto: ${skip}; `), info.reason);
+    await assert.rejects(
+      () => selectBackend("tensorflow"),
+      (error: Error) => error.message === `Cannot use --backend tensorflow: ${skip}`,
+    );
+  }
   const blas = blasAvailable(), dnnl = blas && oneDnnAvailable();
   assert.equal(info.name, dnnl ? "onednn" : blas ? "blas" : "wasm");
   assert.match(
@@ -32,6 +44,34 @@ Deno.test("selectBackend('auto') uses tfjs-node where it loads, else onednn, els
     () => selectBackend("tensorflow"),
     /^Error: Cannot use --backend tensorflow: /,
   );
+});
+
+Deno.test("tfjsNodeSkipReason() tries tfjs-node only from a node_modules folder that holds it", () => {
+  const project = Deno.makeTempDirSync({ prefix: "metriclab-tfjs-node-" });
+  try {
+    const nodeModules = new URL(`file://${project}/node_modules/`);
+    const global = "file:///deno-dir/npm/registry.npmjs.org/@tensorflow/tfjs-core/4.22.0/x.js";
+    const local = new URL(
+      ".deno/@tensorflow+tfjs-core@4.22.0/node_modules/@tensorflow/tfjs-core/dist/x.js",
+      nodeModules,
+    ).href;
+    const notInstalled = "tfjs-node not installed (opt in: deno task tfjs-node)";
+    assert.equal(tfjsNodeSkipReason(global, nodeModules), notInstalled);
+    assert.equal(tfjsNodeSkipReason("https://example.com/x.js", nodeModules), notInstalled);
+    assert.equal(
+      tfjsNodeSkipReason(local, nodeModules),
+      `tfjs-node not installed in ${project}/node_modules/ (opt in: deno task tfjs-node)`,
+    );
+    Deno.mkdirSync(`${project}/node_modules/@tensorflow/tfjs-node`, { recursive: true });
+    Deno.writeTextFileSync(`${project}/node_modules/@tensorflow/tfjs-node/package.json`, "{}");
+    assert.equal(tfjsNodeSkipReason(local, nodeModules), null);
+    assert.equal(
+      tfjsNodeSkipReason(global, nodeModules),
+      "tfjs-node is in node_modules but unused (run with deno run -A --node-modules-dir=manual)",
+    );
+  } finally {
+    Deno.removeSync(project, { recursive: true });
+  }
 });
 
 Deno.test("selectBackend('cpu') installs the fast gradient kernels on the reference backend", async () => {
