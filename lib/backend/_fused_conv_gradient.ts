@@ -8,7 +8,8 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import { FILTER_BIAS_GRAD_KERNEL } from "../backend/_kernel_names.ts";
+import { FILTER_BIAS_GRAD_KERNEL } from "./_kernel_names.ts";
+import { runKernel } from "./_engine.ts";
 
 /** dy where the layer's output is positive: the ReLU gradient, taken from its output. */
 export function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
@@ -57,25 +58,25 @@ export function registerFusedConvGradient(): void {
       };
       const gradients = {
         x: () =>
-          tf.engine().runKernel("Conv2DBackpropInput", { dy: d, filter }, {
+          runKernel("Conv2DBackpropInput", { dy: d, filter }, {
             ...common,
             inputShape: x.shape,
-          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          }) as tf.Tensor,
         filter: () =>
-          tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: d }, {
+          runKernel("Conv2DBackpropFilter", { x, dy: d }, {
             ...common,
             filterShape: filter.shape,
-          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+          }) as tf.Tensor,
         bias: () => tf.sum(d, [0, 1, 2]),
       };
       // Where the backend has one kernel for the filter and bias gradients (the blas and
       // onednn backends), both come from it; like d, computed before the closures (so also
       // when only the input's gradient is wanted, which training never does).
       const together = tf.getKernel(FILTER_BIAS_GRAD_KERNEL, tf.getBackend())
-        ? tf.engine().runKernel(FILTER_BIAS_GRAD_KERNEL, { x, dy: d }, {
+        ? runKernel(FILTER_BIAS_GRAD_KERNEL, { x, dy: d }, {
           ...common,
           filterShape: filter.shape,
-        } as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor]
+        }) as [tf.Tensor, tf.Tensor]
         : undefined;
       if (together) return { x: gradients.x, filter: () => together[0], bias: () => together[1] };
       return gradients;

@@ -30,3 +30,6 @@ export const TRUNK_KERNEL = "MetriclabConvTrunk";
  * `[dfilter0, dbias0, dfilter1, dbias1, dfilter2, dbias2]`.
  */
 export const TRUNK_GRAD_KERNEL = "MetriclabConvTrunkGrad";
+
+/** Convolutions in {@linkcode TRUNK_KERNEL}'s chain (inputs `filter0..`, `bias0..`). */
+export const TRUNK_LAYERS = 3;

@@ -1,16 +1,22 @@
 /**
- * The `conv64` network's convolutional part: three 3x3 convolutions with bias and ReLU,
- * a 2x2 max pooling after the first two and a global average after the last. On the
- * `onednn` backend it runs as one kernel, a chain of oneDNN primitives that keeps the
- * activations in oneDNN's blocked layout from layer to layer, with a gradient that runs
- * the whole backward chain at once; elsewhere it runs layer by layer.
+ * The convolution ops the embedding networks are built from, on whatever backend runs:
+ * {@linkcode fusedConv} (a 3x3 convolution, bias and ReLU as one kernel, in training too)
+ * and {@linkcode convTrunk}, the `conv64` network's convolutional part: three 3x3
+ * convolutions with bias and ReLU, a 2x2 max pooling after the first two and a global
+ * average after the last. On the `onednn` backend the trunk runs as one kernel, a chain of
+ * oneDNN primitives that keeps the activations in oneDNN's blocked layout from layer to
+ * layer, with a gradient that runs the whole backward chain at once; elsewhere it runs
+ * layer by layer. Their gradients are registered on first use, not on import.
  *
  * @module
  */
 import * as tf from "../tf.ts";
-import { oneDnnTrunkRuns } from "../backend/blas_kernels.ts";
-import { TRUNK_GRAD_KERNEL, TRUNK_KERNEL } from "../backend/_kernel_names.ts";
-import { reluGradient } from "./_fused_conv_gradient.ts";
+import { oneDnnTrunkRuns } from "./_trunk_kernels.ts";
+import { TRUNK_GRAD_KERNEL, TRUNK_KERNEL, TRUNK_LAYERS } from "./_kernel_names.ts";
+import { isTaping, runKernel } from "./_engine.ts";
+import { registerFusedConvGradient, reluGradient } from "./_fused_conv_gradient.ts";
+
+export { registerFusedConvGradient };
 
 /** 3x3 "same" convolution with bias and ReLU, as the FusedConv2D kernel takes them. */
 const FUSED_CONV_ATTRS = {
@@ -21,7 +27,7 @@ const FUSED_CONV_ATTRS = {
   dimRoundingMode: undefined,
   activation: "relu",
   leakyreluAlpha: 0.2,
-} as unknown as tf.NamedAttrMap;
+};
 
 /** A convolution's filter `[3, 3, in, out]` and bias `[out]`. */
 export interface ConvParams {
@@ -33,10 +39,16 @@ export interface ConvParams {
 
 /**
  * relu(conv3x3(x) + bias) as one kernel, in training too: its gradient is registered by
- * _fused_conv_gradient.ts (tf.fused.conv2d would split it in three under a tape).
+ * _fused_conv_gradient.ts on first use (tf.fused.conv2d would split it in three under a
+ * tape).
+ *
+ * @param x Images `[batch, height, width, channels]`.
+ * @param p The convolution's filter and bias.
+ * @returns The activations, same height and width.
  */
 export function fusedConv(x: tf.Tensor, p: ConvParams): tf.Tensor4D {
-  return tf.engine().runKernel(
+  registerFusedConvGradient();
+  return runKernel(
     "FusedConv2D",
     { x, filter: p.kernel, bias: p.bias },
     FUSED_CONV_ATTRS,
@@ -68,28 +80,18 @@ function imageGradient(x: tf.Tensor, layers: readonly ConvParams[], dy: tf.Tenso
   );
   for (let i = layers.length - 1; i >= 0; i--) {
     g = reluGradient(g, outputs[i]);
-    g = tf.engine().runKernel("Conv2DBackpropInput", { dy: g, filter: layers[i].kernel }, {
+    g = runKernel("Conv2DBackpropInput", { dy: g, filter: layers[i].kernel }, {
       ...FUSED_CONV_ATTRS,
       inputShape: i === 0 ? x.shape : pooled[i - 1].shape,
-    } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    }) as tf.Tensor;
     if (i === 0) break;
-    g = tf.engine().runKernel("MaxPoolGrad", {
+    g = runKernel("MaxPoolGrad", {
       dy: g,
       input: outputs[i - 1],
       output: pooled[i - 1],
-    }, {
-      filterSize: 2,
-      strides: 2,
-      pad: "valid",
-      dimRoundingMode: undefined,
-    } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    }, { filterSize: 2, strides: 2, pad: "valid", dimRoundingMode: undefined }) as tf.Tensor;
   }
   return g;
-}
-
-/** Whether tfjs records operations for a gradient now (engine internals of tfjs 4.22). */
-function taping(): boolean {
-  return (tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn();
 }
 
 /**
@@ -97,54 +99,62 @@ function taping(): boolean {
  * kernel where it runs, else layer by layer (same values up to float rounding).
  *
  * @param x Images `[batch, height, width, channels]` (height and width even twice over).
- * @param layers The three convolutions.
+ * @param layers The convolutions (three: {@linkcode TRUNK_LAYERS}, for the fused kernel).
  * @returns The globally averaged features of the last convolution.
  */
 export function convTrunk(x: tf.Tensor4D, layers: readonly ConvParams[]): tf.Tensor2D {
   if (!oneDnnTrunkRuns(x.shape, layers.map((p) => p.kernel.shape))) {
     return layerByLayer(x, layers).features;
   }
+  registerConvTrunkGradient();
   const inputs: Record<string, tf.Tensor> = { x };
   layers.forEach((p, i) => {
     inputs[`filter${i}`] = p.kernel;
     inputs[`bias${i}`] = p.bias;
   });
-  return tf.engine().runKernel(TRUNK_KERNEL, inputs, { save: taping() }) as tf.Tensor2D;
+  return runKernel(TRUNK_KERNEL, inputs, { save: isTaping() }) as tf.Tensor2D;
 }
 
+/** The trunk kernel's inputs, in order: `x`, then each layer's filter and bias. */
+const TRUNK_INPUTS = [
+  "x",
+  ...Array.from({ length: TRUNK_LAYERS }, (_, i) => [`filter${i}`, `bias${i}`]).flat(),
+];
+
 /**
- * Registers the gradient of the fused trunk kernel. The filter and bias gradients come from
- * one backward chain on oneDNN; the images' gradient (which training never asks for) is
+ * Registers the gradient of the fused trunk kernel (once; before its first run, since the
+ * tape saves what the gradient declares). The filter and bias gradients come from one
+ * backward chain on oneDNN; the images' gradient (which training never asks for) is
  * taken layer by layer.
  */
 function registerConvTrunkGradient(): void {
   if (tf.getGradient(TRUNK_KERNEL)) return;
   tf.registerGradient({
     kernelName: TRUNK_KERNEL,
-    inputsToSave: ["x", "filter0", "bias0", "filter1", "bias1", "filter2", "bias2"],
+    inputsToSave: TRUNK_INPUTS,
     outputsToSave: [true],
     gradFunc: (dy, saved) => {
-      const [x, f0, b0, f1, b1, f2, b2, features] = saved;
+      const [x, ...rest] = saved;
+      const features = rest.pop()!;
+      const layers = Array.from(
+        { length: TRUNK_LAYERS },
+        (_, i) => ({ kernel: rest[2 * i], bias: rest[2 * i + 1] }),
+      );
       // Computed here, not in the closures: it consumes the forward pass's activations.
-      const grads = tf.engine().runKernel(TRUNK_GRAD_KERNEL, {
+      const filters = Object.fromEntries(layers.map((p, i) => [`filter${i}`, p.kernel]));
+      const grads = runKernel(TRUNK_GRAD_KERNEL, {
         dy: dy as tf.Tensor,
         features,
-        filter0: f0,
-        filter1: f1,
-        filter2: f2,
-      }) as unknown as tf.Tensor[];
-      const layers = [{ kernel: f0, bias: b0 }, { kernel: f1, bias: b1 }, { kernel: f2, bias: b2 }];
-      return {
+        ...filters,
+      }) as tf.Tensor[];
+      const result: Record<string, () => tf.Tensor> = {
         x: () => imageGradient(x, layers, dy as tf.Tensor),
-        filter0: () => grads[0],
-        bias0: () => grads[1],
-        filter1: () => grads[2],
-        bias1: () => grads[3],
-        filter2: () => grads[4],
-        bias2: () => grads[5],
       };
+      layers.forEach((_, i) => {
+        result[`filter${i}`] = () => grads[2 * i];
+        result[`bias${i}`] = () => grads[2 * i + 1];
+      });
+      return result;
     },
   });
 }
-
-registerConvTrunkGradient();

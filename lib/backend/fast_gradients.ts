@@ -16,6 +16,7 @@
  * @module
  */
 import * as tf from "../tf.ts";
+import { engineVersionProblem, runKernel, tensorOf } from "./_engine.ts";
 import { conv2DInfo } from "./_conv_info.ts";
 
 type Tensor4D = tf.Tensor4D;
@@ -24,9 +25,6 @@ type KernelArgs = {
   backend: tf.KernelBackend;
   attrs?: Record<string, unknown>;
 };
-
-/** The tfjs-core version these kernels were written and tested against. */
-export const FAST_GRADIENTS_TFJS_VERSION = "4.22.0";
 
 /** The kernels {@linkcode installFastGradients} replaces (or adds, where missing). */
 export const FAST_GRADIENT_KERNELS = [
@@ -39,11 +37,8 @@ export const FAST_GRADIENT_KERNELS = [
 
 const installed = new Map<string, Map<string, tf.KernelConfig | undefined>>();
 
-function asTensor<T extends tf.Tensor>(info: tf.TensorInfo): T {
-  // Ops pass real tensors to kernels; a bare TensorInfo is wrapped without copying.
-  if (info instanceof tf.Tensor) return info as T;
-  return tf.engine().makeTensorFromTensorInfo(info) as T;
-}
+/** A kernel input as a tensor (a bare TensorInfo is wrapped without copying). */
+const asTensor = tensorOf;
 
 function callOriginal(original: tf.KernelConfig, args: KernelArgs): tf.TensorInfo {
   return original.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
@@ -225,7 +220,7 @@ function batchMatMul(args: KernelArgs, original?: tf.KernelConfig): tf.TensorInf
     const a = attrs.transposeA ? swap(asTensor(args.inputs.a)) : asTensor(args.inputs.a);
     const b = attrs.transposeB ? swap(asTensor(args.inputs.b)) : asTensor(args.inputs.b);
     // Dispatches back to this kernel with no transposes, hence to the original.
-    return tf.engine().runKernel("BatchMatMul", { a, b }, {
+    return runKernel("BatchMatMul", { a, b }, {
       transposeA: false,
       transposeB: false,
     }) as tf.Tensor;
@@ -262,13 +257,9 @@ const FUNCS: Record<
 export function installFastGradients(
   backendName: string,
 ): { kernels: string[]; warnings: string[] } {
-  if (tf.version_core !== FAST_GRADIENTS_TFJS_VERSION) {
-    return {
-      kernels: [],
-      warnings: [
-        `Fast gradient kernels not installed: written for tfjs ${FAST_GRADIENTS_TFJS_VERSION}, found ${tf.version_core}`,
-      ],
-    };
+  const problem = engineVersionProblem();
+  if (problem !== null) {
+    return { kernels: [], warnings: [`Fast gradient kernels not installed: ${problem}`] };
   }
   if (installed.has(backendName)) return { kernels: [...FAST_GRADIENT_KERNELS], warnings: [] };
   const originals = new Map<string, tf.KernelConfig | undefined>();

@@ -16,8 +16,8 @@
  *    that file's path instead of a Blob.
  *
  * Everything patched is restored when initialisation ends. This depends on tfjs-wasm
- * 4.22's loader (Emscripten 3.1 output); on another version the caller falls back to one
- * thread.
+ * 4.22's loader (Emscripten 3.1 output): on another version it patches nothing and
+ * refuses in one line (`_engine.ts`), and the caller falls back to one thread.
  *
  * @module
  */
@@ -26,8 +26,11 @@ import workerThreads from "node:worker_threads";
 import os from "node:os";
 import { join } from "node:path";
 import { setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import { assertEngineVersions } from "./_engine.ts";
 
 const blobText = new WeakMap<Blob, string>();
+/** What `Worker.postMessage` transfers (named without `TransferListItem`, which some @types/node lack). */
+type TransferList = Parameters<InstanceType<typeof workerThreads.Worker>["postMessage"]>[1];
 const BUNDLE_REQUIRES =
   'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), require$$4 = require("os");\n' +
   'var commonjsGlobal = globalThis, _scriptDir = undefined, __dirname = ".";\n';
@@ -39,9 +42,11 @@ const WORKER_PRELUDE =
  *
  * @param threads Thread count, at least 2.
  * @returns Nothing; throws when the backend cannot start so.
- * @throws {Error} When workers cannot be started (the caller falls back to one thread).
+ * @throws {Error} When workers cannot be started, or tfjs-backend-wasm is not the version
+ *   this was written for (the caller falls back to one thread).
  */
 export async function initThreadedWasm(threads: number): Promise<void> {
+  assertEngineVersions();
   const dir = await Deno.makeTempDir({ prefix: "metriclab-wasm-" });
   const OriginalBlob = globalThis.Blob;
   const originalCreate = URL.createObjectURL;
@@ -73,7 +78,7 @@ export async function initThreadedWasm(threads: number): Promise<void> {
       // Pool workers must not keep the process alive once the work is done.
       this.unref();
     }
-    override postMessage(value: unknown, transferList?: readonly workerThreads.TransferListItem[]) {
+    override postMessage(value: unknown, transferList?: TransferList) {
       const message = value as { cmd?: string; urlOrBlob?: unknown };
       if (message?.cmd === "load" && message.urlOrBlob instanceof OriginalBlob) {
         const text = blobText.get(message.urlOrBlob);

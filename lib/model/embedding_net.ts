@@ -5,12 +5,9 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import { registerFusedConvGradient } from "./_fused_conv_gradient.ts";
-import { convTrunk, fusedConv } from "./_conv_trunk.ts";
+import { convTrunk, fusedConv } from "../backend/conv_ops.ts";
 import { createRng } from "../random.ts";
 import type { ComponentConfig, Tensor2D, Tensor4D, Variable } from "../types.ts";
-
-registerFusedConvGradient();
 
 /** The built-in architectures. */
 export const ARCHITECTURES = ["conv64", "conv28"] as const;

@@ -13,7 +13,7 @@ import {
 } from "../../lib/backend/blas_kernels.ts";
 import { installFastGradients } from "../../lib/backend/fast_gradients.ts";
 import { loadOneDnn, oneDnnAvailable } from "../../lib/backend/onednn.ts";
-import { registerFusedConvGradient } from "../../lib/model/_fused_conv_gradient.ts";
+import { registerFusedConvGradient } from "../../lib/backend/conv_ops.ts";
 
 await tf.setBackend("cpu");
 

@@ -13,7 +13,7 @@ import {
 } from "../../lib/backend/blas_kernels.ts";
 import { installFastGradients } from "../../lib/backend/fast_gradients.ts";
 import { loadOneDnn, oneDnnAvailable } from "../../lib/backend/onednn.ts";
-import { convTrunk } from "../../lib/model/_conv_trunk.ts";
+import { convTrunk } from "../../lib/backend/conv_ops.ts";
 import { createEmbeddingNet } from "../../lib/model/embedding_net.ts";
 
 const ignore = !(blasAvailable() && oneDnnAvailable());
