@@ -4,6 +4,7 @@
  * @module
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { flagOf, OptionError } from "../lib/_errors.ts";
 
 /** Exit codes of every task (130: stopped by Ctrl-C, as shells report SIGINT). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -101,6 +102,36 @@ export function durationFlag(flag: string, value: string | undefined, fallback: 
   return seconds * 1000;
 }
 
+/** The flags whose names are not the kebab-case of the option they set. */
+const FLAGS: Record<string, string> = {
+  learningRate: "--lr",
+  ks: "--k",
+  samplesPerClass: "--m",
+  syntheticPerClass: "--per-class",
+};
+
+/**
+ * The flag that sets a library option (`testFraction` gives `--test-fraction`): how the
+ * tasks show the options lib errors name.
+ *
+ * @param option The option, as the library names it.
+ * @returns The flag.
+ */
+export function flagName(option: string): string {
+  return FLAGS[option] ?? flagOf(option);
+}
+
+/**
+ * An error's message as a task shows it: options named by their flags.
+ *
+ * @param error What was thrown.
+ * @returns The message.
+ */
+export function messageOf(error: unknown): string {
+  if (error instanceof OptionError) return error.as(flagName);
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
  * Runs a task's main function: user errors and bad input print one line and exit
  * non-zero; anything else prints its stack (a bug) and exits 1.
@@ -114,6 +145,10 @@ export async function runTask(main: () => Promise<number | void>): Promise<void>
     if (error instanceof Interrupted) {
       console.error(error.message);
       Deno.exit(EXIT.interrupted);
+    }
+    if (error instanceof OptionError) {
+      console.error(`error: ${messageOf(error).split("\n")[0]}`);
+      Deno.exit(EXIT.failed);
     }
     if (
       error instanceof UsageError || error instanceof RangeError || error instanceof TypeError ||

@@ -31,7 +31,7 @@ import {
 import { datasetKey, loadData, type LoadDataOptions } from "../lib/experiment/load_data.ts";
 import { runExperiment } from "../lib/experiment/run_experiment.ts";
 import type { ImageDataset, Json } from "../lib/types.ts";
-import { EXIT, Interrupted, progress, UsageError } from "./_cli.ts";
+import { EXIT, Interrupted, messageOf, progress, UsageError } from "./_cli.ts";
 import { printRecord } from "./_experiment_flags.ts";
 
 /** A finished run: its folder and summary. */
@@ -342,7 +342,7 @@ export async function runCellsInProcesses(
             if (result === undefined) interrupted = true;
             else if (result !== "held") finish(index, result);
           } catch (error) {
-            failures.push(error instanceof Error ? error.message : String(error));
+            failures.push(messageOf(error));
           }
         }
       };

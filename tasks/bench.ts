@@ -14,7 +14,7 @@ import { measureThroughput, PYTORCH_ANCHOR, type Throughput } from "../lib/bench
 import { runDecodeBench } from "../lib/bench/decode_bench.ts";
 import { runBenchExtras, runProjectionBench } from "../lib/bench/extras.ts";
 import { writeJsonAtomic } from "../lib/run/run_folder.ts";
-import { numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
+import { messageOf, numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
 
 const HELP =
   `Usage: deno task bench [--quick] [--backends onednn,blas,wasm] [--threads 1,2] [--out FILE]
@@ -98,7 +98,7 @@ await runTask(async () => {
       if (name === "onednn") loadOneDnn();
       return true;
     } catch (error) {
-      console.error(`skipping ${name}: ${error instanceof Error ? error.message : error}`);
+      console.error(`skipping ${name}: ${messageOf(error)}`);
       return false;
     }
   });

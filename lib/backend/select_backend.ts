@@ -21,6 +21,7 @@ import { loadBlas } from "./blas.ts";
 import { loadOneDnn } from "./onednn.ts";
 import { initThreadedWasm } from "./wasm_threads.ts";
 import { unknownNameError } from "../_suggest.ts";
+import { invalidOption, OptionError } from "../_errors.ts";
 
 // Kept to re-register a fresh wasm backend when the threaded start fails half-way.
 const wasmFactory = tf.findBackendFactory("wasm")!;
@@ -133,6 +134,11 @@ async function tryTensorflow(): Promise<string | null> {
   }
 }
 
+/** A backend asked for by name that cannot start here: names the option, then why. */
+function unusable(name: BackendName, failure: string): OptionError {
+  return new OptionError("backend", (n) => `Cannot use ${n("backend")} ${name}: ${failure}`);
+}
+
 async function tryWebgpu(): Promise<string | null> {
   const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
   if (!gpu) return "this Deno has no WebGPU (navigator.gpu is undefined)";
@@ -221,7 +227,7 @@ export async function selectBackend(
   }
   const given = options.threads;
   if (given !== undefined && (!Number.isInteger(given) || given < 1)) {
-    throw new RangeError(`Invalid --threads ${given}: must be a positive integer`);
+    throw invalidOption("threads", given, "must be a positive integer");
   }
   const warnings: string[] = [];
   const versions: Record<string, string> = {
@@ -245,7 +251,7 @@ export async function selectBackend(
   if (name === "tensorflow" || name === "auto") {
     const failure = await tryTensorflow();
     if (failure === null) return done("tensorflow", "backend tensorflow: native libtensorflow");
-    if (name === "tensorflow") throw new Error(`Cannot use --backend tensorflow: ${failure}`);
+    if (name === "tensorflow") throw unusable(name, failure);
     const threads = given ?? defaultThreads();
     const dnnlFailure = await trySetBlas(threads, warnings, true);
     if (dnnlFailure === null) {
@@ -269,12 +275,12 @@ export async function selectBackend(
   if (name === "onednn" || name === "blas") {
     const threads = given ?? defaultThreads();
     const failure = await trySetBlas(threads, warnings, name === "onednn");
-    if (failure !== null) throw new Error(`Cannot use --backend ${name}: ${failure}`);
+    if (failure !== null) throw unusable(name, failure);
     return done(name, `backend ${name}: asked for by name`, threads);
   }
   if (name === "webgpu") {
     const failure = await tryWebgpu();
-    if (failure !== null) throw new Error(`Cannot use --backend webgpu: ${failure}`);
+    if (failure !== null) throw unusable(name, failure);
     return done("webgpu", "backend webgpu: asked for by name");
   }
   if (name === "wasm") {

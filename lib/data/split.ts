@@ -5,6 +5,7 @@
  */
 import { createRng } from "../random.ts";
 import type { Split } from "../types.ts";
+import { invalidOption } from "../_errors.ts";
 
 /** Options of {@linkcode stratifiedSplit}. */
 export interface StratifiedSplitOptions {
@@ -44,9 +45,7 @@ export interface StratifiedSplitOptions {
 export function stratifiedSplit(labels: Int32Array, options: StratifiedSplitOptions = {}): Split {
   const { testFraction = 0.2, seed = 0 } = options;
   if (!(testFraction > 0 && testFraction < 1)) {
-    throw new RangeError(
-      `Invalid --test-fraction ${testFraction}: must be between 0 and 1 (exclusive)`,
-    );
+    throw invalidOption("testFraction", testFraction, "must be between 0 and 1 (exclusive)");
   }
   // Group by class in sample order, classes in ascending label order: the shuffles then
   // consume the generator in a fixed order.

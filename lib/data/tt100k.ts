@@ -9,6 +9,7 @@
 import type { ClassInfo } from "../types.ts";
 import { parseHierarchyTsv, readHierarchy } from "./hierarchy.ts";
 import { TT100K_CLASSES_TSV } from "./_tt100k_classes.ts";
+import { invalidOption } from "../_errors.ts";
 
 /**
  * TT100K's 182 classes (`class, top, family, value, meaning`), in the order of
@@ -154,9 +155,7 @@ export async function resolveHierarchy(
 ): Promise<ResolvedHierarchy> {
   const mode = spec ?? "auto";
   if (typeof mode !== "string" || mode === "") {
-    throw new RangeError(
-      `Invalid --hierarchy ${JSON.stringify(mode)}: expected auto, none or a TSV file path`,
-    );
+    throw invalidOption("hierarchy", mode, "expected auto, none or a TSV file path");
   }
   if (mode === "none") return { hierarchy: undefined, source: "none", warnings: [] };
   if (mode === "auto") {

@@ -10,6 +10,7 @@ import { LOSS_NAMES, LOSSES } from "../losses/registry.ts";
 import { findMiner, MINER_NAMES, MINERS } from "../miners/registry.ts";
 import type { MinerDescription } from "../types.ts";
 import { TRIPLET_MARGIN_LOSS } from "../losses/triplet_margin_loss.ts";
+import { invalidOption } from "../_errors.ts";
 
 /** Loss names the `--loss` flag accepts: the loss registry's. */
 export const LOSS_CHOICES: readonly string[] = LOSS_NAMES;
@@ -157,10 +158,13 @@ export const DEFAULT_CONFIG: Omit<ExperimentConfig, "data"> = {
   hierarchy: "auto",
 };
 
-function check(ok: boolean, flag: string, value: unknown, rule: string): void {
-  if (ok) return;
-  const shown = typeof value === "number" ? String(value) : JSON.stringify(value);
-  throw new RangeError(`Invalid --${flag} ${shown}: ${rule}`);
+function check(
+  ok: boolean,
+  option: keyof ExperimentConfig,
+  value: unknown,
+  rule: Parameters<typeof invalidOption>[2],
+): void {
+  if (!ok) throw invalidOption(option, value, rule);
 }
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
@@ -272,50 +276,50 @@ export function resolveConfig(
   check(isInt(c.seed), "seed", c.seed, "must be an integer");
   check(
     typeof c.testFraction === "number" && c.testFraction > 0 && c.testFraction < 1,
-    "test-fraction",
+    "testFraction",
     c.testFraction,
     "must be between 0 and 1 (exclusive)",
   );
   check(
     isInt(c.batchSize) && c.batchSize >= 2,
-    "batch-size",
+    "batchSize",
     c.batchSize,
     "must be an integer >= 2",
   );
   check(
     isInt(c.samplesPerClass) && c.samplesPerClass >= 1 && c.batchSize % c.samplesPerClass === 0 &&
       c.batchSize >= 2 * c.samplesPerClass,
-    "m",
+    "samplesPerClass",
     c.samplesPerClass,
-    `must divide --batch-size ${c.batchSize} at least twice`,
+    (name) => `must divide ${name("batchSize")} ${c.batchSize} at least twice`,
   );
   check(
     typeof c.learningRate === "number" && c.learningRate > 0 && Number.isFinite(c.learningRate),
-    "lr",
+    "learningRate",
     c.learningRate,
     "must be a positive number",
   );
   check(
     Array.isArray(c.ks) && c.ks.length > 0 && c.ks.every((k) => isInt(k) && k >= 1),
-    "k",
+    "ks",
     c.ks,
     "must be positive integers",
   );
   check(
     isInt(c.minPerClass) && c.minPerClass >= 1,
-    "min-per-class",
+    "minPerClass",
     c.minPerClass,
     "must be a positive integer",
   );
   check(
     isInt(c.syntheticPerClass) && c.syntheticPerClass >= 2,
-    "per-class",
+    "syntheticPerClass",
     c.syntheticPerClass,
     "must be an integer >= 2",
   );
   check(
     isInt(c.imageSize) && (c.imageSize === 0 || c.imageSize >= 8),
-    "image-size",
+    "imageSize",
     c.imageSize,
     "must be 0 (the data's own) or an integer >= 8",
   );

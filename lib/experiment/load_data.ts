@@ -11,6 +11,7 @@ import { generateSynthetic } from "../data/synthetic.ts";
 import type { ImageDataset } from "../types.ts";
 import type { ExperimentConfig } from "./config.ts";
 import { closestName } from "../_suggest.ts";
+import { invalidOption } from "../_errors.ts";
 
 async function hasIdxFiles(dir: string): Promise<boolean> {
   try {
@@ -94,9 +95,7 @@ export async function loadData(
   const fashion = config.data === "fashion-mnist";
   const idx = fashion || await hasIdxFiles(config.data);
   if (idx && config.imageSize !== 0 && config.imageSize !== 28) {
-    throw new RangeError(
-      `Invalid --image-size ${config.imageSize}: IDX datasets keep their 28x28 images`,
-    );
+    throw invalidOption("imageSize", config.imageSize, "IDX datasets keep their 28x28 images");
   }
   if (fashion) {
     try {
@@ -134,7 +133,7 @@ function withNameHint(error: unknown, data: string): unknown {
   if (!(error instanceof Deno.errors.NotFound) || /[\/.]/.test(data)) return error;
   const best = closestName(data, DATASET_NAMES);
   return new Deno.errors.NotFound(
-    `${error.message} (did you mean "${best}"? --data takes a folder path, ${
+    `${error.message} (did you mean "${best}"? data takes a folder path, ${
       DATASET_NAMES.join(" or ")
     })`,
   );

@@ -50,6 +50,7 @@ import { knnAccuracy } from "../eval/classification.ts";
 import { finalRecord, resolvedConfig, type ResolvedRunConfig, runSummary } from "./run_record.ts";
 
 import { loadData } from "./load_data.ts";
+import { invalidOption, OptionError } from "../_errors.ts";
 
 /** Where and how {@linkcode runExperiment} runs. */
 export interface RunExperimentOptions {
@@ -140,10 +141,13 @@ async function existingRun(
 ): Promise<RunExperimentResult | undefined> {
   if (force) return undefined;
   if (found.status === "other") {
-    throw new Error(
-      `Cannot write run to "${dir}": it holds a different run (${
-        found.id ?? "no readable config.json"
-      }); use another --out or --force`,
+    const id = found.id ?? "no readable config.json";
+    throw new OptionError(
+      "force",
+      (n) =>
+        `Cannot write run to "${dir}": it holds a different run (${id}); use another ${
+          n("out")
+        } or ${n("force")}`,
     );
   }
   if (found.status !== "finished") return undefined;
@@ -171,9 +175,7 @@ async function loadInputs(config: ExperimentConfig, given?: ImageDataset): Promi
   );
   const tooBig = config.ks.find((k) => k > split.train.length);
   if (tooBig !== undefined) {
-    throw new RangeError(
-      `Invalid --k ${tooBig}: the training set has only ${split.train.length} samples`,
-    );
+    throw invalidOption("ks", tooBig, `the training set has only ${split.train.length} samples`);
   }
   return { dataset, classHierarchy, hierarchyJson, split };
 }
@@ -227,7 +229,7 @@ async function openRun(
   const checkpoint = !options.force && found.status === "incomplete"
     ? await readRunCheckpoint(dir).catch((error) => {
       if (!(error instanceof SyntaxError)) throw error;
-      throw new SyntaxError(`${error.message}; use --force to start over`);
+      throw new OptionError("force", (n) => `${error.message}; use ${n("force")} to start over`);
     })
     : undefined;
   const saved = checkpoint
@@ -236,8 +238,13 @@ async function openRun(
   if (checkpoint) {
     const savedSplit = await readJsonOrUndefined(join(dir, RUN_FILES.split));
     if (JSON.stringify(savedSplit) !== JSON.stringify(splitJson)) {
-      throw new Error(
-        `Cannot resume run "${dir}": the data no longer gives its split.json (${split.train.length} train and ${split.test.length} test samples now); use --force to start over`,
+      const now = `${split.train.length} train and ${split.test.length} test samples now`;
+      throw new OptionError(
+        "force",
+        (n) =>
+          `Cannot resume run "${dir}": the data no longer gives its split.json (${now}); use ${
+            n("force")
+          } to start over`,
       );
     }
     const savedBackend = (saved?.backend as Record<string, Json> | undefined)?.name;

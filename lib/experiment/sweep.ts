@@ -19,6 +19,7 @@ import {
   minerConfig,
   resolveConfig,
 } from "./config.ts";
+import { OptionError } from "../_errors.ts";
 
 /** The grid keys of a sweep file; every other allowed key is a fixed {@linkcode ExperimentConfig} field. */
 export const SWEEP_GRID_KEYS = ["data", "losses", "miners", "dims", "seeds"] as const;
@@ -86,7 +87,9 @@ export function expandSweep(
     }
   }
   const data = asList(s.data);
-  if (data.length === 0) throw new RangeError(`Invalid sweep: "data" is missing (or give --data)`);
+  if (data.length === 0) {
+    throw new OptionError("data", (n) => `Invalid sweep: "data" is missing (or give ${n("data")})`);
+  }
   const losses = asList(s.losses ?? DEFAULT_CONFIG.loss.name).map((v) =>
     component(v, lossConfig, "losses")
   );

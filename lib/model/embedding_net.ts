@@ -8,6 +8,7 @@ import * as tf from "../tf.ts";
 import { convTrunk, fusedConv } from "../backend/conv_ops.ts";
 import { createRng } from "../random.ts";
 import type { ComponentConfig, Tensor2D, Tensor4D, Variable } from "../types.ts";
+import { invalidOption } from "../_errors.ts";
 
 /** The built-in architectures. */
 export const ARCHITECTURES = ["conv64", "conv28"] as const;
@@ -101,7 +102,7 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
   const { inputShape, dim } = options;
   const [h, w, c] = inputShape;
   if (!Number.isInteger(dim) || dim < 1) {
-    throw new RangeError(`Invalid --dim ${dim}: must be a positive integer`);
+    throw invalidOption("dim", dim, "must be a positive integer");
   }
   if (!(h >= 4 && w >= 4 && c >= 1)) {
     throw new RangeError(`Invalid input shape ${inputShape.join("x")}: needs at least 4x4x1`);

@@ -545,7 +545,7 @@ export function exerciseDeck(
     warnings.push(
       `Runs on ${counts.size} datasets: the slides present ${data} (${mine.length} runs) and leave out ${
         [...counts.keys()].filter((d) => d !== data).join(", ")
-      } (use --data to choose)`,
+      } (the data option chooses)`,
     );
   }
   slides.push(setupSlide(data!, mine, healthy[0]));

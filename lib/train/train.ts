@@ -19,6 +19,7 @@ import type {
   Miner,
   TrainState,
 } from "../types.ts";
+import { invalidOption } from "../_errors.ts";
 
 /** One line of `metrics.jsonl`. */
 export type TrainRecord = { type: string; [key: string]: Json };
@@ -224,10 +225,10 @@ export async function train(
   const learningRate = options.learningRate ?? 1e-3;
   const checkpointEvery = options.checkpointEvery ?? 1;
   if (!Number.isInteger(epochs) || epochs < 0) {
-    throw new RangeError(`Invalid --epochs ${epochs}: must be a non-negative integer`);
+    throw invalidOption("epochs", epochs, "must be a non-negative integer");
   }
   if (!(learningRate > 0 && Number.isFinite(learningRate))) {
-    throw new RangeError(`Invalid --lr ${learningRate}: must be a positive number`);
+    throw invalidOption("learningRate", learningRate, "must be a positive number");
   }
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) {
     throw new RangeError(`Invalid checkpointEvery ${checkpointEvery}: must be a positive integer`);

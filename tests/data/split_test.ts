@@ -61,7 +61,7 @@ Deno.test("stratifiedSplit() rejects a test fraction outside (0, 1)", () => {
       (error: unknown) =>
         error instanceof RangeError &&
         error.message ===
-          `Invalid --test-fraction ${testFraction}: must be between 0 and 1 (exclusive)`,
+          `Invalid testFraction ${testFraction}: must be between 0 and 1 (exclusive)`,
     );
   }
 });

@@ -9,12 +9,16 @@ import {
   resolveConfig,
   runId,
 } from "../../lib/experiment/config.ts";
+import { OptionError } from "../../lib/_errors.ts";
+import { flagName } from "../../tasks/_cli.ts";
 
 /** Asserts that `fn` throws a RangeError whose message names `--flag` and `value`. */
+/** The error names the option and the value; the tasks show it with the flag. */
 function assertRejects(fn: () => unknown, flag: string, value: string): void {
   assert.throws(fn, (e: unknown) => {
-    assert(e instanceof RangeError, `expected a RangeError, got ${e}`);
-    assert.match(e.message, new RegExp(`--${flag}\\b`), e.message);
+    assert(e instanceof OptionError, `expected an OptionError, got ${e}`);
+    assert.match(e.message, new RegExp(`^Invalid ${e.option} `), e.message);
+    assert.match(e.as(flagName), new RegExp(`--${flag}\\b`), e.message);
     assert(e.message.includes(value), `"${e.message}" does not name the value ${value}`);
     return true;
   });
@@ -81,7 +85,9 @@ Deno.test("resolveConfig() rejects each invalid value, naming the flag and the v
 Deno.test("resolveConfig() names the --m rule with the batch size", () => {
   assert.throws(
     () => resolveConfig({ data: "synthetic", batchSize: 64, samplesPerClass: 5 }),
-    { name: "RangeError", message: /--m 5\b.*--batch-size 64/ },
+    (e: unknown) =>
+      e instanceof OptionError && /^Invalid samplesPerClass 5\b.*batchSize 64/.test(e.message) &&
+      /^Invalid --m 5\b.*--batch-size 64/.test(e.as(flagName)),
   );
 });
 
@@ -116,7 +122,7 @@ Deno.test({
 Deno.test("resolveConfig() rejects a NaN learning rate with a RangeError naming --lr", () => {
   assert.throws(
     () => resolveConfig({ data: "synthetic", learningRate: NaN }),
-    { name: "RangeError", message: /^Invalid --lr / },
+    { name: "RangeError", message: /^Invalid learningRate / },
   );
 });
 

@@ -217,7 +217,7 @@ Deno.test("runExperiment() writes nothing when the input is bad", async () => {
   try {
     await assert.rejects(
       () => runExperiment({ ...config, ks: [1, 500] }, { out, backend }),
-      { name: "RangeError", message: /--k 500/ },
+      { name: "RangeError", message: /^Invalid ks 500: / },
     );
     await assert.rejects(
       () => runExperiment({ ...config, data: join(out, "missing") }, { out, backend }),
@@ -270,7 +270,7 @@ Deno.test("runExperiment() refuses a folder that holds a different run, writing 
       () => runExperiment(config, { out, backend }),
       {
         message:
-          `Cannot write run to "${dir}": it holds a different run (someone-else); use another --out or --force`,
+          `Cannot write run to "${dir}": it holds a different run (someone-else); use another out or force`,
       },
     );
     await Deno.writeTextFile(join(dir, RUN_FILES.config), "{ not json");

@@ -122,11 +122,11 @@ Deno.test("expandSweep() rejects bad entries with the offending value", () => {
   assert.throws(() => expandSweep({ data: [1] }), { name: "TypeError", message: /"data".*1/ });
   assert.throws(() => expandSweep({ data: "synthetic", dims: [0] }), {
     name: "RangeError",
-    message: /--dim 0/,
+    message: /^Invalid dim 0/,
   });
   assert.throws(() => expandSweep({ data: "synthetic", testFraction: 1.5 }), {
     name: "RangeError",
-    message: /--test-fraction 1\.5/,
+    message: /^Invalid testFraction 1\.5/,
   });
   assert.throws(() => expandSweep([] as never), {
     name: "TypeError",

@@ -129,13 +129,13 @@ Deno.test("train() rejects an invalid learning rate or epoch count, naming the f
   for (const learningRate of [0, -1, NaN, Infinity]) {
     await assert.rejects(
       () => train(net, data, all, { loss: tripletMarginLoss(), learningRate, batchSize: 16 }),
-      { name: "RangeError", message: new RegExp(`^Invalid --lr ${learningRate}:`) },
+      { name: "RangeError", message: new RegExp(`^Invalid learningRate ${learningRate}:`) },
     );
   }
   for (const epochs of [-1, 1.5]) {
     await assert.rejects(
       () => train(net, data, all, { loss: tripletMarginLoss(), epochs, batchSize: 16 }),
-      { name: "RangeError", message: new RegExp(`^Invalid --epochs ${epochs}:`) },
+      { name: "RangeError", message: new RegExp(`^Invalid epochs ${epochs}:`) },
     );
   }
   await assert.rejects(
