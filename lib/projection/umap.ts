@@ -1,18 +1,19 @@
 /**
- * UMAP (McInnes, Healy and Melville, 2018) of an embedding to two dimensions with
- * umap-js, seeded so that the same seed gives the same picture.
+ * UMAP (McInnes, Healy and Melville, 2018) of an embedding to two dimensions, seeded so
+ * that the same seed gives the same picture: umap-js 1.4.0's algorithm and constants, on
+ * exact neighbours and typed arrays (`_umap_layout.ts`), several times faster than umap-js
+ * itself at thousands of points.
  *
  * @module
  */
-import { UMAP } from "umap-js";
-import { knnSearch } from "../eval/knn.ts";
 import { createRng } from "../random.ts";
+import { defaultEpochs, fuzzyGraph, optimizeLayout, transformLayout } from "./_umap_layout.ts";
 import type { EmbeddingMatrix } from "../types.ts";
 import type { Projection2d } from "./pca.ts";
 
 /** Options of {@linkcode projectUmap}. */
 export interface UmapOptions {
-  /** Seed of umap-js's random numbers (neighbour search, initial layout, negative sampling). */
+  /** Seed of the random numbers (initial layout, negative sampling). */
   seed: number;
   /**
    * Neighbours of each point in the fuzzy graph; lowered to `rows - 1` for tiny inputs.
@@ -27,7 +28,7 @@ export interface UmapOptions {
   /** Optimisation epochs; default: umap-js's choice (500 up to 2,500 points, fewer above). */
   nEpochs?: number;
   /**
-   * Points to place into the fitted map afterwards with umap-js's `transform` (same
+   * Points to place into the fitted map afterwards, as umap-js's `transform` does (same
    * `dim`): their exact neighbours among the fitted rows, a start at the membership-weighted
    * mean of those neighbours' positions, then epochs that move only the new points. Done
    * after the fit with the same random stream, so the fitted layout is the same with or
@@ -61,10 +62,10 @@ export interface UmapResult extends Projection2d {
 }
 
 /**
- * Lays out the rows of `m` in 2-D with UMAP (umap-js 1.4, Euclidean). Deterministic:
- * umap-js draws every random number from the `random` function it is given, here a
- * {@linkcode createRng} generator seeded with `seed`. Inputs of fewer than 3 rows get a
- * trivial layout (points on the x axis) and a warning.
+ * Lays out the rows of `m` in 2-D with UMAP (umap-js 1.4.0's algorithm, Euclidean, on
+ * exact neighbours). Deterministic: every random number (the initial layout, the negative
+ * samples) comes from a {@linkcode createRng} generator seeded with `seed`. Inputs of
+ * fewer than 3 rows get a trivial layout (points on the x axis) and a warning.
  *
  * @param m The embeddings (`rows` x `dim`); not modified.
  * @param options Seed and UMAP parameters.
@@ -138,82 +139,39 @@ export function projectUmap(m: EmbeddingMatrix, options: UmapOptions): UmapResul
     );
     nNeighbors = rows - 1;
   }
-  const points: number[][] = [];
-  for (let i = 0; i < rows; i++) points.push(Array.from(data.subarray(i * dim, (i + 1) * dim)));
   const rng = createRng(seed);
-  const umap = new UMAP({ nComponents: 2, nNeighbors, minDist, nEpochs, random: rng.next });
-  const total = umap.initializeFit(points);
+  const total = nEpochs ?? defaultEpochs(rows);
+  const edges = fuzzyGraph(m, nNeighbors, total);
+  const layout = Float64Array.from({ length: rows * 2 }, () => rng.next() * 20 - 10);
   onProgress?.(0, total);
-  for (let epoch = 0; epoch < total; epoch++) {
-    umap.step();
-    onProgress?.(epoch + 1, total);
-  }
-  const layout = umap.getEmbedding();
+  optimizeLayout({
+    edges,
+    moving: layout,
+    fixed: layout,
+    nEpochs: total,
+    minDist,
+    rng,
+    onEpoch: onProgress,
+  });
   const result: UmapResult = {
-    x: Float64Array.from(layout, (p) => p[0]),
-    y: Float64Array.from(layout, (p) => p[1]),
+    x: Float64Array.from({ length: rows }, (_, i) => layout[2 * i]),
+    y: Float64Array.from({ length: rows }, (_, i) => layout[2 * i + 1]),
     options: { seed, nNeighbors, minDist, nEpochs: total },
     warnings,
   };
-  if (transform) result.transformed = umapTransform(umap, transform, m, transformEpochs);
-  return result;
-}
-
-/** The private parts of umap-js 1.4.0's UMAP that {@linkcode umapTransform} replaces. */
-interface UmapInternals {
-  /** Epochs of the fit; `transform` runs a third of them (default 0: 100 or 30). */
-  nEpochs: number;
-  /** Neighbours in the fuzzy graph. */
-  nNeighbors: number;
-  /** The neighbour search of `transform`: returns a heap `[indices, distances, flags]`. */
-  search: () => number[][][];
-}
-
-/**
- * umap-js 1.4.0's `transform`, with its quirks avoided; umap-js is pinned to 1.4.0 in
- * deno.json, and this is the one place that reaches into it. Its neighbour search stops
- * seeding from its trees at the first short leaf for every later point (`initFromTree`
- * returns instead of continuing), so with many separate clusters most new points search
- * from random starts inside the wrong cluster (2 in 10 placed by their class, 71 clusters
- * of 1,000 points); the search is replaced by the exact neighbours (`knnSearch`), handed
- * over as the max-heap it returns (rows sorted by decreasing distance). It moves the fitted
- * points too when there are as many new points as fitted ones (its `moveOther` test
- * compares the lengths), so one copy of the last new point is added then and dropped
- * after. It runs `nEpochs / 3` epochs of its own `nEpochs` field (a fraction never ends
- * its loop), so that field is set to three times the epochs wanted. One quirk is left: a
- * new point's neighbour whose index equals the new point's own row gets weight 0
- * (`computeMembershipStrengths` takes it for the point itself).
- */
-function umapTransform(
-  umap: UMAP,
-  m: EmbeddingMatrix,
-  fitted: EmbeddingMatrix,
-  epochs: number | undefined,
-): UmapTransformResult {
-  const started = performance.now();
-  const { data, rows, dim } = m;
-  if (rows === 0) {
-    return { x: new Float64Array(0), y: new Float64Array(0), nEpochs: 0, seconds: 0 };
+  if (transform) {
+    const started = performance.now();
+    const epochs = transformEpochs ?? (transform.rows <= 10000 ? 100 : 30);
+    const k = Math.min(rows, nNeighbors);
+    const placed = transform.rows === 0
+      ? new Float64Array(0)
+      : transformLayout(transform, m, layout, k, epochs, minDist, rng);
+    result.transformed = {
+      x: Float64Array.from({ length: transform.rows }, (_, i) => placed[2 * i]),
+      y: Float64Array.from({ length: transform.rows }, (_, i) => placed[2 * i + 1]),
+      nEpochs: transform.rows === 0 ? 0 : epochs,
+      seconds: (performance.now() - started) / 1000,
+    };
   }
-  const points: number[][] = [];
-  for (let i = 0; i < rows; i++) points.push(Array.from(data.subarray(i * dim, (i + 1) * dim)));
-  if (rows === fitted.rows) points.push(points[rows - 1]);
-  const internals = umap as unknown as UmapInternals;
-  const nEpochs = epochs ?? (points.length <= 10000 ? 100 : 30);
-  internals.nEpochs = 3 * nEpochs;
-  // As many neighbours as umap-js's own search keeps (transformQueueSize 4).
-  const k = Math.min(fitted.rows, 4 * internals.nNeighbors);
-  const query = { data: Float64Array.from(points.flat()), rows: points.length, dim };
-  const { indices, distances } = knnSearch(query, fitted, k);
-  const descending = (a: Int32Array | Float64Array) =>
-    points.map((_, i) => Array.from(a.subarray(i * k, (i + 1) * k)).reverse());
-  const heap = [descending(indices), descending(distances), points.map(() => Array(k).fill(0))];
-  internals.search = () => heap;
-  const placed = umap.transform(points);
-  return {
-    x: Float64Array.from({ length: rows }, (_, i) => placed[i][0]),
-    y: Float64Array.from({ length: rows }, (_, i) => placed[i][1]),
-    nEpochs,
-    seconds: (performance.now() - started) / 1000,
-  };
+  return result;
 }
