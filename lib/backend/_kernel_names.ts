@@ -31,5 +31,19 @@ export const TRUNK_KERNEL = "MetriclabConvTrunk";
  */
 export const TRUNK_GRAD_KERNEL = "MetriclabConvTrunkGrad";
 
-/** Convolutions in {@linkcode TRUNK_KERNEL}'s chain (inputs `filter0..`, `bias0..`). */
-export const TRUNK_LAYERS = 3;
+/**
+ * The `conv28` network's convolutional part (two 3x3 convolutions with bias and ReLU, each
+ * followed by a 2x2 max pooling) as one kernel: inputs `x`, `filter0..1`, `bias0..1`;
+ * attribute `save`; output the last pooling `[batch, height / 4, width / 4, channels]`.
+ * Its gradient is {@linkcode TRUNK_GRAD_KERNEL}'s.
+ */
+export const POOLED_TRUNK_KERNEL = "MetriclabConvPoolTrunk";
+
+/** What follows a fused trunk's last convolution: the global average, or a max pooling. */
+export type TrunkHead = "average" | "pool";
+
+/** Each fused trunk: its kernel and its convolutions (inputs `filter0..`, `bias0..`). */
+export const TRUNKS: Readonly<Record<TrunkHead, { kernel: string; layers: number }>> = {
+  average: { kernel: TRUNK_KERNEL, layers: 3 },
+  pool: { kernel: POOLED_TRUNK_KERNEL, layers: 2 },
+};

@@ -13,11 +13,15 @@ import type { TrunkGeometry, TrunkPlan } from "./onednn.ts";
 import { holdsData, wasmFree, wasmMalloc } from "./_engine.ts";
 import { address, type Args, heapOf, isFloat, output, simdFor, state } from "./_kernel_common.ts";
 import { simdMaxPoolGrad2x2 } from "./_wasm_kernels.ts";
-import { TRUNK_LAYERS } from "./_kernel_names.ts";
+import { type TrunkHead, TRUNKS } from "./_kernel_names.ts";
 
 /** The trunk's geometry, or null when these shapes are not a chain of 3x3 convolutions. */
-function trunkGeometry(xShape: readonly number[], filterShapes: number[][]): TrunkGeometry | null {
-  if (xShape.length !== 4 || filterShapes.length !== TRUNK_LAYERS) return null;
+function trunkGeometry(
+  xShape: readonly number[],
+  filterShapes: number[][],
+  head: TrunkHead,
+): TrunkGeometry | null {
+  if (xShape.length !== 4 || filterShapes.length !== TRUNKS[head].layers) return null;
   let channels = xShape[3];
   for (const shape of filterShapes) {
     if (shape.length !== 4 || shape[0] !== 3 || shape[1] !== 3 || shape[2] !== channels) {
@@ -31,15 +35,17 @@ function trunkGeometry(xShape: readonly number[], filterShapes: number[][]): Tru
     width: xShape[2],
     channels: xShape[3],
     filters: filterShapes.map((shape) => shape[3]),
+    head,
   };
 }
 
 /**
- * Whether {@linkcode TRUNK_KERNEL} runs for these shapes now: on the `onednn` backend,
- * for a geometry oneDNN builds with its optimised kernels.
+ * Whether a fused trunk kernel runs for these shapes now: on the `onednn` backend, for a
+ * geometry oneDNN builds with its optimised kernels.
  *
  * @param xShape The images' shape, NHWC.
- * @param filterShapes The three convolutions' filter shapes, HWIO.
+ * @param filterShapes The convolutions' filter shapes, HWIO.
+ * @param head What follows the last convolution (`TRUNKS` gives each its layer count).
  * @returns True when the fused kernel can run.
  *
  * @example
@@ -49,10 +55,14 @@ function trunkGeometry(xShape: readonly number[], filterShapes: number[][]): Tru
  * console.log(oneDnnTrunkRuns([64, 64, 64, 3], [[3, 3, 3, 32], [3, 3, 32, 64], [3, 3, 64, 128]]));
  * ```
  */
-export function oneDnnTrunkRuns(xShape: readonly number[], filterShapes: number[][]): boolean {
+export function oneDnnTrunkRuns(
+  xShape: readonly number[],
+  filterShapes: number[][],
+  head: TrunkHead = "average",
+): boolean {
   if (!state.dnnl || !state.replaced.size || tf.getBackend() !== "wasm") return false;
   if (!simdFor(tf.backend() as BackendWasm)) return false;
-  const g = trunkGeometry(xShape, filterShapes);
+  const g = trunkGeometry(xShape, filterShapes, head);
   return g !== null && state.dnnl.trunk(g) !== null;
 }
 
@@ -141,12 +151,15 @@ function dropPending(dataId: object): void {
   pendingTrunks.delete(dataId);
 }
 
+/** The inputs `<name>0`, `<name>1`, ... that are there. */
 function trunkInputs(inputs: Record<string, tf.TensorInfo>, name: string): tf.TensorInfo[] {
-  return Array.from({ length: TRUNK_LAYERS }, (_, i) => inputs[`${name}${i}`]);
+  const found: tf.TensorInfo[] = [];
+  while (inputs[`${name}${found.length}`]) found.push(inputs[`${name}${found.length}`]);
+  return found;
 }
 
-function trunkPlan(x: tf.TensorInfo, filters: tf.TensorInfo[]): TrunkPlan {
-  const g = trunkGeometry(x.shape, filters.map((f) => f.shape));
+function trunkPlan(x: tf.TensorInfo, filters: tf.TensorInfo[], head: TrunkHead): TrunkPlan {
+  const g = trunkGeometry(x.shape, filters.map((f) => f.shape), head);
   const plan = g && state.dnnl?.trunk(g);
   if (!plan) {
     throw new Error(
@@ -172,8 +185,11 @@ export function trunkActivationsKept(): number {
   return pendingTrunks.size;
 }
 
-/** The trunk's features; with `save`, its activations kept for the gradient kernel. */
-export function convTrunk(args: Args): tf.TensorInfo {
+/**
+ * The trunk's features (after the global average, or the last pooling: `head`); with
+ * `save`, its activations kept for the gradient kernel.
+ */
+export function convTrunk(args: Args, head: TrunkHead): tf.TensorInfo {
   const { backend, inputs } = args;
   const x = inputs.x, filters = trunkInputs(inputs, "filter"), biases = trunkInputs(inputs, "bias");
   if (!isFloat(x, ...filters, ...biases)) {
@@ -186,12 +202,18 @@ export function convTrunk(args: Args): tf.TensorInfo {
       );
     }
   });
-  const plan = trunkPlan(x, filters);
+  const plan = trunkPlan(x, filters, head);
   if (args.attrs?.save) dropFinishedTrunks(backend);
   const acts = takeActs(plan, backend);
   let out: tf.TensorInfo | undefined;
   try {
-    out = output(backend, [x.shape[0], filters[TRUNK_LAYERS - 1].shape[3]]);
+    const channels = filters[filters.length - 1].shape[3], shrink = 2 ** filters.length;
+    out = output(
+      backend,
+      head === "average"
+        ? [x.shape[0], channels]
+        : [x.shape[0], x.shape[1] / shrink, x.shape[2] / shrink, channels],
+    );
     plan.forward(
       () => heapOf(backend),
       address(backend, x),

@@ -51,6 +51,7 @@ import { batchMatMul, identity, maxPoolGrad, reluGrad, sum } from "./_wasm_kerne
 import { convTrunk, convTrunkGrad, dropAllTrunks } from "./_trunk_kernels.ts";
 import {
   FILTER_BIAS_GRAD_KERNEL,
+  POOLED_TRUNK_KERNEL,
   RELU_GRAD_KERNEL,
   TRUNK_GRAD_KERNEL,
   TRUNK_KERNEL,
@@ -79,7 +80,8 @@ export const BLAS_KERNELS: readonly string[] = Object.keys(KERNELS);
 const OWN_KERNELS: Record<string, (args: Args) => tf.TensorInfo | tf.TensorInfo[]> = {
   [RELU_GRAD_KERNEL]: reluGrad,
   [FILTER_BIAS_GRAD_KERNEL]: filterBiasGrad,
-  [TRUNK_KERNEL]: convTrunk,
+  [TRUNK_KERNEL]: (args) => convTrunk(args, "average"),
+  [POOLED_TRUNK_KERNEL]: (args) => convTrunk(args, "pool"),
   [TRUNK_GRAD_KERNEL]: convTrunkGrad,
 };
 

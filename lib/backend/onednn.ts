@@ -130,7 +130,9 @@ function create(path: string, s: Lib): OneDnn {
         ctx,
         trunks,
         TRUNK_CACHE_SIZE,
-        [g.batch, g.height, g.width, g.channels, g.filters.join("/")].join(","),
+        [g.batch, g.height, g.width, g.channels, g.filters.join("/"), g.head ?? "average"].join(
+          ",",
+        ),
         (owned) => ({ plan: buildTrunk(ctx, g, owned), owned }),
         releaseTrunk,
       )?.plan ?? null,

@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import { convTrunk, fusedConv } from "../backend/conv_ops.ts";
+import { convTrunk } from "../backend/conv_ops.ts";
 import { createRng } from "../random.ts";
 import type { ComponentConfig, Tensor2D, Tensor4D, Variable } from "../types.ts";
 import { invalidOption } from "../_errors.ts";
@@ -140,10 +140,8 @@ export function createEmbeddingNet(options: EmbeddingNetOptions): EmbeddingNet {
   const apply = (x: tf.Tensor4D): tf.Tensor2D =>
     tf.tidy(() => {
       const scaled = tf.sub(tf.mul(x, 2), 1) as tf.Tensor4D;
-      // conv64's convolutions, pooling and global average are one kernel on oneDNN.
-      let y: tf.Tensor = architecture === "conv64"
-        ? convTrunk(scaled, convs)
-        : convs.reduce<tf.Tensor>((t, p) => tf.maxPool(fusedConv(t, p), 2, 2, "valid"), scaled);
+      // The convolutions and poolings (and conv64's global average) are one kernel on oneDNN.
+      let y: tf.Tensor = convTrunk(scaled, convs, architecture === "conv64" ? "average" : "pool");
       for (const layer of denses) {
         const p = params.get(layer.name)!;
         if (y.rank !== 2) y = tf.reshape(y, [y.shape[0], -1]);

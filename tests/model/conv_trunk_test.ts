@@ -26,13 +26,13 @@ async function onOneDnn(): Promise<void> {
   installBlasKernels(1, { oneDnn: true });
 }
 
-/** Embeddings, every weight's gradient and the images' gradient of a seeded conv64 net. */
-function probe(size: number, channels: number) {
+/** Embeddings, every weight's gradient and the images' gradient of a seeded net. */
+function probe(size: number, channels: number, architecture: "conv64" | "conv28" = "conv64") {
   return tf.tidy(() => {
     const net = createEmbeddingNet({
       inputShape: [size, size, channels],
       dim: 8,
-      architecture: "conv64",
+      architecture,
       seed: 3,
     });
     const x = tf.randomUniform([3, size, size, channels], 0, 1, "float32", 5) as tf.Tensor4D;
@@ -63,6 +63,29 @@ for (const [size, channels] of [[16, 3], [32, 3]]) {
       const trunks = loadOneDnn().stats.trunks;
       const got = probe(size, channels);
       // Forward passes (two taped, one not) and one gradient ran as fused trunks.
+      assert.ok(loadOneDnn().stats.trunks >= trunks + 4);
+      assertRelativeError(got.embeddings, want.embeddings, { max: 1e-5, what: "embeddings" });
+      got.grads.forEach((g, i) =>
+        assertRelativeError(g, want.grads[i], { max: 1e-5, what: `gradient ${i}` })
+      );
+      assertRelativeError(got.imageGrad, want.imageGrad, { max: 1e-5, what: "image gradient" });
+    },
+  });
+}
+
+for (const [size, channels] of [[28, 1], [16, 3]]) {
+  Deno.test({
+    name:
+      `conv trunk: conv28's convolutions and poolings as one oneDNN kernel give the cpu backend's embeddings and gradients (${size}x${size}x${channels})`,
+    ignore,
+    async fn() {
+      await tf.setBackend("cpu");
+      const want = probe(size, channels, "conv28");
+      await onOneDnn();
+      const shapes = [[3, 3, channels, 32], [3, 3, 32, 64]];
+      assert.ok(oneDnnTrunkRuns([3, size, size, channels], shapes, "pool"), "no fused trunk");
+      const trunks = loadOneDnn().stats.trunks;
+      const got = probe(size, channels, "conv28");
       assert.ok(loadOneDnn().stats.trunks >= trunks + 4);
       assertRelativeError(got.embeddings, want.embeddings, { max: 1e-5, what: "embeddings" });
       got.grads.forEach((g, i) =>

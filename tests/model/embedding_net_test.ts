@@ -83,7 +83,7 @@ Deno.test("createEmbeddingNet() rejects an invalid dim, input shape or architect
   for (const dim of [0, -1, 2.5, NaN]) {
     assert.throws(() => createEmbeddingNet({ inputShape: [8, 8, 1], dim }), {
       name: "RangeError",
-      message: new RegExp(`--dim ${dim}`),
+      message: new RegExp(`^Invalid dim ${dim}:`),
     });
   }
   assert.throws(() => createEmbeddingNet({ inputShape: [2, 8, 1], dim: 4 }), {

@@ -150,6 +150,7 @@ export const ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41;
 export const ARG_DIFF_SRC = 129, ARG_DIFF_DST = 145, ARG_DIFF_WEIGHTS = 161, ARG_DIFF_BIAS = 169;
 export const QUERY_WEIGHTS_MD = 131, QUERY_DIFF_WEIGHTS_MD = 132;
 export const QUERY_SRC_MD = 129, QUERY_DST_MD = 133, QUERY_IMPL_INFO = 8;
+export const QUERY_DIFF_DST_MD = 134;
 export const POOLING_MAX = 0x1ff, POOLING_AVG = 0x3ff, RELU_USE_DST = 0x100;
 export const TAG_NCHW = 5, TAG_NCHW8C = 93, FORWARD_INFERENCE = 96;
 /** `DNNL_MEMORY_ALLOCATE`: the library allocates the buffer. */

@@ -29,6 +29,7 @@ import {
   OP_DESC_BYTES,
   POOLING_AVG,
   POOLING_MAX,
+  QUERY_DIFF_DST_MD,
   QUERY_DIFF_WEIGHTS_MD,
   QUERY_DST_MD,
   QUERY_IMPL_INFO,
@@ -70,6 +71,14 @@ interface Layer {
 interface GlobalAverage {
   pd: Handle;
   dst: Handle;
+  out: Handle;
+}
+
+/** The max pooling after the last layer, and the features' NHWC layout. */
+interface PooledHead {
+  /** The pooled tensor's layout (nChw8c). */
+  pooled: Handle;
+  /** The features' layout (NHWC). */
   out: Handle;
 }
 
@@ -190,21 +199,23 @@ function opDesc(): Uint8Array {
  */
 export function buildTrunk(ctx: DnnlContext, g: TrunkGeometry, owned: Owned): TrunkPlan {
   const b = new TrunkBuilder(ctx, owned);
-  const { steps: forward, layers, gap, height, width } = trunkForward(b, g);
-  const backward = trunkBackward(b, g.batch, layers, gap, height, width);
+  const { steps: forward, layers, gap, pooledHead, height, width } = trunkForward(b, g);
+  const backward = pooledHead
+    ? pooledHeadBackward(b, g.batch, layers, pooledHead)
+    : trunkBackward(b, g.batch, layers, gap!, height, width);
   b.done();
   return trunkPlan(ctx, b, forward, backward, g.filters.length);
 }
 
 /** The forward steps: per layer the convolution (bias, ReLU), then a pooling or the average. */
 function trunkForward(b: TrunkBuilder, g: TrunkGeometry) {
-  const s = b.ctx.s, n = g.batch;
+  const s = b.ctx.s, n = g.batch, pooledHead = g.head === "pool";
   const steps: Step[] = [], layers: Layer[] = [];
   let h = g.height, w = g.width, c = g.channels;
   let src = b.plainDesc([n, c, h, w], TAG_ANY);
-  let gap: GlobalAverage | undefined;
+  let gap: GlobalAverage | undefined, head: PooledHead | undefined;
   g.filters.forEach((co, i) => {
-    const last = i === g.filters.length - 1;
+    const last = i === g.filters.length - 1 && !pooledHead;
     const anyWeights = b.plainDesc([co, c, 3, 3], TAG_ANY);
     const plainWeights = b.plainDesc([co, c, 3, 3], TAG_HWIO);
     const bias = b.plainDesc([co], TAG_X);
@@ -252,7 +263,13 @@ function trunkForward(b: TrunkBuilder, g: TrunkGeometry) {
     }
     c = co;
   });
-  return { steps, layers, gap: gap!, height: h, width: w };
+  if (pooledHead) {
+    // The last pooling's output, reordered to the caller's NHWC features.
+    const out = b.plainDesc([n, c, h, w], TAG_NHWC);
+    steps.push(b.reorderStep(src, out, `p${g.filters.length - 1}`, "out"));
+    head = { pooled: src, out };
+  }
+  return { steps, layers, gap, pooledHead: head, height: h, width: w };
 }
 
 /** The 2x2 max pooling after layer `i`: a step, and its output's descriptor. */
@@ -366,9 +383,72 @@ function trunkBackward(
   return steps;
 }
 
-/** Layer `i`'s filter and bias gradients in one pass, and the reorder of dw to HWIO. */
+/**
+ * The backward steps of a trunk whose last layer is pooled: the features' gradient into
+ * the pooled layout, the last ReLU and pooling gradients, then the layers as in
+ * {@linkcode trunkBackward}.
+ */
+function pooledHeadBackward(b: TrunkBuilder, n: number, layers: Layer[], head: PooledHead) {
+  const last = layers.length - 1, top = layers[last];
+  const steps: Step[] = [
+    b.reorderStep(head.out, head.pooled, "dOut", b.buffer(b.scratch, `dp${last}`, head.pooled)),
+  ];
+  steps.push(...poolingGradSteps(b, n, head.pooled, top, last));
+  for (let i = last; i >= 0; i--) {
+    steps.push(...filterGradSteps(b, layers[i], i));
+    if (i > 0) steps.push(...inputGradSteps(b, n, layers[i], layers[i - 1], i));
+  }
+  return steps;
+}
+
+/**
+ * From the gradient `dp<i>` of layer `i`'s pooled output (layout `pooled`): the ReLU's
+ * gradient, taken on the pooled tensor, and the pooling's (the caller's `poolGrad`, on
+ * nChw8c walked as NHWC) into `dr<i>`.
+ */
+function poolingGradSteps(
+  b: TrunkBuilder,
+  n: number,
+  pooled: Handle,
+  layer: Layer,
+  i: number,
+): Step[] {
+  const { height, width, channels } = layer.pool!;
+  const relu = b.reluGrad(pooled, `p${i}`, `dp${i}`, b.buffer(b.scratch, `dq${i}`, pooled));
+  b.buffer(b.scratch, `dr${i}`, layer.dst);
+  return [relu, {
+    call: (at, poolGrad) =>
+      poolGrad(
+        at.get(`y${i}`)!,
+        at.get(`dq${i}`)!,
+        at.get(`dr${i}`)!,
+        n * channels / 8,
+        height,
+        width,
+        8,
+      ),
+  }];
+}
+
+/**
+ * Layer `i`'s filter and bias gradients in one pass, and the reorder of dw to HWIO. Where
+ * oneDNN has only a reference kernel for the gradient in the forward pass's layouts (a
+ * first layer of one channel), the gradient of the output goes first into the layout
+ * oneDNN picks for it.
+ */
 function filterGradSteps(b: TrunkBuilder, layer: Layer, i: number): Step[] {
+  try {
+    return filterGradStepsIn(b, layer, i, layer.dst);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith("only a reference")) throw error;
+    return filterGradStepsIn(b, layer, i, null);
+  }
+}
+
+/** {@linkcode filterGradSteps} with the output gradient in `dyMd` (null: oneDNN's choice). */
+function filterGradStepsIn(b: TrunkBuilder, layer: Layer, i: number, dyMd: Handle | null) {
   const wop = opDesc();
+  const anyDy = dyMd ?? b.plainDesc(layerShape(b, layer.dst), TAG_ANY);
   check(
     b.ctx.s.dnnl_dilated_convolution_backward_weights_desc_init(
       wop,
@@ -376,7 +456,7 @@ function filterGradSteps(b: TrunkBuilder, layer: Layer, i: number): Step[] {
       layer.src,
       layer.anyWeights,
       layer.bias,
-      layer.dst,
+      anyDy,
       ONE,
       NONE,
       ONE,
@@ -387,15 +467,31 @@ function filterGradSteps(b: TrunkBuilder, layer: Layer, i: number): Step[] {
   const wpd = b.pd(wop, layer.pd);
   const diffWeightsMd = b.query(wpd, QUERY_DIFF_WEIGHTS_MD);
   const diffWeights = b.allocated(diffWeightsMd);
-  return [
+  const steps: Step[] = [];
+  let dy = `dr${i}`, dyLayout = layer.dst;
+  if (dyMd === null) {
+    dyLayout = b.query(wpd, QUERY_DIFF_DST_MD);
+    dy = b.buffer(b.scratch, `dr${i}w`, dyLayout);
+    steps.push(b.reorderStep(layer.dst, dyLayout, `dr${i}`, dy));
+  }
+  steps.push(
     b.step(wpd, [
       [ARG_SRC, layer.src, layer.srcSlot],
-      [ARG_DIFF_DST, layer.dst, `dr${i}`],
+      [ARG_DIFF_DST, dyLayout, dy],
       [ARG_DIFF_WEIGHTS, diffWeightsMd, diffWeights],
       [ARG_DIFF_BIAS, layer.bias, `db${i}`],
     ]),
     b.reorderStep(diffWeightsMd, layer.plainWeights, diffWeights, `dw${i}`),
-  ];
+  );
+  return steps;
+}
+
+/** The logical dims `[n, c, h, w]` of a memory descriptor. */
+function layerShape(b: TrunkBuilder, md: Handle): number[] {
+  const view = new Deno.UnsafePointerView(md!);
+  // dnnl_memory_desc_t: int ndims, then dnnl_dims_t dims (int64 x 12).
+  const ndims = view.getInt32(0);
+  return Array.from({ length: ndims }, (_, k) => Number(view.getBigInt64(8 + 8 * k)));
 }
 
 /**
@@ -429,23 +525,7 @@ function inputGradSteps(b: TrunkBuilder, n: number, layer: Layer, below: Layer, 
       [ARG_DIFF_SRC, layer.src, b.buffer(b.scratch, `dp${i - 1}`, layer.src)],
     ]),
   ];
-  const { height, width, channels } = below.pool!;
-  steps.push(
-    b.reluGrad(layer.src, `p${i - 1}`, `dp${i - 1}`, b.buffer(b.scratch, `dq${i - 1}`, layer.src)),
-  );
-  b.buffer(b.scratch, `dr${i - 1}`, below.dst);
-  steps.push({
-    call: (at, poolGrad) =>
-      poolGrad(
-        at.get(`y${i - 1}`)!,
-        at.get(`dq${i - 1}`)!,
-        at.get(`dr${i - 1}`)!,
-        n * channels / 8,
-        height,
-        width,
-        8,
-      ),
-  });
+  steps.push(...poolingGradSteps(b, n, layer.src, below, i - 1));
   return steps;
 }
 

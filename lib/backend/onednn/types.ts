@@ -44,8 +44,8 @@ export interface ConvGeometry {
 
 /**
  * A stack of 3x3 "same" convolutions with bias and ReLU, a 2x2 max pooling after each but
- * the last and a global average after the last (the `conv64` network's convolutional part),
- * on NHWC images with HWIO filters.
+ * the last, and after the last a global average (the `conv64` network's convolutional
+ * part) or one more pooling (`conv28`'s), on NHWC images with HWIO filters.
  */
 export interface TrunkGeometry {
   /** Images. */
@@ -58,6 +58,12 @@ export interface TrunkGeometry {
   channels: number;
   /** Output channels of each convolution. */
   filters: readonly number[];
+  /**
+   * After the last convolution: `"average"` (default), the global average, features
+   * `[batch, channels]`; `"pool"`, a 2x2 max pooling like the others, features
+   * `[batch, height / 2^layers, width / 2^layers, channels]` (NHWC, for a dense layer).
+   */
+  head?: "average" | "pool";
 }
 
 /**
