@@ -1,8 +1,9 @@
 /**
  * `deno task bench`: training and inference throughput of the two reference networks for
  * each backend and thread count (each in its own process: a backend's thread count is
- * fixed once it starts) beside the PyTorch anchor, k-NN, UMAP, t-SNE and decoding times;
- * prints a table, writes bench.json.
+ * fixed once it starts), measured in turn with the same networks in PyTorch where python
+ * has torch (else beside the stored PyTorch figures), k-NN, UMAP, t-SNE and decoding
+ * times; prints a table, writes bench.json.
  *
  * @module
  */
@@ -11,33 +12,50 @@ import { selectBackend } from "../lib/backend/select_backend.ts";
 import { loadBlas } from "../lib/backend/blas.ts";
 import { loadOneDnn } from "../lib/backend/onednn.ts";
 import { measureThroughput, PYTORCH_ANCHOR, type Throughput } from "../lib/bench/throughput.ts";
+import {
+  measurePytorch,
+  probePytorch,
+  PYTORCH_ANCHOR_SOURCE,
+  storedFiguresMessage,
+} from "../lib/bench/pytorch.ts";
+import { compareThroughput, formatComparison } from "../lib/bench/compare.ts";
 import { runDecodeBench } from "../lib/bench/decode_bench.ts";
 import { runBenchExtras, runProjectionBench } from "../lib/bench/extras.ts";
 import { writeJsonAtomic } from "../lib/run/run_folder.ts";
 import { messageOf, numberFlag, parseFlags, runTask, UsageError } from "./_cli.ts";
 
-const HELP =
-  `Usage: deno task bench [--quick] [--backends onednn,blas,wasm] [--threads 1,2] [--out FILE]
+const HELP = `Usage: deno task bench [--quick] [--backends onednn,blas,wasm] [--threads 1,2]
+                       [--rounds N] [--python PATH] [--out FILE]
 
 A benchmark, not a test: training and inference images/s (median of several steps after
 warm-up) of conv64 (64x64x3, batch 64) and conv28 (28x28x1, batch 128) for each backend
-and thread count, as a ratio of the PyTorch 1.13 anchor; k-NN evaluation time (5,000
-queries x 20,000 references, d=32); UMAP and Barnes-Hut t-SNE times for 2,000 and 5,000
-points (d=32; 5,000 skipped with --quick); decoding 24,000 64x64 PNGs, then loading them
-from the decode cache (made once under the temp folder; --quick decodes tt100k-mini
-instead); and peak memory. Other processes on the machine skew every figure: run it on
-a quiet machine.
+and thread count, as a ratio of PyTorch: the same networks in PyTorch
+(lib/bench/pytorch_bench.py, NCHW and channels-last, torch.set_num_threads) run in turn
+with ours, each ratio against the better layout at the same thread count; where no python
+has torch, against the stored figures of ${PYTORCH_ANCHOR_SOURCE.measured}, and it says so.
+k-NN evaluation time (5,000 queries x 20,000 references, d=32); UMAP and Barnes-Hut t-SNE
+times for 2,000, 5,000, 10,000 and 20,000 points (d=32; 2,000 only with --quick);
+decoding 24,000 64x64 PNGs, then loading them from the decode cache (made once under the
+temp folder; --quick decodes tt100k-mini instead); and peak memory. Other processes on
+the machine skew every figure: run it on a quiet machine.
 
 Options:
   --quick          fewer steps, fewer sizes
   --backends LIST  backends to measure (default onednn,blas,wasm; onednn and blas are
                    skipped where oneDNN or OpenBLAS does not load; cpu is the slow
                    reference)
-  --threads LIST   thread counts of onednn, blas and wasm (default 1,2)
+  --threads LIST   thread counts of onednn, blas, wasm and PyTorch (default 1,2)
+  --rounds N       rounds of ours-then-PyTorch per network and thread count; each
+                   figure is the median over them (default 2; 1 with --quick)
+  --python PATH    the python with torch (default: $METRICLAB_PYTHON, else python3,
+                   else /usr/bin/python3)
   --out FILE       where to write the JSON (default bench.json)
   -h, --help       this help`;
 
 type Row = Throughput & { key: string; peakMemoryMiB: number };
+
+/** Warm-up and timed steps, the same for ours and PyTorch. */
+const stepsOf = (quick: boolean) => quick ? { warmup: 1, steps: 3 } : { warmup: 3, steps: 10 };
 
 /** Peak resident memory of this process (VmHWM on Linux; current RSS elsewhere). */
 function peakMemoryMiB(): number {
@@ -57,10 +75,7 @@ async function child(
   quick: boolean,
 ) {
   const info = await selectBackend(backend, { threads });
-  const t = await measureThroughput(
-    architecture,
-    quick ? { warmup: 1, steps: 3 } : { warmup: 3, steps: 10 },
-  );
+  const t = await measureThroughput(architecture, stepsOf(quick));
   console.log(
     JSON.stringify({ ...t, key: `${info.name}-${info.threads}t`, peakMemoryMiB: peakMemoryMiB() }),
   );
@@ -76,22 +91,9 @@ async function measureInChild(args: string[]): Promise<Row> {
   return JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
 }
 
-await runTask(async () => {
-  const { values, positionals } = parseFlags({
-    quick: { type: "boolean", default: false },
-    backends: { type: "string", default: "onednn,blas,wasm" },
-    threads: { type: "string", default: "1,2" },
-    out: { type: "string", default: "bench.json" },
-    child: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  });
-  if (values.help) return void console.log(HELP);
-  if (values.child) {
-    const [arch, backend, threads] = positionals;
-    return void await child(arch as "conv64" | "conv28", backend, Number(threads), values.quick);
-  }
-  const threadCounts = values.threads.split(",").map((t) => numberFlag("threads", t, 1));
-  const backends = values.backends.split(",").filter(Boolean).filter((name) => {
+/** The backends asked for that load here (onednn and blas need their libraries). */
+function loadableBackends(list: string): string[] {
+  return list.split(",").filter(Boolean).filter((name) => {
     if (name !== "blas" && name !== "onednn") return true;
     try {
       loadBlas();
@@ -102,32 +104,59 @@ await runTask(async () => {
       return false;
     }
   });
-  if (!backends.length) throw new UsageError("Invalid --backends: give at least one");
-  const networks: Record<string, Record<string, Throughput>> = { conv64: {}, conv28: {} };
-  let peak = 0;
-  for (const backend of backends) {
-    const threaded = backend === "wasm" || backend === "blas" || backend === "onednn";
-    for (const threads of threaded ? threadCounts : [1]) {
-      for (const arch of ["conv64", "conv28"] as const) {
-        const row = await measureInChild([
-          arch,
-          backend,
-          String(threads),
-          ...(values.quick ? ["--quick"] : []),
-        ]);
-        peak = Math.max(peak, row.peakMemoryMiB);
-        networks[arch][row.key] = {
-          trainImagesPerSecond: row.trainImagesPerSecond,
-          inferImagesPerSecond: row.inferImagesPerSecond,
-        };
-        console.error(
-          `${arch} ${row.key}: train ${row.trainImagesPerSecond.toFixed(1)} img/s, infer ${
-            row.inferImagesPerSecond.toFixed(1)
-          } img/s`,
-        );
-      }
-    }
+}
+
+await runTask(async () => {
+  const { values, positionals } = parseFlags({
+    quick: { type: "boolean", default: false },
+    backends: { type: "string", default: "onednn,blas,wasm" },
+    threads: { type: "string", default: "1,2" },
+    rounds: { type: "string" },
+    python: { type: "string" },
+    out: { type: "string", default: "bench.json" },
+    child: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  });
+  if (values.help) return void console.log(HELP);
+  if (values.child) {
+    const [arch, backend, threads] = positionals;
+    return void await child(arch as "conv64" | "conv28", backend, Number(threads), values.quick);
   }
+  const threadCounts = values.threads.split(",").map((t) => numberFlag("threads", t, 1));
+  const rounds = numberFlag("rounds", values.rounds, values.quick ? 1 : 2);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new UsageError(`Invalid --rounds ${values.rounds}: must be a positive integer`);
+  }
+  const backends = loadableBackends(values.backends);
+  if (!backends.length) throw new UsageError("Invalid --backends: give at least one");
+  const probe = await probePytorch(values.python === undefined ? undefined : [values.python]);
+  console.error(
+    probe.available
+      ? `PyTorch ${probe.torch} (${probe.python}): measured in turn with ours, NCHW and channels-last`
+      : storedFiguresMessage(probe.reason),
+  );
+  const steps = stepsOf(values.quick);
+  let peak = 0;
+  const comparison = await compareThroughput({
+    backends,
+    threads: threadCounts,
+    rounds,
+    measureOurs: async (arch, backend, threads) => {
+      const row = await measureInChild([
+        arch,
+        backend,
+        String(threads),
+        ...(values.quick ? ["--quick"] : []),
+      ]);
+      peak = Math.max(peak, row.peakMemoryMiB);
+      return row;
+    },
+    measurePytorch: probe.available
+      ? (arch, threads, layout) => measurePytorch(probe.python, arch, threads, layout, steps)
+      : undefined,
+    onMeasured: (line) => console.error(line),
+  });
+  for (const warning of comparison.warnings) console.error(`warning: ${warning}`);
   // The full run times its own 24,000-image decode below; tt100k-mini only with --quick.
   const extras = await runBenchExtras({ quick: values.quick, decode: values.quick });
   const layouts = runProjectionBench({ quick: values.quick });
@@ -136,8 +165,14 @@ await runTask(async () => {
     join(Deno.env.get("TMPDIR") ?? "/tmp", "metriclab-decode-bench"),
   );
   const result = {
-    networks,
-    pytorchAnchor: PYTORCH_ANCHOR,
+    networks: comparison.networks,
+    ratios: comparison.ratios,
+    // PyTorch measured here (by layout and thread count), or why not; the anchor either way.
+    pytorch: probe.available
+      ? { source: "live", python: probe.python, torch: probe.torch, rounds, ...steps }
+      : { source: "stored", reason: probe.reason },
+    pytorchLive: comparison.pytorch,
+    pytorchAnchor: { ...PYTORCH_ANCHOR_SOURCE, networks: PYTORCH_ANCHOR },
     knnSeconds: extras.knnSeconds,
     umapSeconds: layouts.umapSeconds,
     tsneSeconds: layouts.tsneSeconds,
@@ -147,17 +182,24 @@ await runTask(async () => {
     peakMemoryMiB: Math.max(peak, peakMemoryMiB()),
   };
   await writeJsonAtomic(values.out, result);
-  console.log(formatTable(result.networks));
+  console.log(formatComparison(comparison, PYTORCH_ANCHOR));
+  if (!probe.available) console.log(storedFiguresMessage(probe.reason));
   console.log(
     `k-NN (${extras.knnQueries} x ${extras.knnReferences}, d=32): ${
       extras.knnSeconds.toFixed(2)
     } s`,
   );
   for (const [name, bySize] of [["UMAP", layouts.umapSeconds], ["t-SNE", layouts.tsneSeconds]]) {
-    const sizes = Object.entries(bySize).map(([n, s]) =>
-      `${n} points ${s === null ? "skipped" : `${s.toFixed(1)} s`}`
+    const timed = Object.entries(bySize).filter(([, s]) => s !== null);
+    const sizes = timed.map(([n, s]) =>
+      `${Number(n).toLocaleString("en")} points ${s!.toFixed(1)} s`
     );
-    console.log(`${name} (d=32${name === "t-SNE" ? ", Barnes-Hut" : ""}): ${sizes.join(", ")}`);
+    const skipped = timed.length < Object.keys(bySize).length
+      ? " (larger: --quick skips them)"
+      : "";
+    console.log(
+      `${name} (d=32${name === "t-SNE" ? ", Barnes-Hut" : ""}): ${sizes.join(", ")}${skipped}`,
+    );
   }
   if (decode) {
     console.log(
@@ -171,26 +213,3 @@ await runTask(async () => {
   console.log(`peak memory: ${result.peakMemoryMiB.toFixed(0)} MiB`);
   console.log(`wrote ${values.out}`);
 });
-
-function formatTable(networks: Record<string, Record<string, Throughput>>): string {
-  const lines = ["network  backend    train img/s  (x PyTorch)  infer img/s  (x PyTorch)"];
-  for (const [arch, rows] of Object.entries(networks)) {
-    const anchor = PYTORCH_ANCHOR[arch as keyof typeof PYTORCH_ANCHOR];
-    for (const [key, t] of Object.entries(rows)) {
-      const train = t.trainImagesPerSecond, infer = t.inferImagesPerSecond;
-      lines.push(
-        `${arch.padEnd(8)} ${key.padEnd(10)} ${train.toFixed(1).padStart(11)}  ${
-          `(${(train / anchor.trainImagesPerSecond).toFixed(2)})`.padStart(11)
-        }  ${infer.toFixed(1).padStart(11)}  ${
-          `(${(infer / anchor.inferImagesPerSecond).toFixed(2)})`.padStart(11)
-        }`,
-      );
-    }
-    lines.push(
-      `${arch.padEnd(8)} ${"PyTorch".padEnd(10)} ${
-        anchor.trainImagesPerSecond.toFixed(1).padStart(11)
-      }  ${"".padStart(11)}  ${anchor.inferImagesPerSecond.toFixed(1).padStart(11)}`,
-    );
-  }
-  return lines.join("\n");
-}

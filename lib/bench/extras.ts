@@ -59,19 +59,17 @@ export async function runBenchExtras(
   return { knnSeconds, decodeSeconds, knnQueries: queries, knnReferences: references };
 }
 
-/** Seconds per point count, `null` where a size was not measured (`--quick`). */
-export interface SecondsBySize {
-  /** 2,000 points. */
-  "2000": number;
-  /** 5,000 points; `null` with `quick`. */
-  "5000": number | null;
-}
+/** The point counts of the projection bench; `quick` keeps the first only. */
+export const PROJECTION_BENCH_SIZES = [2000, 5000, 10000, 20000] as const;
+
+/** Seconds per point count (`"2000"` ... `"20000"`), `null` where a size was skipped (`quick`). */
+export type SecondsBySize = Record<string, number | null>;
 
 /** What {@linkcode runProjectionBench} returns. */
 export interface ProjectionBenchResult {
   /** Seconds of UMAP (umap-js through `projectUmap`, its default epochs), by points. */
   umapSeconds: SecondsBySize;
-  /** Seconds of Barnes-Hut t-SNE (`projectTsne`, defaults: 1,000 iterations), by points. */
+  /** Seconds of Barnes-Hut t-SNE (`projectTsne`, its default iterations), by points. */
   tsneSeconds: SecondsBySize;
 }
 
@@ -89,10 +87,10 @@ function clusteredPoints(n: number, dim: number, seed: number): EmbeddingMatrix 
 }
 
 /**
- * Times UMAP and Barnes-Hut t-SNE layouts of 2,000 and 5,000 points of 32 dims (20
- * Gaussian clusters), single-threaded; with `quick`, 2,000 points only.
+ * Times UMAP and Barnes-Hut t-SNE layouts of 2,000, 5,000, 10,000 and 20,000 points of 32
+ * dims (20 Gaussian clusters), single-threaded; with `quick`, 2,000 points only.
  *
- * @param options `quick` to skip the 5,000-point layouts.
+ * @param options `quick` to skip the larger layouts; `sizes` to time other point counts.
  * @returns Seconds by point count for each method.
  *
  * @example
@@ -101,23 +99,21 @@ function clusteredPoints(n: number, dim: number, seed: number): EmbeddingMatrix 
  * console.log(runProjectionBench({ quick: true }));
  * ```
  */
-export function runProjectionBench(options: { quick?: boolean } = {}): ProjectionBenchResult {
+export function runProjectionBench(
+  options: { quick?: boolean; sizes?: readonly number[] } = {},
+): ProjectionBenchResult {
   const time = (run: () => void) => {
     const started = performance.now();
     run();
     return (performance.now() - started) / 1000;
   };
-  const measure = (n: number) => {
-    const m = clusteredPoints(n, 32, n);
-    return {
-      umap: time(() => projectUmap(m, { seed: 0 })),
-      tsne: time(() => projectTsne(m, { seed: 0, method: "barnes-hut" })),
-    };
-  };
-  const small = measure(2000);
-  const large = options.quick ? null : measure(5000);
-  return {
-    umapSeconds: { "2000": small.umap, "5000": large?.umap ?? null },
-    tsneSeconds: { "2000": small.tsne, "5000": large?.tsne ?? null },
-  };
+  const sizes = options.sizes ?? PROJECTION_BENCH_SIZES;
+  const result: ProjectionBenchResult = { umapSeconds: {}, tsneSeconds: {} };
+  for (const [i, n] of sizes.entries()) {
+    const skip = options.quick && i > 0;
+    const m = skip ? null : clusteredPoints(n, 32, n);
+    result.umapSeconds[n] = m && time(() => projectUmap(m, { seed: 0 }));
+    result.tsneSeconds[n] = m && time(() => projectTsne(m, { seed: 0, method: "barnes-hut" }));
+  }
+  return result;
 }

@@ -19,7 +19,10 @@ export const BENCH_NETWORKS: Record<
 
 /**
  * PyTorch 1.13 (Debian) with 2 threads, Adam, on the 2-core machine this project is
- * measured on (issue 6's anchor): images per second of the same two networks and batches.
+ * measured on (issue 6's anchor; when and where: `PYTORCH_ANCHOR_SOURCE` in pytorch.ts):
+ * images per second of the same two networks and batches. Only a fallback: the bench
+ * measures PyTorch beside ours where torch is installed, since its speed here drifts by
+ * 30% from one day to the next.
  */
 export const PYTORCH_ANCHOR: Record<Architecture, Throughput> = {
   conv64: { trainImagesPerSecond: 303, inferImagesPerSecond: 677 },
