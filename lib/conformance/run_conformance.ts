@@ -182,6 +182,15 @@ function sameIndices(got: IndicesTuple, want: IndicesTuple): string | undefined 
   return undefined;
 }
 
+/** Reads a tensor with `await` (GPU backends cannot read synchronously), then disposes it. */
+async function readAndDispose(t: tf.Tensor): Promise<Float32Array> {
+  try {
+    return Float32Array.from(await t.data());
+  } finally {
+    t.dispose();
+  }
+}
+
 /**
  * Runs every check of one parsed reference file.
  *
@@ -189,7 +198,7 @@ function sameIndices(got: IndicesTuple, want: IndicesTuple): string | undefined 
  * @param file Its name, for the lines.
  * @returns Counts and one line per failed or skipped check.
  */
-function checkFile(json: Obj, file: string): CheckCounts {
+async function checkFile(json: Obj, file: string): Promise<CheckCounts> {
   const r: CheckCounts = { passed: 0, failed: 0, skipped: 0, lines: [] };
   const pass = () => r.passed++;
   const fail = (what: string, why: string) => {
@@ -202,9 +211,9 @@ function checkFile(json: Obj, file: string): CheckCounts {
   };
   const check = (what: string, problem: string | undefined) =>
     problem ? fail(what, problem) : pass();
-  const guard = (what: string, fn: () => void) => {
+  const guard = async (what: string, fn: () => unknown) => {
     try {
-      fn();
+      await fn();
     } catch (e) {
       fail(what, `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     }
@@ -231,11 +240,11 @@ function checkFile(json: Obj, file: string): CheckCounts {
       continue;
     }
     const want = flatten(entry.matrix);
-    guard(`${what} matrix()`, () => {
-      const got = tf.tidy(() => distance.matrix(tf.tensor2d(rows)).dataSync());
+    await guard(`${what} matrix()`, async () => {
+      const got = await readAndDispose(tf.tidy(() => distance.matrix(tf.tensor2d(rows))));
       check(`${what} matrix()`, compareArrays(got, want, DISTANCE_TENSOR_TOL));
     });
-    guard(`${what} matrixArray()`, () => {
+    await guard(`${what} matrixArray()`, () => {
       check(
         `${what} matrixArray()`,
         compareArrays(distance.matrixArray(matrix), want, DISTANCE_ARRAY_TOL),
@@ -249,7 +258,7 @@ function checkFile(json: Obj, file: string): CheckCounts {
     const want = indicesOf(entry.output);
     if (typeof miner === "string") skip(what, miner);
     else if (want === undefined) skip(what, "output has an unknown form");
-    else guard(what, () => check(what, sameIndices(miner.mine(matrix, labels), want)));
+    else await guard(what, () => check(what, sameIndices(miner.mine(matrix, labels), want)));
   }
 
   const custom: Obj = json.custom_indices ?? {};
@@ -276,16 +285,20 @@ function checkFile(json: Obj, file: string): CheckCounts {
         skipAll(loss);
         continue;
       }
-      guard(`${what} value`, () => {
-        const got = tf.tidy(() => loss.compute(tf.tensor2d(rows), labels, indices).dataSync()[0]);
-        check(`${what} value`, compareArrays([got], [entry.value], LOSS_TOL));
+      await guard(`${what} value`, async () => {
+        const got = await readAndDispose(
+          tf.tidy(() => loss.compute(tf.tensor2d(rows), labels, indices)),
+        );
+        check(`${what} value`, compareArrays([got[0]], [entry.value], LOSS_TOL));
       });
       if (entry.grad_embeddings) {
-        guard(`${what} grad_embeddings`, () => {
-          const got = tf.tidy(() =>
-            tf.grad((x: tf.Tensor) => loss.compute(x as tf.Tensor2D, labels, indices))(
-              tf.tensor2d(rows),
-            ).dataSync()
+        await guard(`${what} grad_embeddings`, async () => {
+          const got = await readAndDispose(
+            tf.tidy(() =>
+              tf.grad((x: tf.Tensor) => loss.compute(x as tf.Tensor2D, labels, indices))(
+                tf.tensor2d(rows),
+              )
+            ),
           );
           check(
             `${what} grad_embeddings`,
@@ -296,23 +309,23 @@ function checkFile(json: Obj, file: string): CheckCounts {
       const gradW = entry.grad_W ?? entry.grad_proxies;
       if (gradW) {
         const key = entry.grad_W ? "grad_W" : "grad_proxies";
-        guard(`${what} ${key}`, () => {
+        await guard(`${what} ${key}`, async () => {
           const vars = loss.trainableVariables?.() ?? [];
           if (vars.length !== 1) {
             return fail(`${what} ${key}`, `the loss has ${vars.length} variables, expected 1`);
           }
-          const got = tf.tidy(() => {
+          const got = await readAndDispose(tf.tidy(() => {
             const { grads } = tf.variableGrads(
               () => loss.compute(tf.tensor2d(rows), labels, indices),
               vars,
             );
-            return grads[vars[0].name].dataSync();
-          });
+            return grads[vars[0].name];
+          }));
           check(`${what} ${key}`, compareArrays(got, flatten(gradW), GRAD_TOL));
         });
       }
       if (entry.triplets_formed_from_pairs) {
-        guard(`${what} triplets_formed_from_pairs`, () => {
+        await guard(`${what} triplets_formed_from_pairs`, () => {
           const want = indicesOf(entry.triplets_formed_from_pairs);
           if (want === undefined) return skip(`${what} triplets_formed_from_pairs`, "unknown form");
           check(
@@ -386,7 +399,7 @@ export async function runConformance(dir: string): Promise<ConformanceResult> {
       );
       continue;
     }
-    const r = checkFile(json, name);
+    const r = await checkFile(json, name);
     result.passed += r.passed;
     result.failed += r.failed;
     result.skipped += r.skipped;

@@ -176,7 +176,7 @@ export async function embedImages(
     // The images as a dataset, so they are embedded in batches as the training set was.
     const images = new Uint8Array(kept.length * h * w * c);
     pixels.forEach((p, i) => images.set(p, i * h * w * c));
-    const query = embedDataset(net, {
+    const query = await embedDataset(net, {
       source: runDir,
       images,
       labels: new Int32Array(kept.length),

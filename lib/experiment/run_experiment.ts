@@ -358,7 +358,7 @@ function trainWithCheckpoints(
       pending = [];
       await run.claim?.heartbeat();
     },
-    afterEpoch: (epoch) => {
+    afterEpoch: async (epoch) => {
       if (!evalEvery || epoch % evalEvery !== 0 || epoch === config.epochs) return undefined;
       // Only k=1 accuracy: the full evaluation (retrieval, k-means) waits for the end.
       const rows = (data: Float32Array) => ({
@@ -367,9 +367,9 @@ function trainWithCheckpoints(
         dim: config.dim,
       });
       const { results } = knnAccuracy(
-        rows(embedDataset(net, dataset, split.test)),
+        rows(await embedDataset(net, dataset, split.test)),
         run.labels.testLabels,
-        rows(embedDataset(net, dataset, split.train)),
+        rows(await embedDataset(net, dataset, split.train)),
         run.labels.trainLabels,
         { ks: [1], numClasses: dataset.classNames.length },
       );
@@ -388,8 +388,8 @@ async function writeArtefacts(
 ): Promise<SplitEmbeddings> {
   const { dataset, split } = inputs;
   const { loss, net, lossVariables } = parts;
-  const trainEmbeddings = embedDataset(net, dataset, split.train);
-  const testEmbeddings = embedDataset(net, dataset, split.test);
+  const trainEmbeddings = await embedDataset(net, dataset, split.train);
+  const testEmbeddings = await embedDataset(net, dataset, split.test);
   await writeRunArtefacts(dir, {
     dim: config.dim,
     classNames: dataset.classNames,
@@ -398,16 +398,16 @@ async function writeArtefacts(
     ...labels,
     trainEmbeddings,
     testEmbeddings,
-    model: serializeModel(net),
+    model: await serializeModel(net),
     // ArcFace's class weights and ProxyAnchor's proxies are part of the model.
     ...(lossVariables.length
       ? {
         lossWeights: {
           loss: loss.config(),
-          variables: lossVariables.map((v) => ({
+          variables: await Promise.all(lossVariables.map(async (v) => ({
             shape: v.shape,
-            values: v.dataSync() as Float32Array,
-          })),
+            values: (await v.data()) as Float32Array,
+          }))),
         },
       }
       : {}),

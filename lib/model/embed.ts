@@ -15,7 +15,9 @@ import type { EmbeddingNet } from "./embedding_net.ts";
  * @param dataset Images (bytes), of the network's input shape.
  * @param indices Which samples, in output order.
  * @param batchSize Images per forward pass. @default 256
- * @returns `indices.length * net.dim` floats, row-major.
+ * @returns `indices.length * net.dim` floats, row-major. Each batch is read back with
+ * `await`, so this works on GPU backends too (tfjs's `webgpu` cannot read synchronously in
+ * Deno).
  *
  * @example
  * ```ts
@@ -24,17 +26,17 @@ import type { EmbeddingNet } from "./embedding_net.ts";
  * const net = createEmbeddingNet({ inputShape: [8, 8, 1], dim: 3 });
  * const data = { source: "x", images: new Uint8Array(2 * 64), labels: new Int32Array(2),
  *   classNames: ["a"], height: 8, width: 8, channels: 1, warnings: [] };
- * const e = embedDataset(net, data, new Int32Array([0, 1]));
+ * const e = await embedDataset(net, data, new Int32Array([0, 1]));
  * if (e.length !== 6) throw new Error("wrong size");
  * net.dispose();
  * ```
  */
-export function embedDataset(
+export async function embedDataset(
   net: EmbeddingNet,
   dataset: ImageDataset,
   indices: ArrayLike<number>,
   batchSize = 256,
-): Float32Array {
+): Promise<Float32Array> {
   const [h, w, c] = net.inputShape;
   if (dataset.height !== h || dataset.width !== w || dataset.channels !== c) {
     throw new TypeError(
@@ -48,8 +50,11 @@ export function embedDataset(
     const batch = Array.from({ length: end - start }, (_, i) => indices[start + i]);
     const floats = toFloatBatch(dataset, batch, buffer).subarray(0, batch.length * h * w * c);
     const e = tf.tidy(() => net.apply(tf.tensor4d(floats, [batch.length, h, w, c])));
-    out.set(e.dataSync() as Float32Array, start * net.dim);
-    e.dispose();
+    try {
+      out.set((await e.data()) as Float32Array, start * net.dim);
+    } finally {
+      e.dispose();
+    }
   }
   return out;
 }

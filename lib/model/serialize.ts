@@ -27,7 +27,8 @@ export interface ModelManifest {
 }
 
 /**
- * Reads a network's weights into a manifest and one buffer.
+ * Reads a network's weights into a manifest and one buffer (each weight read back with
+ * `await`, so GPU backends work too).
  *
  * @param net The network.
  * @returns The manifest and the concatenated float32 weights.
@@ -37,21 +38,21 @@ export interface ModelManifest {
  * import { createEmbeddingNet } from "./embedding_net.ts";
  * import { serializeModel, deserializeModel } from "./serialize.ts";
  * const net = createEmbeddingNet({ inputShape: [8, 8, 1], dim: 4, architecture: "conv28" });
- * const { manifest, weights } = serializeModel(net);
+ * const { manifest, weights } = await serializeModel(net);
  * const copy = deserializeModel(manifest, weights);
  * if (copy.variables.length !== net.variables.length) throw new Error("lost weights");
  * net.dispose(); copy.dispose();
  * ```
  */
-export function serializeModel(
+export async function serializeModel(
   net: EmbeddingNet,
-): { manifest: ModelManifest; weights: Float32Array } {
+): Promise<{ manifest: ModelManifest; weights: Float32Array }> {
   const config = net.config() as unknown as ModelManifest["config"];
   const total = net.variables.reduce((n, v) => n + v.size, 0);
   const weights = new Float32Array(total);
   let offset = 0;
   for (const v of net.variables) {
-    weights.set(v.dataSync() as Float32Array, offset);
+    weights.set((await v.data()) as Float32Array, offset);
     offset += v.size;
   }
   return {
@@ -82,7 +83,7 @@ export function serializeModel(
  * import { createEmbeddingNet } from "./embedding_net.ts";
  * import { serializeModel, deserializeModel } from "./serialize.ts";
  * const net = createEmbeddingNet({ inputShape: [8, 8, 1], dim: 2, architecture: "conv28" });
- * const { manifest, weights } = serializeModel(net);
+ * const { manifest, weights } = await serializeModel(net);
  * deserializeModel(manifest, weights).dispose();
  * net.dispose();
  * ```

@@ -46,8 +46,22 @@ export interface TrainOptions {
   onRecord?: (record: TrainRecord) => void;
   /** Called after each batch, for progress display. */
   onBatch?: (done: number, total: number) => void;
-  /** Called after each epoch (1-based); may return evaluation figures to record. */
-  afterEpoch?: (epoch: number) => Record<string, Json> | undefined;
+  /**
+   * Called after each epoch (1-based); may return, or resolve to, evaluation figures to
+   * record. Training waits for a returned promise.
+   */
+  afterEpoch?: (
+    epoch: number,
+  ) => Record<string, Json> | undefined | Promise<Record<string, Json> | undefined>;
+  /**
+   * How the miner reads each batch's embeddings. `"sync"`: inside the gradient computation,
+   * from the same forward pass, with a synchronous read (tfjs's gradient tape is
+   * synchronous). `"async"`: from one more forward pass before it, read with `await`, to
+   * the same tuples; it costs that forward pass, and is what a GPU backend needs (tfjs's
+   * `webgpu` cannot read synchronously in Deno). Ignored without a miner.
+   * @default "async" on the `webgpu` and `webgl` backends, else "sync"
+   */
+  minerReads?: "sync" | "async";
   /**
    * Continue from this state (from `onCheckpoint` of an earlier, interrupted call with the
    * same network, data and options): the result equals that of an uninterrupted run on the
@@ -180,6 +194,69 @@ function abortChecker(signal: AbortSignal | undefined): () => Promise<void> {
   };
 }
 
+/** What one training step needs besides its batch. */
+interface StepContext {
+  net: EmbeddingNet;
+  loss: MetricLoss;
+  miner: Miner | undefined;
+  minerReads: "sync" | "async";
+  optimizer: tf.Optimizer;
+  variables: tf.Variable[];
+}
+
+/** `"async"` where tensors live on a GPU, whose tfjs backends read synchronously badly or not at all. */
+function defaultMinerReads(): "sync" | "async" {
+  const backend = tf.getBackend();
+  return backend === "webgpu" || backend === "webgl" ? "async" : "sync";
+}
+
+/**
+ * One Adam step on one batch (`floats`, NHWC, one row of `labels` per image): the batch's
+ * loss (read with `await`) and the number of mined tuples (0 without a miner).
+ */
+async function trainStep(
+  ctx: StepContext,
+  floats: Float32Array,
+  labels: Int32Array,
+): Promise<{ value: number; tuples: number }> {
+  const { net, miner } = ctx;
+  const shape: [number, number, number, number] = [labels.length, ...net.inputShape];
+  const rows = (data: Float32Array) => ({ data, rows: labels.length, dim: net.dim });
+  let indices: IndicesTuple | undefined;
+  if (miner && ctx.minerReads === "async") {
+    // The same forward pass as the step's below (same weights, same images), outside the
+    // gradient tape so that its read can be awaited.
+    const embeddings = tf.tidy(() => net.apply(tf.tensor4d(floats, shape)));
+    try {
+      indices = miner.mine(rows((await embeddings.data()) as Float32Array), labels);
+    } finally {
+      embeddings.dispose();
+    }
+  }
+  const lossTensor = tf.tidy((): tf.Scalar => {
+    const x = tf.tensor4d(floats, shape);
+    return ctx.optimizer.minimize(
+      (): tf.Scalar => {
+        const embeddings = net.apply(x);
+        if (miner && ctx.minerReads === "sync") {
+          // dataSync(): tfjs's gradient tape is synchronous; on the CPU backends this read
+          // is a copy in host memory, and it saves a second forward pass.
+          indices = miner.mine(rows(embeddings.dataSync() as Float32Array), labels);
+        }
+        return ctx.loss.compute(embeddings, labels, indices);
+      },
+      true,
+      ctx.variables,
+    )!;
+  });
+  try {
+    const value = (await lossTensor.data())[0];
+    return { value, tuples: indices ? tupleCount(indices) : 0 };
+  } finally {
+    lossTensor.dispose();
+  }
+}
+
 /**
  * Trains `net` on the samples `trainIndices` of `dataset`.
  *
@@ -230,6 +307,9 @@ export async function train(
   if (!(learningRate > 0 && Number.isFinite(learningRate))) {
     throw invalidOption("learningRate", learningRate, "must be a positive number");
   }
+  if (options.minerReads !== undefined && !["sync", "async"].includes(options.minerReads)) {
+    throw invalidOption("minerReads", options.minerReads, 'must be "sync" or "async"');
+  }
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 1) {
     throw new RangeError(`Invalid checkpointEvery ${checkpointEvery}: must be a positive integer`);
   }
@@ -252,6 +332,14 @@ export async function train(
   let step = resume?.step ?? 0;
   const total = epochs * sampler.batchesPerEpoch;
   const checkAbort = abortChecker(options.signal);
+  const stepContext: StepContext = {
+    net,
+    loss: options.loss,
+    miner: options.miner,
+    minerReads: options.minerReads ?? defaultMinerReads(),
+    optimizer,
+    variables,
+  };
   const snapshot = async (epoch: number): Promise<TrainState> => ({
     epoch,
     step,
@@ -291,28 +379,7 @@ export async function train(
         for (let i = 0; i < batch.length; i++) labels[i] = dataset.labels[batch[i]];
         const floats = toFloatBatch(dataset, batch, buffer).subarray(0, batch.length * h * w * c);
         if (augmentRng) augmentBatch(floats, [batch.length, h, w, c], augmentRng);
-        let tuples = 0;
-        const lossTensor = tf.tidy((): tf.Scalar => {
-          const x = tf.tensor4d(floats, [batch.length, h, w, c]);
-          return optimizer.minimize(
-            (): tf.Scalar => {
-              const embeddings = net.apply(x);
-              let indices: IndicesTuple | undefined;
-              if (options.miner) {
-                indices = options.miner.mine(
-                  { data: embeddings.dataSync() as Float32Array, rows: batch.length, dim: net.dim },
-                  labels,
-                );
-                tuples = tupleCount(indices);
-              }
-              return options.loss.compute(embeddings, labels, indices);
-            },
-            true,
-            variables,
-          )!;
-        });
-        const value = (await lossTensor.data())[0];
-        lossTensor.dispose();
+        const { value, tuples } = await trainStep(stepContext, floats, labels);
         step++;
         if (!Number.isFinite(value)) {
           throw new RangeError(
@@ -337,7 +404,7 @@ export async function train(
       if (options.miner) {
         record.minedTuplesPerBatch = batches.length ? tupleSum / batches.length : 0;
       }
-      const extra = options.afterEpoch?.(epoch);
+      const extra = await options.afterEpoch?.(epoch);
       emit(extra ? { ...record, ...extra } : record);
       if (options.onCheckpoint && (epoch % checkpointEvery === 0 || epoch === epochs)) {
         await options.onCheckpoint(await snapshot(epoch));

@@ -23,12 +23,12 @@ Deno.test("analyzeEmbeddings(): a trained embedding follows the synthetic class 
   });
   const split = stratifiedSplit(data.labels, { seed: 0 });
   const net = createEmbeddingNet({ inputShape: [16, 16, 3], dim: 8, seed: 0 });
-  const spearmanOf = (n: EmbeddingNet) => {
+  const spearmanOf = async (n: EmbeddingNet) => {
     const e: SplitEmbeddings = {
       dim: 8,
-      train: embedDataset(n, data, split.train),
+      train: await embedDataset(n, data, split.train),
       trainLabels: Int32Array.from(split.train, (i) => data.labels[i]),
-      test: embedDataset(n, data, split.test),
+      test: await embedDataset(n, data, split.test),
       testLabels: Int32Array.from(split.test, (i) => data.labels[i]),
       classNames: data.classNames,
     };
@@ -36,7 +36,7 @@ Deno.test("analyzeEmbeddings(): a trained embedding follows the synthetic class 
     return a.test.hierarchyCorrelation!.spearman!;
   };
   try {
-    const untrained = spearmanOf(net);
+    const untrained = await spearmanOf(net);
     await train(net, data, split.train, {
       loss: tripletMarginLoss({ margin: 0.1 }),
       miner: tripletMarginMiner({ type: "semihard" }),
@@ -45,7 +45,7 @@ Deno.test("analyzeEmbeddings(): a trained embedding follows the synthetic class 
       samplesPerClass: 4,
       seed: 0,
     });
-    const trained = spearmanOf(net);
+    const trained = await spearmanOf(net);
     assert.ok(trained > 0.5, `trained Spearman ${trained}`);
     assert.ok(trained > untrained + 0.2, `trained ${trained} vs untrained ${untrained}`);
   } finally {

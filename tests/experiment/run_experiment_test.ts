@@ -149,7 +149,7 @@ Deno.test("runExperiment() writes a complete run folder and skips it the second 
     await t.step("the saved model reproduces the saved embeddings", async () => {
       const net = await loadRunModel(dir);
       try {
-        const again = embedDataset(net, dataset, Int32Array.from(split.test));
+        const again = await embedDataset(net, dataset, Int32Array.from(split.test));
         const saved = await readFloat32(join(dir, RUN_FILES.testEmbeddings));
         assert.equal(again.length, saved.length);
         again.forEach((v, i) => assert(Math.abs(v - saved[i]) < 1e-5, `value ${i}`));

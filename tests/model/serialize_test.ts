@@ -25,14 +25,14 @@ function perturb(net: EmbeddingNet): void {
   }
 }
 
-Deno.test("serializeModel() writes a manifest and one buffer of all weights in order", () => {
+Deno.test("serializeModel() writes a manifest and one buffer of all weights in order", async () => {
   const net = createEmbeddingNet({
     inputShape: [8, 8, 1],
     dim: 3,
     architecture: "conv28",
     seed: 4,
   });
-  const { manifest, weights } = serializeModel(net);
+  const { manifest, weights } = await serializeModel(net);
   assert.deepEqual(manifest.format, "metriclab-embedding-net/1");
   assert.deepEqual(manifest.config, {
     architecture: "conv28",
@@ -55,7 +55,7 @@ Deno.test("serializeModel() writes a manifest and one buffer of all weights in o
   net.dispose();
 });
 
-Deno.test("deserializeModel() round trips to identical embeddings", () => {
+Deno.test("deserializeModel() round trips to identical embeddings", async () => {
   for (
     const [architecture, shape] of [
       ["conv28", [8, 8, 1]],
@@ -65,7 +65,7 @@ Deno.test("deserializeModel() round trips to identical embeddings", () => {
     const net = createEmbeddingNet({ inputShape: [...shape], dim: 4, architecture, seed: 1 });
     perturb(net);
     const x = images(2, shape[0], shape[1], shape[2]);
-    const { manifest, weights } = serializeModel(net);
+    const { manifest, weights } = await serializeModel(net);
     // Through JSON and bytes, as the run folder stores them.
     const copy = deserializeModel(
       JSON.parse(JSON.stringify(manifest)),
@@ -81,9 +81,9 @@ Deno.test("deserializeModel() round trips to identical embeddings", () => {
   }
 });
 
-Deno.test("deserializeModel() rejects a weight buffer of the wrong length", () => {
+Deno.test("deserializeModel() rejects a weight buffer of the wrong length", async () => {
   const net = createEmbeddingNet({ inputShape: [8, 8, 1], dim: 2 });
-  const { manifest, weights } = serializeModel(net);
+  const { manifest, weights } = await serializeModel(net);
   for (
     const bad of [weights.subarray(1), new Float32Array(weights.length + 1), new Float32Array(0)]
   ) {
@@ -95,9 +95,9 @@ Deno.test("deserializeModel() rejects a weight buffer of the wrong length", () =
   net.dispose();
 });
 
-Deno.test("deserializeModel() rejects an unknown format or a manifest that lists other weights", () => {
+Deno.test("deserializeModel() rejects an unknown format or a manifest that lists other weights", async () => {
   const net = createEmbeddingNet({ inputShape: [8, 8, 1], dim: 2 });
-  const { manifest, weights } = serializeModel(net);
+  const { manifest, weights } = await serializeModel(net);
   assert.throws(
     () => deserializeModel({ ...manifest, format: "keras/2" as never }, weights),
     { name: "SyntaxError", message: /unknown format "keras\/2"/ },
@@ -111,9 +111,9 @@ Deno.test("deserializeModel() rejects an unknown format or a manifest that lists
 
 Deno.test({
   name: "deserializeModel() and dispose() leave no tensors behind",
-  fn() {
+  async fn() {
     const net = createEmbeddingNet({ inputShape: [8, 8, 1], dim: 2 });
-    const { manifest, weights } = serializeModel(net);
+    const { manifest, weights } = await serializeModel(net);
     net.dispose();
     const before = tf.memory().numTensors;
     deserializeModel(manifest, weights).dispose();

@@ -108,6 +108,43 @@ Deno.test("train() merges afterEpoch's figures into the record", async () => {
   assert.equal(records[1].testKnnAccuracy1, 0.5);
 });
 
+Deno.test("train() waits for an async afterEpoch and records what it resolves to", async () => {
+  const { records } = await run({
+    afterEpoch: async (epoch) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return { testKnnAccuracy1: epoch / 10 };
+    },
+  });
+  assert.deepEqual(records.map((r) => r.testKnnAccuracy1), [0.1, 0.2]);
+});
+
+Deno.test("train() with minerReads async mines the same tuples and ends at the same weights as sync", async () => {
+  const final = async (minerReads: "sync" | "async") => {
+    const net = makeNet(3);
+    const records: TrainRecord[] = [];
+    try {
+      await train(net, data, all, {
+        loss: tripletMarginLoss(),
+        miner: distanceWeightedMiner({ seed: 5 }),
+        minerReads,
+        epochs: 2,
+        batchSize: 16,
+        onRecord: (r) => records.push(r),
+      });
+      const weights = await Promise.all(net.variables.map((v) => v.data()));
+      return {
+        records: records.map(({ loss, minedTuplesPerBatch }) => ({ loss, minedTuplesPerBatch })),
+        weights,
+      };
+    } finally {
+      net.dispose();
+    }
+  };
+  const sync = await final("sync");
+  assert.deepEqual(await final("async"), sync);
+  assert(sync.records.every((r) => (r.minedTuplesPerBatch as number) > 0));
+});
+
 Deno.test("train() with 0 epochs records nothing and leaves the weights alone", async () => {
   const net = makeNet();
   const before = net.variables.map((v) => v.dataSync().slice());
@@ -142,6 +179,15 @@ Deno.test("train() rejects an invalid learning rate or epoch count, naming the f
     () => train(net, data, all, { loss: tripletMarginLoss(), batchSize: 16, samplesPerClass: 5 }),
     RangeError,
   );
+  await assert.rejects(
+    () =>
+      train(net, data, all, {
+        loss: tripletMarginLoss(),
+        batchSize: 16,
+        minerReads: "later" as "sync",
+      }),
+    { name: "RangeError", message: /^Invalid minerReads "later": must be "sync" or "async"/ },
+  );
   net.dispose();
 });
 
@@ -164,10 +210,22 @@ Deno.test("train() stops with a RangeError when the loss becomes infinite", asyn
 });
 
 Deno.test("train() leaks no tensors", async () => {
-  for (const miner of [undefined, batchHardMiner()]) {
+  for (
+    const [miner, minerReads] of [
+      [undefined, undefined],
+      [batchHardMiner(), "sync"],
+      [batchHardMiner(), "async"],
+    ] as const
+  ) {
     const net = makeNet();
     const before = tf.memory().numTensors;
-    await train(net, data, all, { loss: tripletMarginLoss(), miner, epochs: 2, batchSize: 16 });
+    await train(net, data, all, {
+      loss: tripletMarginLoss(),
+      miner,
+      minerReads,
+      epochs: 2,
+      batchSize: 16,
+    });
     assert.equal(tf.memory().numTensors, before);
     net.dispose();
   }
