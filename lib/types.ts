@@ -183,12 +183,41 @@ export interface Reducer {
   reduce(input: ReductionInput): Scalar;
 }
 
+/**
+ * Reference embeddings for a miner (PML's `ref_emb`, `ref_labels`): anchors come from the
+ * batch, positives and negatives from these rows, and no pair is dropped as a
+ * self-comparison.
+ */
+export interface MinerReferences {
+  /** The reference rows, as wide as the batch. */
+  embeddings: EmbeddingMatrix;
+  /** One label per reference row. */
+  labels: Int32Array;
+}
+
+/**
+ * Reference embeddings for a loss (PML's `ref_emb`, `ref_labels`): anchors come from the
+ * batch, positives and negatives from these rows. They are constants to the loss: pass a
+ * tensor built outside the gradient scope (or detached) to keep them out of the gradient.
+ */
+export interface LossReferences {
+  /** The reference rows, as wide as the batch. */
+  embeddings: Tensor2D;
+  /** One label per reference row. */
+  labels: Int32Array;
+}
+
 /** Chooses informative pairs or triplets from a batch; works on plain arrays. */
 export interface Miner {
   /** Registry name and options, enough to rebuild this miner. */
   config(): ComponentConfig;
-  /** The pairs or triplets chosen from a batch of embeddings and their labels. */
-  mine(embeddings: EmbeddingMatrix, labels: Int32Array): IndicesTuple;
+  /**
+   * The pairs or triplets chosen from a batch of embeddings and their labels. With `ref`,
+   * anchors index the batch and positives and negatives index `ref` (PML's
+   * `miner(embeddings, labels, ref_emb, ref_labels)`); a miner that PML runs without
+   * references only throws a TypeError for one.
+   */
+  mine(embeddings: EmbeddingMatrix, labels: Int32Array, ref?: MinerReferences): IndicesTuple;
   /**
    * The state of the miner's random generator, for miners that draw at random (saved in
    * checkpoints, so that a resumed run draws what an uninterrupted one would).
@@ -204,9 +233,18 @@ export interface MetricLoss {
   config(): ComponentConfig;
   /**
    * The loss of a batch. `indices` of `undefined` means all pairs or triplets.
-   * Caller disposes the result. Must be called inside a gradient scope to train.
+   * With `ref` (PML's `loss(embeddings, labels, indices_tuple, ref_emb, ref_labels)`),
+   * anchors index the batch and positives and negatives index `ref`, and all pairs are
+   * every batch-reference pair (none is a self-comparison); a loss that PML refuses
+   * references for throws a TypeError. Caller disposes the result. Must be called inside a
+   * gradient scope to train.
    */
-  compute(embeddings: Tensor2D, labels: Int32Array, indices?: IndicesTuple): Scalar;
+  compute(
+    embeddings: Tensor2D,
+    labels: Int32Array,
+    indices?: IndicesTuple,
+    ref?: LossReferences,
+  ): Scalar;
   /** Trainable weights the loss owns (ArcFace class weights, ProxyAnchor proxies). */
   trainableVariables?(): Variable[];
 }

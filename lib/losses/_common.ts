@@ -5,7 +5,14 @@
  * @module
  */
 import * as tf from "../tf.ts";
-import type { ComponentConfig, Distance, IndicesTuple, Json, Reducer } from "../types.ts";
+import type {
+  ComponentConfig,
+  Distance,
+  IndicesTuple,
+  Json,
+  LossReferences,
+  Reducer,
+} from "../types.ts";
 
 /**
  * PML's "zero loss": `sum(embeddings) * 0`, a 0 that is still connected to the
@@ -72,8 +79,16 @@ export function checkInputs(name: string, embeddings: tf.Tensor, labels: Int32Ar
   }
 }
 
-/** Throws a TypeError when an index is outside [0, n). */
-export function checkIndices(name: string, indices: IndicesTuple | undefined, n: number): void {
+/**
+ * Throws a TypeError when an anchor is outside [0, n) or a positive or negative outside
+ * [0, m) (the references; the batch again when `m` is undefined).
+ */
+export function checkIndices(
+  name: string,
+  indices: IndicesTuple | undefined,
+  n: number,
+  m?: number,
+): void {
   if (indices === undefined) return;
   const lists = indices.kind === "pairs"
     ? [indices.posAnchors, indices.positives, indices.negAnchors, indices.negatives]
@@ -84,12 +99,64 @@ export function checkIndices(name: string, indices: IndicesTuple | undefined, n:
   ) {
     throw new TypeError(`Cannot compute ${name}: index lists of one tuple kind differ in length`);
   }
+  const anchors = new Set([lists[0], indices.kind === "pairs" ? lists[2] : lists[0]]);
   for (const l of lists) {
+    const inBatch = anchors.has(l) || m === undefined;
+    const size = inBatch ? n : m;
+    const what = inBatch ? "the batch" : "the references";
     for (const v of l) {
-      if (!(v >= 0 && v < n)) {
-        throw new TypeError(`Cannot compute ${name}: index ${v} is outside the batch of ${n}`);
+      if (!(v >= 0 && v < size)) {
+        throw new TypeError(`Cannot compute ${name}: index ${v} is outside ${what} of ${size}`);
       }
     }
+  }
+}
+
+/** The references a loss measures against: none, or checked tensors and labels. */
+export interface ResolvedReferences {
+  /** The reference rows, or undefined to measure the batch against itself. */
+  embeddings: tf.Tensor2D | undefined;
+  /** The reference labels, or undefined without references. */
+  labels: Int32Array | undefined;
+  /** The number of reference rows (the batch size without references). */
+  m: number;
+}
+
+/**
+ * Checks `ref` against the batch (2-D, the same width, one label per row); without `ref`,
+ * the batch is its own reference.
+ */
+export function resolveReferences(
+  name: string,
+  embeddings: tf.Tensor2D,
+  labels: Int32Array,
+  ref: LossReferences | undefined,
+): ResolvedReferences {
+  if (ref === undefined) return { embeddings: undefined, labels: undefined, m: labels.length };
+  const e = ref.embeddings;
+  if (e?.rank !== 2 || e.shape[1] !== embeddings.shape[1]) {
+    throw new TypeError(
+      `Cannot compute ${name}: references must be 2-D and ${
+        embeddings.shape[1]
+      } wide, got shape [${e?.shape}]`,
+    );
+  }
+  if (ref.labels?.length !== e.shape[0]) {
+    throw new TypeError(
+      `Cannot compute ${name}: ${ref.labels?.length} reference labels for ${
+        e.shape[0]
+      } reference embeddings`,
+    );
+  }
+  return { embeddings: e, labels: ref.labels, m: e.shape[0] };
+}
+
+/** Throws a TypeError when references are given to a loss that PML computes without them. */
+export function refuseReferences(name: string, ref: LossReferences | undefined): void {
+  if (ref !== undefined) {
+    throw new TypeError(
+      `Cannot compute ${name} with reference embeddings: PML does not support them for this loss`,
+    );
   }
 }
 

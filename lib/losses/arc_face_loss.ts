@@ -9,6 +9,7 @@ import type {
   FactoryOptions,
   IndicesTuple,
   LossDescription,
+  LossReferences,
   MetricLoss,
   Variable,
 } from "../types.ts";
@@ -20,6 +21,7 @@ import {
   checkNumber,
   minerWeights,
   oneHot,
+  refuseReferences,
 } from "./_common.ts";
 import { lossWeights } from "./_weights.ts";
 
@@ -124,8 +126,14 @@ export function arcFaceLoss(options: ArcFaceLossOptions): ArcFaceLoss {
     trainableVariables: () => [w.get()],
     setWeights: (values) => w.set(values),
     dispose: () => w.dispose(),
-    compute(embeddings: tf.Tensor2D, labels: Int32Array, indices?: IndicesTuple): tf.Scalar {
+    compute(
+      embeddings: tf.Tensor2D,
+      labels: Int32Array,
+      indices?: IndicesTuple,
+      ref?: LossReferences,
+    ): tf.Scalar {
       checkInputs("arcFaceLoss", embeddings, labels);
+      refuseReferences("arcFaceLoss", ref);
       if (embeddings.shape[1] !== embeddingSize) {
         throw new TypeError(
           `Cannot compute arcFaceLoss: embeddings have width ${

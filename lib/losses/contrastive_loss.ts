@@ -9,6 +9,7 @@ import type {
   Distance,
   IndicesTuple,
   LossDescription,
+  LossReferences,
   MetricLoss,
   Reducer,
 } from "../types.ts";
@@ -22,6 +23,7 @@ import {
   checkParts,
   gatherPairs,
   nested,
+  resolveReferences,
   zeroLoss,
 } from "./_common.ts";
 
@@ -57,6 +59,7 @@ export interface ContrastiveLossOptions {
  * With a similarity: `relu(posMargin - s_ap)` and `relu(s_an - negMargin)`.
  * Without `indices`, all ordered pairs; triplets (a, p, n) give pairs (a, p) and (a, n).
  * PML quirk kept: when each of the four index lists has at most one entry, the loss is 0.
+ * With references (`compute`'s `ref`), the pairs go from the batch to the references.
  *
  * @param options Margins, distance and reducer.
  * @returns The loss.
@@ -91,14 +94,20 @@ export function contrastiveLoss(options: ContrastiveLossOptions = {}): MetricLos
         reducer: nested(reducer.config()),
       };
     },
-    compute(embeddings: tf.Tensor2D, labels: Int32Array, indices?: IndicesTuple): tf.Scalar {
+    compute(
+      embeddings: tf.Tensor2D,
+      labels: Int32Array,
+      indices?: IndicesTuple,
+      ref?: LossReferences,
+    ): tf.Scalar {
       checkInputs("contrastiveLoss", embeddings, labels);
-      checkIndices("contrastiveLoss", indices, labels.length);
-      const pairs = toPairs(indices, labels);
+      const r = resolveReferences("contrastiveLoss", embeddings, labels, ref);
+      checkIndices("contrastiveLoss", indices, labels.length, r.labels && r.m);
+      const pairs = toPairs(indices, labels, r.labels);
       const lists = [pairs.posAnchors, pairs.positives, pairs.negAnchors, pairs.negatives];
       if (lists.every((l) => l.length <= 1)) return zeroLoss(embeddings);
       return tf.tidy(() => {
-        const mat = distance.matrix(embeddings);
+        const mat = distance.matrix(embeddings, r.embeddings);
         let pos: tf.Scalar = zeroLoss(embeddings);
         let neg: tf.Scalar = zeroLoss(embeddings);
         if (pairs.posAnchors.length > 0) {

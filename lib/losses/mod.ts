@@ -2,7 +2,8 @@
  * Metric-learning losses (PML's `losses/`): {@linkcode contrastiveLoss},
  * {@linkcode tripletMarginLoss}, {@linkcode multiSimilarityLoss}, {@linkcode ntXentLoss},
  * and the losses with trainable weights, {@linkcode arcFaceLoss} and
- * {@linkcode proxyAnchorLoss}; {@linkcode lossFromConfig} builds one by name from
+ * {@linkcode proxyAnchorLoss}; {@linkcode crossBatchMemory} wraps a loss in a queue of
+ * recent batches (XBM); {@linkcode lossFromConfig} builds one by name from
  * the list of descriptions {@linkcode LOSSES}. Each defines
  * its terms from a distance matrix, optionally on mined tuples, and hands them to a reducer.
  *
@@ -45,4 +46,10 @@ export {
   proxyAnchorLoss,
   type ProxyAnchorLossOptions,
 } from "./proxy_anchor_loss.ts";
+export {
+  type CrossBatchMemory,
+  crossBatchMemory,
+  type CrossBatchMemoryOptions,
+  type CrossBatchMemoryState,
+} from "./cross_batch_memory.ts";
 export { findLoss, LOSS_NAMES, LOSSES, lossFromConfig } from "./registry.ts";

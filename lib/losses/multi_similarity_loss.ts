@@ -9,6 +9,7 @@ import type {
   Distance,
   IndicesTuple,
   LossDescription,
+  LossReferences,
   MetricLoss,
 } from "../types.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
@@ -21,6 +22,7 @@ import {
   logOnePlusSumExp,
   nested,
   pairMask,
+  resolveReferences,
   zeroLoss,
 } from "./_common.ts";
 
@@ -54,7 +56,8 @@ export interface MultiSimilarityLossOptions {
  * `(1/a) log(1 + sum_p exp(-a (S_ip - base))) + (1/b) log(1 + sum_n exp(b (S_in - base)))`.
  * With a distance the signs flip (PML's `margin`). The pairs (a set: duplicates collapse)
  * come from `indices` or are all pairs; PML's quirk of 0 when each of the four index lists
- * has at most one entry is kept.
+ * has at most one entry is kept. With references (`compute`'s `ref`), row i's positives and
+ * negatives are references.
  *
  * @param options alpha, beta, base and distance.
  * @returns The loss.
@@ -81,22 +84,28 @@ export function multiSimilarityLoss(options: MultiSimilarityLossOptions = {}): M
     config(): ComponentConfig {
       return { name: "multi-similarity", alpha, beta, base, distance: nested(distance.config()) };
     },
-    compute(embeddings: tf.Tensor2D, labels: Int32Array, indices?: IndicesTuple): tf.Scalar {
+    compute(
+      embeddings: tf.Tensor2D,
+      labels: Int32Array,
+      indices?: IndicesTuple,
+      ref?: LossReferences,
+    ): tf.Scalar {
       checkInputs("multiSimilarityLoss", embeddings, labels);
-      checkIndices("multiSimilarityLoss", indices, labels.length);
-      const pairs = toPairs(indices, labels);
+      const r = resolveReferences("multiSimilarityLoss", embeddings, labels, ref);
+      checkIndices("multiSimilarityLoss", indices, labels.length, r.labels && r.m);
+      const pairs = toPairs(indices, labels, r.labels);
       const lists = [pairs.posAnchors, pairs.positives, pairs.negAnchors, pairs.negatives];
       if (lists.every((l) => l.length <= 1)) return zeroLoss(embeddings);
-      const n = labels.length;
+      const n = labels.length, m = r.m;
       return tf.tidy(() => {
-        const mat = distance.matrix(embeddings);
-        const posMask = tf.tensor2d(pairMask(n, n, pairs.posAnchors, pairs.positives, true), [
+        const mat = distance.matrix(embeddings, r.embeddings);
+        const posMask = tf.tensor2d(pairMask(n, m, pairs.posAnchors, pairs.positives, true), [
           n,
-          n,
+          m,
         ]);
-        const negMask = tf.tensor2d(pairMask(n, n, pairs.negAnchors, pairs.negatives, true), [
+        const negMask = tf.tensor2d(pairMask(n, m, pairs.negAnchors, pairs.negatives, true), [
           n,
-          n,
+          m,
         ]);
         // PML: pos exponent margin(S, base), neg exponent margin(base, S).
         const posExp = distance.margin(mat, base);

@@ -9,6 +9,7 @@ import type {
   Distance,
   IndicesTuple,
   LossDescription,
+  LossReferences,
   MetricLoss,
 } from "../types.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
@@ -21,6 +22,7 @@ import {
   gatherPairs,
   nested,
   pairMask,
+  resolveReferences,
   zeroLoss,
 } from "./_common.ts";
 
@@ -47,7 +49,8 @@ export interface NtXentLossOptions {
  * negative pair gives 0, as does PML's quirk (each of the four index lists has at most one
  * entry). With a distance, `s = -d`.
  *
- * Memory is O(N^2): the negatives are summed per anchor with a count matrix.
+ * Memory is O(N^2): the negatives are summed per anchor with a count matrix. With references
+ * (`compute`'s `ref`), the pairs go from the batch to the references.
  *
  * @param options Temperature and distance.
  * @returns The loss.
@@ -71,24 +74,30 @@ export function ntXentLoss(options: NtXentLossOptions = {}): MetricLoss {
     config(): ComponentConfig {
       return { name: "nt-xent", temperature, distance: nested(distance.config()) };
     },
-    compute(embeddings: tf.Tensor2D, labels: Int32Array, indices?: IndicesTuple): tf.Scalar {
+    compute(
+      embeddings: tf.Tensor2D,
+      labels: Int32Array,
+      indices?: IndicesTuple,
+      ref?: LossReferences,
+    ): tf.Scalar {
       checkInputs("ntXentLoss", embeddings, labels);
-      checkIndices("ntXentLoss", indices, labels.length);
-      const pairs = toPairs(indices, labels);
+      const r = resolveReferences("ntXentLoss", embeddings, labels, ref);
+      checkIndices("ntXentLoss", indices, labels.length, r.labels && r.m);
+      const pairs = toPairs(indices, labels, r.labels);
       const lists = [pairs.posAnchors, pairs.positives, pairs.negAnchors, pairs.negatives];
       if (lists.every((l) => l.length <= 1)) return zeroLoss(embeddings);
       if (pairs.posAnchors.length === 0 || pairs.negAnchors.length === 0) {
         return zeroLoss(embeddings);
       }
-      const n = labels.length;
+      const n = labels.length, m = r.m;
       return tf.tidy(() => {
-        const mat = distance.matrix(embeddings);
+        const mat = distance.matrix(embeddings, r.embeddings);
         const logits = tf.div(distance.isInverted ? mat : tf.neg(mat), temperature) as tf.Tensor2D;
         // counts[a, j]: how many times (a, j) is a negative pair.
-        const counts = pairMask(n, n, pairs.negAnchors, pairs.negatives, false);
-        const countT = tf.tensor2d(counts, [n, n]);
-        const has = tf.tensor2d(Uint8Array.from(counts, (c) => c > 0 ? 1 : 0), [n, n], "bool");
-        const masked = tf.where(has, logits, tf.fill([n, n], -1e30));
+        const counts = pairMask(n, m, pairs.negAnchors, pairs.negatives, false);
+        const countT = tf.tensor2d(counts, [n, m]);
+        const has = tf.tensor2d(Uint8Array.from(counts, (c) => c > 0 ? 1 : 0), [n, m], "bool");
+        const masked = tf.where(has, logits, tf.fill([n, m], -1e30));
         const negMax = tf.max(masked, 1, true); // [n, 1]; -1e30 for an anchor without negatives
         const negSum = tf.sum(tf.mul(countT, tf.exp(tf.sub(masked, negMax))), 1); // [n]
         const a = tf.tensor1d(pairs.posAnchors, "int32");

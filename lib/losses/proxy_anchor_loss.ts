@@ -9,6 +9,7 @@ import type {
   FactoryOptions,
   IndicesTuple,
   LossDescription,
+  LossReferences,
   MetricLoss,
   Variable,
 } from "../types.ts";
@@ -21,6 +22,7 @@ import {
   logOnePlusSumExp,
   minerWeights,
   oneHot,
+  refuseReferences,
 } from "./_common.ts";
 import { lossWeights } from "./_weights.ts";
 
@@ -119,8 +121,14 @@ export function proxyAnchorLoss(options: ProxyAnchorLossOptions): ProxyAnchorLos
     trainableVariables: () => [p.get()],
     setWeights: (values) => p.set(values),
     dispose: () => p.dispose(),
-    compute(embeddings: tf.Tensor2D, labels: Int32Array, indices?: IndicesTuple): tf.Scalar {
+    compute(
+      embeddings: tf.Tensor2D,
+      labels: Int32Array,
+      indices?: IndicesTuple,
+      ref?: LossReferences,
+    ): tf.Scalar {
       checkInputs("proxyAnchorLoss", embeddings, labels);
+      refuseReferences("proxyAnchorLoss", ref);
       if (embeddings.shape[1] !== embeddingSize) {
         throw new TypeError(
           `Cannot compute proxyAnchorLoss: embeddings have width ${

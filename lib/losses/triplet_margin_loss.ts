@@ -9,6 +9,7 @@ import type {
   Distance,
   IndicesTuple,
   LossDescription,
+  LossReferences,
   MetricLoss,
   Reducer,
 } from "../types.ts";
@@ -22,6 +23,7 @@ import {
   checkParts,
   gatherPairs,
   nested,
+  resolveReferences,
   zeroLoss,
 } from "./_common.ts";
 
@@ -49,7 +51,8 @@ export interface TripletMarginLossOptions {
  * `TripletMarginLoss(triplets_per_anchor="all")`: `reduce(relu(d_ap - d_an + margin))`
  * (similarity: `relu(s_an - s_ap + margin)`), AvgNonZero by default. Without `indices`,
  * every triplet of the batch; pairs (a1, p, a2, n) give every (a1[i], p[i], n[j]) with
- * a1[i] == a2[j]. No triplet gives 0 with an all-zero gradient.
+ * a1[i] == a2[j]. No triplet gives 0 with an all-zero gradient. With references
+ * (`compute`'s `ref`), positives and negatives are references.
  *
  * @param options Margin, distance and reducer.
  * @returns The loss.
@@ -81,13 +84,19 @@ export function tripletMarginLoss(options: TripletMarginLossOptions = {}): Metri
         reducer: nested(reducer.config()),
       };
     },
-    compute(embeddings: tf.Tensor2D, labels: Int32Array, indices?: IndicesTuple): tf.Scalar {
+    compute(
+      embeddings: tf.Tensor2D,
+      labels: Int32Array,
+      indices?: IndicesTuple,
+      ref?: LossReferences,
+    ): tf.Scalar {
       checkInputs("tripletMarginLoss", embeddings, labels);
-      checkIndices("tripletMarginLoss", indices, labels.length);
-      const t = toTriplets(indices, labels);
+      const r = resolveReferences("tripletMarginLoss", embeddings, labels, ref);
+      checkIndices("tripletMarginLoss", indices, labels.length, r.labels && r.m);
+      const t = toTriplets(indices, labels, r.labels);
       if (t.anchors.length === 0) return zeroLoss(embeddings);
       return tf.tidy(() => {
-        const mat = distance.matrix(embeddings);
+        const mat = distance.matrix(embeddings, r.embeddings);
         const ap = gatherPairs(mat, t.anchors, t.positives);
         const an = gatherPairs(mat, t.anchors, t.negatives);
         const gap = distance.margin(ap, an);

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Distance, EmbeddingMatrix } from "../types.ts";
+import type { Distance, EmbeddingMatrix, MinerReferences } from "../types.ts";
 
 /** Throws a TypeError unless there is one label per embedding row. */
 export function checkBatch(name: string, embeddings: EmbeddingMatrix, labels: Int32Array): void {
@@ -40,4 +40,49 @@ export function checkDistance(factory: string, distance: Distance): void {
 /** `a` is closer than `b` under `distance` (smaller distance, or bigger similarity). */
 export function closer(distance: Distance, a: number, b: number): boolean {
   return distance.isInverted ? a > b : a < b;
+}
+
+/** The distance matrix a miner works on: batch rows by reference columns. */
+export interface MiningView {
+  /** `n x m` values, row-major: row i is batch sample i, column j reference j. */
+  mat: Float64Array;
+  /** The label of each column. */
+  cols: Int32Array;
+  /** The number of columns. */
+  m: number;
+  /** True without references: column i is row i, so (i, i) is a self-comparison to skip. */
+  self: boolean;
+}
+
+/**
+ * Checks the batch and the references (one label per row, the same width) and measures
+ * the batch against the references, or against itself without them.
+ */
+export function miningView(
+  name: string,
+  distance: Distance,
+  embeddings: EmbeddingMatrix,
+  labels: Int32Array,
+  ref: MinerReferences | undefined,
+): MiningView {
+  checkBatch(name, embeddings, labels);
+  if (ref === undefined) {
+    return { mat: distance.matrixArray(embeddings), cols: labels, m: labels.length, self: true };
+  }
+  if (ref.labels.length !== ref.embeddings.rows) {
+    throw new TypeError(
+      `Cannot mine with ${name}: ${ref.labels.length} reference labels for ${ref.embeddings.rows} reference embeddings`,
+    );
+  }
+  if (ref.embeddings.dim !== embeddings.dim) {
+    throw new TypeError(
+      `Cannot mine with ${name}: reference width ${ref.embeddings.dim} differs from the batch's ${embeddings.dim}`,
+    );
+  }
+  return {
+    mat: distance.matrixArray(embeddings, ref.embeddings),
+    cols: ref.labels,
+    m: ref.labels.length,
+    self: false,
+  };
 }

@@ -11,9 +11,10 @@ import type {
   Json,
   Miner,
   MinerDescription,
+  MinerReferences,
 } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
-import { checkBatch, checkDistance, closer } from "./_common.ts";
+import { checkDistance, closer, miningView } from "./_common.ts";
 import { pairsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode batchEasyHardMiner}. */
@@ -50,25 +51,29 @@ export function batchEasyHardMiner(options: BatchEasyHardMinerOptions = {}): Min
     config(): ComponentConfig {
       return { name: "batch-easy-hard", distance: distance.config() as Json };
     },
-    mine(embeddings: EmbeddingMatrix, labels: Int32Array) {
-      checkBatch("batchEasyHardMiner", embeddings, labels);
-      const n = embeddings.rows;
-      const mat = distance.matrixArray(embeddings);
+    mine(embeddings: EmbeddingMatrix, labels: Int32Array, ref?: MinerReferences) {
+      const { mat, cols, m, self } = miningView(
+        "batchEasyHardMiner",
+        distance,
+        embeddings,
+        labels,
+        ref,
+      );
       const a: number[] = [], p: number[] = [], ng: number[] = [];
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < embeddings.rows; i++) {
         let bestP = -1;
-        for (let j = 0; j < n; j++) {
-          if (j === i || labels[j] !== labels[i]) continue;
-          if (bestP < 0 || closer(distance, mat[i * n + j], mat[i * n + bestP])) bestP = j;
+        for (let j = 0; j < m; j++) {
+          if ((self && j === i) || cols[j] !== labels[i]) continue;
+          if (bestP < 0 || closer(distance, mat[i * m + j], mat[i * m + bestP])) bestP = j;
         }
         if (bestP < 0) continue;
-        const dp = mat[i * n + bestP];
+        const dp = mat[i * m + bestP];
         let bestN = -1;
-        for (let j = 0; j < n; j++) {
-          if (labels[j] === labels[i]) continue;
-          const d = mat[i * n + j];
+        for (let j = 0; j < m; j++) {
+          if (cols[j] === labels[i]) continue;
+          const d = mat[i * m + j];
           if (!closer(distance, dp, d)) continue; // must be strictly farther than p
-          if (bestN < 0 || closer(distance, d, mat[i * n + bestN])) bestN = j;
+          if (bestN < 0 || closer(distance, d, mat[i * m + bestN])) bestN = j;
         }
         if (bestN < 0) continue;
         a.push(i);

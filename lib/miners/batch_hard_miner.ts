@@ -10,9 +10,10 @@ import type {
   Json,
   Miner,
   MinerDescription,
+  MinerReferences,
 } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
-import { checkBatch, checkDistance, closer } from "./_common.ts";
+import { checkDistance, closer, miningView } from "./_common.ts";
 import { tripletsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode batchHardMiner}. */
@@ -49,19 +50,23 @@ export function batchHardMiner(options: BatchHardMinerOptions = {}): Miner {
     config(): ComponentConfig {
       return { name: "batch-hard", distance: distance.config() as Json };
     },
-    mine(embeddings: EmbeddingMatrix, labels: Int32Array) {
-      checkBatch("batchHardMiner", embeddings, labels);
-      const n = embeddings.rows;
-      const mat = distance.matrixArray(embeddings);
+    mine(embeddings: EmbeddingMatrix, labels: Int32Array, ref?: MinerReferences) {
+      const { mat, cols, m, self } = miningView(
+        "batchHardMiner",
+        distance,
+        embeddings,
+        labels,
+        ref,
+      );
       const a: number[] = [], p: number[] = [], ng: number[] = [];
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < embeddings.rows; i++) {
         let bestP = -1, bestN = -1;
-        for (let j = 0; j < n; j++) {
-          if (j === i) continue;
-          const d = mat[i * n + j];
-          if (labels[j] === labels[i]) {
-            if (bestP < 0 || closer(distance, mat[i * n + bestP], d)) bestP = j;
-          } else if (bestN < 0 || closer(distance, d, mat[i * n + bestN])) bestN = j;
+        for (let j = 0; j < m; j++) {
+          if ((self && j === i)) continue;
+          const d = mat[i * m + j];
+          if (cols[j] === labels[i]) {
+            if (bestP < 0 || closer(distance, mat[i * m + bestP], d)) bestP = j;
+          } else if (bestN < 0 || closer(distance, d, mat[i * m + bestN])) bestN = j;
         }
         if (bestP >= 0 && bestN >= 0) {
           a.push(i);

@@ -4,10 +4,16 @@
  *
  * @module
  */
-import type { ComponentConfig, EmbeddingMatrix, Miner, MinerDescription } from "../types.ts";
+import type {
+  ComponentConfig,
+  EmbeddingMatrix,
+  Miner,
+  MinerDescription,
+  MinerReferences,
+} from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
 import { createRng } from "../random.ts";
-import { checkBatch, checkNumber } from "./_common.ts";
+import { checkNumber, miningView } from "./_common.ts";
 import { tripletsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode distanceWeightedMiner}. */
@@ -73,33 +79,37 @@ export function distanceWeightedMiner(options: DistanceWeightedMinerOptions = {}
     setRandomState(state: number) {
       rng = createRng(state);
     },
-    mine(embeddings: EmbeddingMatrix, labels: Int32Array) {
-      checkBatch("distanceWeightedMiner", embeddings, labels);
-      const n = embeddings.rows;
+    mine(embeddings: EmbeddingMatrix, labels: Int32Array, ref?: MinerReferences) {
+      const { mat, cols, m, self } = miningView(
+        "distanceWeightedMiner",
+        distance,
+        embeddings,
+        labels,
+        ref,
+      );
       const dim = embeddings.dim;
-      const mat = distance.matrixArray(embeddings);
       const a: number[] = [], p: number[] = [], ng: number[] = [];
-      const logW = new Float64Array(n);
-      const w = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
+      const logW = new Float64Array(m);
+      const w = new Float64Array(m);
+      for (let i = 0; i < embeddings.rows; i++) {
         const negs: number[] = [];
         const poss: number[] = [];
-        for (let j = 0; j < n; j++) {
-          if (j === i) continue;
-          (labels[j] === labels[i] ? poss : negs).push(j);
+        for (let j = 0; j < m; j++) {
+          if (self && j === i) continue;
+          (cols[j] === labels[i] ? poss : negs).push(j);
         }
         if (negs.length === 0 || poss.length === 0) continue;
         let maxLog = -Infinity;
         for (const j of negs) {
-          const d = Math.max(mat[i * n + j], cutoff);
+          const d = Math.max(mat[i * m + j], cutoff);
           logW[j] = (2 - dim) * Math.log(d) - ((dim - 3) / 2) * Math.log(1 - 0.25 * d * d);
-          if (Number.isFinite(logW[j]) && mat[i * n + j] < nonzeroLossCutoff) {
+          if (Number.isFinite(logW[j]) && mat[i * m + j] < nonzeroLossCutoff) {
             maxLog = Math.max(maxLog, logW[j]);
           }
         }
         let total = 0;
         for (const j of negs) {
-          const ok = Number.isFinite(logW[j]) && mat[i * n + j] < nonzeroLossCutoff;
+          const ok = Number.isFinite(logW[j]) && mat[i * m + j] < nonzeroLossCutoff;
           w[j] = ok ? Math.exp(logW[j] - maxLog) : 0;
           total += w[j];
         }

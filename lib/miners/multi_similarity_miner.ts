@@ -11,9 +11,10 @@ import type {
   Json,
   Miner,
   MinerDescription,
+  MinerReferences,
 } from "../types.ts";
 import { cosineSimilarity } from "../distances/cosine_similarity.ts";
-import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
+import { checkDistance, checkNumber, miningView } from "./_common.ts";
 import { pairsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode multiSimilarityMiner}. */
@@ -57,21 +58,25 @@ export function multiSimilarityMiner(options: MultiSimilarityMinerOptions = {}):
     config(): ComponentConfig {
       return { name: "multi-similarity", epsilon, distance: distance.config() as Json };
     },
-    mine(embeddings: EmbeddingMatrix, labels: Int32Array) {
-      checkBatch("multiSimilarityMiner", embeddings, labels);
-      const n = embeddings.rows;
-      const mat = distance.matrixArray(embeddings);
+    mine(embeddings: EmbeddingMatrix, labels: Int32Array, ref?: MinerReferences) {
+      const { mat, cols, m, self } = miningView(
+        "multiSimilarityMiner",
+        distance,
+        embeddings,
+        labels,
+        ref,
+      );
       const inv = distance.isInverted;
       const pa: number[] = [], pp: number[] = [], na: number[] = [], nn: number[] = [];
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < embeddings.rows; i++) {
         // The hardest negative and the hardest positive of the anchor.
         let hardNeg = inv ? -Infinity : Infinity;
         let hardPos = inv ? Infinity : -Infinity;
         let hasPos = false, hasNeg = false;
-        for (let j = 0; j < n; j++) {
-          if (j === i) continue;
-          const d = mat[i * n + j];
-          if (labels[j] === labels[i]) {
+        for (let j = 0; j < m; j++) {
+          if ((self && j === i)) continue;
+          const d = mat[i * m + j];
+          if (cols[j] === labels[i]) {
             hasPos = true;
             hardPos = inv ? Math.min(hardPos, d) : Math.max(hardPos, d);
           } else {
@@ -80,10 +85,10 @@ export function multiSimilarityMiner(options: MultiSimilarityMinerOptions = {}):
           }
         }
         if (!hasPos || !hasNeg) continue;
-        for (let j = 0; j < n; j++) {
-          if (j === i) continue;
-          const d = mat[i * n + j];
-          if (labels[j] === labels[i]) {
+        for (let j = 0; j < m; j++) {
+          if ((self && j === i)) continue;
+          const d = mat[i * m + j];
+          if (cols[j] === labels[i]) {
             if (inv ? d - epsilon < hardNeg : d + epsilon > hardNeg) {
               pa.push(i);
               pp.push(j);

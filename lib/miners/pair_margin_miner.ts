@@ -11,9 +11,10 @@ import type {
   Json,
   Miner,
   MinerDescription,
+  MinerReferences,
 } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
-import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
+import { checkDistance, checkNumber, miningView } from "./_common.ts";
 import { pairsFrom } from "./tuples.ts";
 
 /** Options of {@linkcode pairMarginMiner}. */
@@ -38,7 +39,8 @@ export interface PairMarginMinerOptions {
 /**
  * Keeps the ordered positive pairs farther than `posMargin` and the ordered negative pairs
  * closer than `negMargin` (both strict; reversed for a similarity), PML's
- * `PairMarginMiner`.
+ * `PairMarginMiner`. With references, anchors come from the batch and the other ends of
+ * the pairs from the references (PML's `ref_emb`), with no self-exclusion.
  *
  * @param options Margins and distance.
  * @returns The miner (pairs, row-major).
@@ -64,17 +66,21 @@ export function pairMarginMiner(options: PairMarginMinerOptions = {}): Miner {
     config(): ComponentConfig {
       return { name: "pair-margin", posMargin, negMargin, distance: distance.config() as Json };
     },
-    mine(embeddings: EmbeddingMatrix, labels: Int32Array) {
-      checkBatch("pairMarginMiner", embeddings, labels);
-      const n = embeddings.rows;
-      const mat = distance.matrixArray(embeddings);
+    mine(embeddings: EmbeddingMatrix, labels: Int32Array, ref?: MinerReferences) {
+      const { mat, cols, m, self } = miningView(
+        "pairMarginMiner",
+        distance,
+        embeddings,
+        labels,
+        ref,
+      );
       const inv = distance.isInverted;
       const pa: number[] = [], pp: number[] = [], na: number[] = [], nn: number[] = [];
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          if (j === i) continue;
-          const d = mat[i * n + j];
-          if (labels[j] === labels[i]) {
+      for (let i = 0; i < embeddings.rows; i++) {
+        for (let j = 0; j < m; j++) {
+          if (self && j === i) continue;
+          const d = mat[i * m + j];
+          if (cols[j] === labels[i]) {
             if (inv ? d < posMargin : d > posMargin) {
               pa.push(i);
               pp.push(j);

@@ -10,9 +10,10 @@ import type {
   Json,
   Miner,
   MinerDescription,
+  MinerReferences,
 } from "../types.ts";
 import { lpDistance } from "../distances/lp_distance.ts";
-import { checkBatch, checkDistance, checkNumber } from "./_common.ts";
+import { checkDistance, checkNumber, miningView } from "./_common.ts";
 import { tripletsFrom } from "./tuples.ts";
 
 /** The kinds of triplet {@linkcode tripletMarginMiner} keeps. */
@@ -44,7 +45,8 @@ export interface TripletMarginMinerOptions {
 /**
  * Keeps the triplets (a, p, n) of the batch whose margin `tm = d_an - d_ap` (for a
  * similarity `s_ap - s_an`) falls in the chosen band (PML's `TripletMarginMiner`, as in
- * Schroff et al. 2015, "FaceNet").
+ * Schroff et al. 2015, "FaceNet"). With references, anchors come from the batch and
+ * positives and negatives from the references (PML's `ref_emb`), with no self-exclusion.
  *
  * @param options Margin, type and distance.
  * @returns The miner (triplets, in lexicographic order).
@@ -86,18 +88,22 @@ export function tripletMarginMiner(options: TripletMarginMinerOptions = {}): Min
     config(): ComponentConfig {
       return { name: "triplet-margin", margin, type, distance: distance.config() as Json };
     },
-    mine(embeddings: EmbeddingMatrix, labels: Int32Array) {
-      checkBatch("tripletMarginMiner", embeddings, labels);
-      const n = embeddings.rows;
-      const mat = distance.matrixArray(embeddings);
+    mine(embeddings: EmbeddingMatrix, labels: Int32Array, ref?: MinerReferences) {
+      const { mat, cols, m, self } = miningView(
+        "tripletMarginMiner",
+        distance,
+        embeddings,
+        labels,
+        ref,
+      );
       const a: number[] = [], p: number[] = [], ng: number[] = [];
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          if (j === i || labels[j] !== labels[i]) continue;
-          const ap = mat[i * n + j];
-          for (let k = 0; k < n; k++) {
-            if (labels[k] === labels[i]) continue;
-            const an = mat[i * n + k];
+      for (let i = 0; i < embeddings.rows; i++) {
+        for (let j = 0; j < m; j++) {
+          if ((self && j === i) || cols[j] !== labels[i]) continue;
+          const ap = mat[i * m + j];
+          for (let k = 0; k < m; k++) {
+            if (cols[k] === labels[i]) continue;
+            const an = mat[i * m + k];
             const tm = distance.margin(an, ap);
             if (!keep(tm)) continue;
             a.push(i);

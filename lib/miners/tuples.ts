@@ -9,9 +9,12 @@ import type { IndicesTuple, PairIndices, TripletIndices } from "../types.ts";
 
 /**
  * All ordered positive pairs (i, j), i != j, same label, and all ordered negative pairs
- * (i, j) with different labels, row-major.
+ * (i, j) with different labels, row-major (PML's `get_all_pairs_indices`). With
+ * `refLabels`, j runs over the references and i == j is kept: a reference row is not the
+ * batch row of the same index.
  *
  * @param labels The batch labels.
+ * @param refLabels The reference labels, if the pairs go from the batch to references.
  * @returns The pairs.
  *
  * @example
@@ -21,13 +24,14 @@ import type { IndicesTuple, PairIndices, TripletIndices } from "../types.ts";
  * if (p.posAnchors.length !== 2 || p.negAnchors.length !== 4) throw new Error();
  * ```
  */
-export function allPairs(labels: Int32Array): PairIndices {
+export function allPairs(labels: Int32Array, refLabels?: Int32Array): PairIndices {
   const pa: number[] = [], pp: number[] = [], na: number[] = [], nn: number[] = [];
   const n = labels.length;
+  const ref = refLabels ?? labels;
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      if (i === j) continue;
-      if (labels[i] === labels[j]) {
+    for (let j = 0; j < ref.length; j++) {
+      if (i === j && refLabels === undefined) continue;
+      if (labels[i] === ref[j]) {
         pa.push(i);
         pp.push(j);
       } else {
@@ -41,9 +45,12 @@ export function allPairs(labels: Int32Array): PairIndices {
 
 /**
  * All triplets (a, p, n) with p != a, label p = label a, label n != label a, in
- * lexicographic order; there are sum_a #pos(a) * #neg(a) of them.
+ * lexicographic order; there are sum_a #pos(a) * #neg(a) of them (PML's
+ * `get_all_triplets_indices`). With `refLabels`, p and n run over the references and
+ * p == a is kept.
  *
  * @param labels The batch labels.
+ * @param refLabels The reference labels, if positives and negatives are references.
  * @returns The triplets.
  *
  * @example
@@ -53,14 +60,15 @@ export function allPairs(labels: Int32Array): PairIndices {
  * if (t.anchors.length !== 2) throw new Error();
  * ```
  */
-export function allTriplets(labels: Int32Array): TripletIndices {
+export function allTriplets(labels: Int32Array, refLabels?: Int32Array): TripletIndices {
   const a: number[] = [], p: number[] = [], ng: number[] = [];
   const n = labels.length;
+  const ref = refLabels ?? labels;
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      if (j === i || labels[j] !== labels[i]) continue;
-      for (let k = 0; k < n; k++) {
-        if (labels[k] === labels[i]) continue;
+    for (let j = 0; j < ref.length; j++) {
+      if ((j === i && refLabels === undefined) || ref[j] !== labels[i]) continue;
+      for (let k = 0; k < ref.length; k++) {
+        if (ref[k] === labels[i]) continue;
         a.push(i);
         p.push(j);
         ng.push(k);
@@ -77,6 +85,7 @@ export function allTriplets(labels: Int32Array): TripletIndices {
  *
  * @param indices A miner's output, or undefined for all pairs.
  * @param labels The batch labels.
+ * @param refLabels The reference labels, when positives and negatives are references.
  * @returns The pairs.
  *
  * @example
@@ -86,8 +95,12 @@ export function allTriplets(labels: Int32Array): TripletIndices {
  * if (toPairs(t, new Int32Array([0, 0, 1, 1])).posAnchors.length !== 2) throw new Error();
  * ```
  */
-export function toPairs(indices: IndicesTuple | undefined, labels: Int32Array): PairIndices {
-  if (indices === undefined) return allPairs(labels);
+export function toPairs(
+  indices: IndicesTuple | undefined,
+  labels: Int32Array,
+  refLabels?: Int32Array,
+): PairIndices {
+  if (indices === undefined) return allPairs(labels, refLabels);
   if (indices.kind === "pairs") return indices;
   return {
     kind: "pairs",
@@ -105,6 +118,7 @@ export function toPairs(indices: IndicesTuple | undefined, labels: Int32Array): 
  *
  * @param indices A miner's output, or undefined for all triplets.
  * @param labels The batch labels.
+ * @param refLabels The reference labels, when positives and negatives are references.
  * @returns The triplets.
  *
  * @example
@@ -114,8 +128,12 @@ export function toPairs(indices: IndicesTuple | undefined, labels: Int32Array): 
  * if (toTriplets(pairs, new Int32Array([0, 0, 1, 1])).anchors.length !== 2) throw new Error();
  * ```
  */
-export function toTriplets(indices: IndicesTuple | undefined, labels: Int32Array): TripletIndices {
-  if (indices === undefined) return allTriplets(labels);
+export function toTriplets(
+  indices: IndicesTuple | undefined,
+  labels: Int32Array,
+  refLabels?: Int32Array,
+): TripletIndices {
+  if (indices === undefined) return allTriplets(labels, refLabels);
   if (indices.kind === "triplets") return indices;
   const a: number[] = [], p: number[] = [], ng: number[] = [];
   for (let i = 0; i < indices.posAnchors.length; i++) {
