@@ -372,4 +372,18 @@ export interface TrainState {
   optimizer: AdamState;
   /** The miner's random state, for miners that draw at random (`Miner.randomState`). */
   minerRandomState?: number;
+  /** The cross-batch memory's queue, when training uses one. */
+  memory?: MemoryState;
+}
+
+/** A cross-batch memory's queue (PML's `CrossBatchMemory`), as checkpoints keep it. */
+export interface MemoryState {
+  /** `memorySize * embeddingSize` values, slot-major (zeros where nothing was written). */
+  embeddings: Float32Array;
+  /** The label of each slot (0 where nothing was written). */
+  labels: Int32Array;
+  /** The slot the next batch is written to. */
+  queueIdx: number;
+  /** Whether every slot has been written once. */
+  hasBeenFilled: boolean;
 }

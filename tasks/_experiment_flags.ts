@@ -52,6 +52,8 @@ export const EXPERIMENT_FLAGS = {
   augment: { type: "boolean" },
   distance: { type: "string" },
   hierarchy: { type: "string" },
+  xbm: { type: "string" },
+  "xbm-warmup": { type: "string" },
   "loss-option": { type: "string", multiple: true },
   "miner-option": { type: "string", multiple: true },
 } as const;
@@ -142,7 +144,11 @@ ${optionHelp(MINER_FLAGS, MINERS).join("\n")}
   --hierarchy FILE|none|auto
                          class hierarchy for the analysis: auto (default: the dataset's own, or
                          TT100K's for TT100K class codes), none, or a TSV file
-                         class/top/family/value/meaning`;
+                         class/top/family/value/meaning
+  --xbm N                cross-batch memory of N embeddings (PML's CrossBatchMemory): each batch
+                         is mined and its loss taken against the recent batches too (default 0:
+                         none; at least --batch-size)
+  --xbm-warmup N         epochs trained without the memory first (default 0)`;
 
 type BooleanFlag = "strict" | "augment" | "loss-option" | "miner-option";
 type FlagValues = { [K in Exclude<keyof typeof EXPERIMENT_FLAGS, BooleanFlag>]?: string } & {
@@ -218,10 +224,17 @@ export function configFromFlags(v: FlagValues): Partial<ExperimentConfig> & { da
     ["per-class", "syntheticPerClass"],
     ["image-size", "imageSize"],
     ["limit", "limit"],
+    ["xbm", "xbm"],
+    ["xbm-warmup", "xbmWarmup"],
   ];
   for (const [flag, key] of numeric) {
     const n = num(flag);
     if (n !== undefined) (out as Record<string, unknown>)[key] = n;
+  }
+  if (out.xbm === 0) {
+    throw new UsageError(
+      "Invalid --xbm 0: give the memory's size in embeddings (leave --xbm out for none)",
+    );
   }
   if (v.k !== undefined) out.ks = v.k.split(",").map((s) => numberFlag("k", s, 0));
   if (v.strict) out.strict = true;

@@ -7,6 +7,7 @@
 import type { ComponentConfig, Json } from "../types.ts";
 import { closestName } from "../_suggest.ts";
 import { LOSS_NAMES, LOSSES } from "../losses/registry.ts";
+import { memorySupportsLoss } from "../losses/cross_batch_memory.ts";
 import { findMiner, MINER_NAMES, MINERS } from "../miners/registry.ts";
 import type { MinerDescription } from "../types.ts";
 import { TRIPLET_MARGIN_LOSS } from "../losses/triplet_margin_loss.ts";
@@ -134,6 +135,15 @@ export interface ExperimentConfig {
    * @default "auto"
    */
   hierarchy?: string;
+  /**
+   * Slots of the cross-batch memory (PML's `CrossBatchMemory`, Wang et al. 2020): the
+   * embeddings of recent batches, against which each batch is mined and its loss taken.
+   * 0 or absent: none. At least `batchSize`. A run with a memory has `xbm<size>` in its id;
+   * one without has the id it had before the field existed.
+   */
+  xbm?: number;
+  /** Epochs trained without the memory first (it starts empty after them). Absent: 0. */
+  xbmWarmup?: number;
 }
 
 /** The defaults of every field but `data`. */
@@ -168,6 +178,41 @@ function check(
 }
 
 const isInt = (v: unknown): v is number => Number.isInteger(v);
+
+/** Checks the cross-batch memory's fields; drops them when there is no memory. */
+function checkMemory(c: ExperimentConfig): void {
+  if (c.xbm === undefined || c.xbm === 0) {
+    check(
+      c.xbmWarmup === undefined || c.xbmWarmup === 0,
+      "xbmWarmup",
+      c.xbmWarmup,
+      (n) => `needs a memory (${n("xbm")})`,
+    );
+    delete c.xbm;
+    delete c.xbmWarmup;
+    return;
+  }
+  check(isInt(c.xbm) && c.xbm > 0, "xbm", c.xbm, "must be a positive integer (0: no memory)");
+  check(
+    memorySupportsLoss(c.loss.name),
+    "xbm",
+    c.xbm,
+    `PML's CrossBatchMemory does not take the ${c.loss.name} loss`,
+  );
+  check(
+    c.xbm >= c.batchSize,
+    "xbm",
+    c.xbm,
+    (n) => `must hold a whole batch (${n("batchSize")} ${c.batchSize})`,
+  );
+  c.xbmWarmup ??= 0;
+  check(
+    isInt(c.xbmWarmup) && c.xbmWarmup >= 0 && (c.xbmWarmup < c.epochs || c.epochs === 0),
+    "xbmWarmup",
+    c.xbmWarmup,
+    (n) => `must be a non-negative integer below ${n("epochs")} ${c.epochs}`,
+  );
+}
 
 /**
  * Turns a loss name and its hyper-parameters into a loss config.
@@ -336,6 +381,7 @@ export function resolveConfig(
     c.hierarchy,
     "must be auto, none or a TSV file path",
   );
+  checkMemory(c);
   return c;
 }
 
@@ -403,9 +449,12 @@ export function runId(config: ExperimentConfig): string {
   );
   const miner = minerLabel(config.miner);
   const trained = Object.fromEntries(
-    Object.entries(config).filter(([key]) => !NOT_IN_ID.includes(key)),
+    Object.entries(config).filter(([key, value]) =>
+      !NOT_IN_ID.includes(key) && !(key.startsWith("xbm") && !config.xbm && !value)
+    ),
   );
-  return `${dataName}-${config.loss.name}-${miner}-d${config.dim}-s${config.seed}-${
+  const memory = config.xbm ? `-xbm${config.xbm}` : "";
+  return `${dataName}-${config.loss.name}-${miner}${memory}-d${config.dim}-s${config.seed}-${
     fnv1a(canonical(trained))
   }`;
 }

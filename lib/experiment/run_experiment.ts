@@ -13,7 +13,12 @@
 import { join } from "node:path";
 import { stratifiedSplit } from "../data/split.ts";
 import { type ResolvedHierarchy, resolveHierarchy } from "../data/tt100k.ts";
-import { findLoss, lossFromConfig } from "../losses/mod.ts";
+import {
+  type CrossBatchMemory,
+  crossBatchMemory,
+  findLoss,
+  lossFromConfig,
+} from "../losses/mod.ts";
 import { minerFromConfig } from "../miners/mod.ts";
 import { createEmbeddingNet } from "../model/embedding_net.ts";
 import { embedDataset } from "../model/embed.ts";
@@ -119,6 +124,8 @@ interface RunInputs {
 interface RunComponents {
   loss: MetricLoss;
   miner: Miner | undefined;
+  /** The cross-batch memory around the loss (with the miner), when the config has one. */
+  xbm?: CrossBatchMemory;
   net: EmbeddingNet;
   lossVariables: ReturnType<NonNullable<MetricLoss["trainableVariables"]>>;
 }
@@ -197,7 +204,10 @@ function buildComponents(config: ExperimentConfig, dataset: ImageDataset): RunCo
     seed: config.seed,
   });
   const lossVariables = loss.trainableVariables?.() ?? [];
-  return { loss, miner, net, lossVariables };
+  const xbm = config.xbm
+    ? crossBatchMemory(loss, { memorySize: config.xbm, embeddingSize: config.dim, miner })
+    : undefined;
+  return { loss, miner, net, lossVariables, ...(xbm ? { xbm } : {}) };
 }
 
 /**
@@ -327,13 +337,14 @@ function trainWithCheckpoints(
   },
 ): Promise<TrainResult> {
   const { dataset, split } = run.inputs;
-  const { loss, miner, net, lossVariables } = run.parts;
+  const { loss, miner, net, lossVariables, xbm } = run.parts;
   const { evalEvery } = run.opened;
   const metricsPath = join(dir, RUN_FILES.metrics);
   let pending: TrainRecord[] = [];
   return train(net, dataset, split.train, {
     loss,
     miner,
+    ...(xbm ? { memory: { xbm, fromEpoch: (config.xbmWarmup ?? 0) + 1 } } : {}),
     epochs: config.epochs,
     batchSize: config.batchSize,
     samplesPerClass: config.samplesPerClass,

@@ -29,6 +29,8 @@ export const SWEEP_OTHER_KEYS: string[] = [
   "out",
   "description",
   ...Object.keys(DEFAULT_CONFIG).filter((k) => !["loss", "miner", "dim", "seed"].includes(k)),
+  "xbm",
+  "xbmWarmup",
 ];
 
 function asList(value: Json | undefined): Json[] {
@@ -100,8 +102,10 @@ export function expandSweep(
   const seeds = asList(s.seeds ?? DEFAULT_CONFIG.seed);
   const fixed: Record<string, Json> = {};
   for (const key of SWEEP_OTHER_KEYS) {
-    if (key in s && key !== "out" && key !== "description") fixed[key] = s[key];
+    if (key in s && !["out", "description", "xbm"].includes(key)) fixed[key] = s[key];
   }
+  // "xbm": one memory size, or a list of them as one more axis of the grid (0: none).
+  const memories = asList(s.xbm ?? 0);
   const cells: ExperimentConfig[] = [];
   for (const d of data) {
     if (typeof d !== "string") {
@@ -113,16 +117,19 @@ export function expandSweep(
       for (const miner of miners) {
         for (const dim of dims) {
           for (const seed of seeds) {
-            cells.push(
-              resolveConfig({
-                ...(fixed as Partial<ExperimentConfig>),
-                data: d,
-                loss,
-                miner,
-                dim: dim as number,
-                seed: seed as number,
-              }),
-            );
+            for (const xbm of memories) {
+              cells.push(
+                resolveConfig({
+                  ...(fixed as Partial<ExperimentConfig>),
+                  ...(xbm ? { xbm: xbm as number } : { xbmWarmup: undefined }),
+                  data: d,
+                  loss,
+                  miner,
+                  dim: dim as number,
+                  seed: seed as number,
+                }),
+              );
+            }
           }
         }
       }

@@ -10,6 +10,7 @@ import type {
   IndicesTuple,
   Json,
   LossReferences,
+  MemoryState,
   MetricLoss,
   Miner,
   Scalar,
@@ -54,17 +55,8 @@ export interface CrossBatchMemoryOptions {
   miner?: Miner;
 }
 
-/** The queue of a {@linkcode CrossBatchMemory}, for checkpoints. */
-export interface CrossBatchMemoryState {
-  /** `memorySize * embeddingSize` values, slot-major (zeros where nothing was written). */
-  embeddings: Float32Array;
-  /** The label of each slot (0 where nothing was written). */
-  labels: Int32Array;
-  /** The slot the next batch is written to, in [0, memorySize). */
-  queueIdx: number;
-  /** Whether every slot has been written once (then all slots are references). */
-  hasBeenFilled: boolean;
-}
+/** The queue of a {@linkcode CrossBatchMemory}, for checkpoints (`MemoryState`). */
+export type CrossBatchMemoryState = MemoryState;
 
 /** A loss wrapped in a cross-batch memory: a {@linkcode MetricLoss} with a queue. */
 export interface CrossBatchMemory extends MetricLoss {
@@ -103,6 +95,18 @@ export interface CrossBatchMemory extends MetricLoss {
   setState(state: CrossBatchMemoryState): void;
   /** Empties the queue: zeros, label 0, slot 0, not filled (PML's `reset_queue`). */
   reset(): void;
+}
+
+/**
+ * Whether PML's CrossBatchMemory takes the loss of this registry name (its
+ * `supported_losses()`): not ArcFace or ProxyAnchor, which learn class weights.
+ *
+ * @param name A loss registry name.
+ * @returns False for an unknown name too.
+ */
+export function memorySupportsLoss(name: string): boolean {
+  const description = LOSSES.find((d) => d.name === name);
+  return description !== undefined && PML_SUPPORTED.has(description.pmlName);
 }
 
 /** Throws unless `loss` is a loss that PML's CrossBatchMemory supports. */

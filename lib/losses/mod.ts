@@ -51,5 +51,6 @@ export {
   crossBatchMemory,
   type CrossBatchMemoryOptions,
   type CrossBatchMemoryState,
+  memorySupportsLoss,
 } from "./cross_batch_memory.ts";
 export { findLoss, LOSS_NAMES, LOSSES, lossFromConfig } from "./registry.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Json, TrainState } from "../types.ts";
+import type { Json, MemoryState, TrainState } from "../types.ts";
 import type { RunCheckpoint } from "./run_folder.ts";
 
 /** A metrics record, as `metrics.jsonl` holds it. */
@@ -54,6 +54,9 @@ export function toCheckpoint(
       images: state.images,
       finalLoss: state.finalLoss,
       ...(state.minerRandomState === undefined ? {} : { minerRandomState: state.minerRandomState }),
+      ...(state.memory
+        ? { memory: { queueIdx: state.memory.queueIdx, hasBeenFilled: state.memory.hasBeenFilled } }
+        : {}),
       adam: {
         iterations: adam.iterations,
         beta1Power: adam.beta1Power,
@@ -74,7 +77,37 @@ export function toCheckpoint(
       })),
       ...adam.firstMoments.map((values, i) => ({ name: `adam/m/${i}`, shape: shapes[i], values })),
       ...adam.secondMoments.map((values, i) => ({ name: `adam/v/${i}`, shape: shapes[i], values })),
+      ...(state.memory ? memoryArrays(state.memory) : []),
     ],
+  };
+}
+
+/** A cross-batch memory's queue as checkpoint arrays (labels as float32: exact below 2^24). */
+function memoryArrays(memory: MemoryState) {
+  const slots = memory.labels.length;
+  return [
+    {
+      name: "xbm/embeddings",
+      shape: [slots, memory.embeddings.length / Math.max(slots, 1)],
+      values: memory.embeddings,
+    },
+    { name: "xbm/labels", shape: [slots], values: Float32Array.from(memory.labels) },
+  ];
+}
+
+/** The cross-batch memory of a checkpoint, if it has one. */
+function memoryOf(checkpoint: RunCheckpoint): MemoryState | undefined {
+  const queue = (checkpoint.state as Record<string, Json>).memory as
+    | Record<string, Json>
+    | undefined;
+  const embeddings = checkpoint.arrays.find((a) => a.name === "xbm/embeddings");
+  const labels = checkpoint.arrays.find((a) => a.name === "xbm/labels");
+  if (!queue || !embeddings || !labels) return undefined;
+  return {
+    embeddings: embeddings.values,
+    labels: Int32Array.from(labels.values),
+    queueIdx: queue.queueIdx as number,
+    hasBeenFilled: queue.hasBeenFilled === true,
   };
 }
 
@@ -101,6 +134,7 @@ export function fromCheckpoint(
   }
   const part = (prefix: string) =>
     checkpoint.arrays.filter((a) => a.name.startsWith(prefix)).map((a) => a.values);
+  const memory = memoryOf(checkpoint);
   return {
     state: {
       epoch: checkpoint.epoch,
@@ -109,6 +143,7 @@ export function fromCheckpoint(
       images: s.images as number,
       finalLoss: s.finalLoss as number,
       ...(typeof s.minerRandomState === "number" ? { minerRandomState: s.minerRandomState } : {}),
+      ...(memory ? { memory } : {}),
       weights: part("net/"),
       lossWeights: part("loss/"),
       optimizer: {

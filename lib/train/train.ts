@@ -20,6 +20,7 @@ import type {
   TrainState,
 } from "../types.ts";
 import { invalidOption } from "../_errors.ts";
+import type { CrossBatchMemory } from "../losses/cross_batch_memory.ts";
 
 /** One line of `metrics.jsonl`. */
 export type TrainRecord = { type: string; [key: string]: Json };
@@ -62,6 +63,13 @@ export interface TrainOptions {
    * @default "async" on the `webgpu` and `webgl` backends, else "sync"
    */
   minerReads?: "sync" | "async";
+  /**
+   * A cross-batch memory around `loss` (`crossBatchMemory`, which holds the miner): from
+   * epoch `fromEpoch` on (1-based; earlier epochs train on `loss` and `miner` alone, and
+   * the memory starts empty then), each batch is mined and its loss taken against the
+   * memory too. Its queue is part of every checkpoint.
+   */
+  memory?: { xbm: CrossBatchMemory; fromEpoch: number };
   /**
    * Continue from this state (from `onCheckpoint` of an earlier, interrupted call with the
    * same network, data and options): the result equals that of an uninterrupted run on the
@@ -199,6 +207,8 @@ interface StepContext {
   net: EmbeddingNet;
   loss: MetricLoss;
   miner: Miner | undefined;
+  /** The cross-batch memory, while it is in use (it mines itself). */
+  xbm?: CrossBatchMemory;
   minerReads: "sync" | "async";
   optimizer: tf.Optimizer;
   variables: tf.Variable[];
@@ -219,7 +229,8 @@ async function trainStep(
   floats: Float32Array,
   labels: Int32Array,
 ): Promise<{ value: number; tuples: number }> {
-  const { net, miner } = ctx;
+  const { net, xbm } = ctx;
+  const miner = xbm ? undefined : ctx.miner;
   const shape: [number, number, number, number] = [labels.length, ...net.inputShape];
   const rows = (data: Float32Array) => ({ data, rows: labels.length, dim: net.dim });
   let indices: IndicesTuple | undefined;
@@ -243,6 +254,7 @@ async function trainStep(
           // is a copy in host memory, and it saves a second forward pass.
           indices = miner.mine(rows(embeddings.dataSync() as Float32Array), labels);
         }
+        if (xbm) return xbm.compute(embeddings, labels);
         return ctx.loss.compute(embeddings, labels, indices);
       },
       true,
@@ -251,7 +263,8 @@ async function trainStep(
   });
   try {
     const value = (await lossTensor.data())[0];
-    return { value, tuples: indices ? tupleCount(indices) : 0 };
+    const mined = xbm ? xbm.lastIndices() : indices;
+    return { value, tuples: mined ? tupleCount(mined) : 0 };
   } finally {
     lossTensor.dispose();
   }
@@ -322,6 +335,15 @@ export async function train(
   const variables = [...net.variables, ...lossVariables];
   const resume = options.resumeFrom;
   if (resume) checkState(resume, net.variables, lossVariables, epochs);
+  const memory = options.memory;
+  if (memory && (!Number.isInteger(memory.fromEpoch) || memory.fromEpoch < 1)) {
+    throw invalidOption("memory.fromEpoch", memory.fromEpoch, "must be a positive integer");
+  }
+  if (memory && resume && resume.epoch >= memory.fromEpoch && !resume.memory) {
+    throw new RangeError(
+      `Cannot resume at epoch ${resume.epoch}: the checkpoint has no cross-batch memory`,
+    );
+  }
   const optimizer = tf.train.adam(learningRate);
   const [h, w, c] = net.inputShape;
   const buffer = new Float32Array(batchSize * h * w * c);
@@ -352,6 +374,7 @@ export async function train(
     ),
     optimizer: await captureAdam(optimizer),
     ...(options.miner?.randomState ? { minerRandomState: options.miner.randomState() } : {}),
+    ...(memory ? { memory: memory.xbm.state() } : {}),
   });
   try {
     if (resume) {
@@ -365,9 +388,12 @@ export async function train(
       if (resume.minerRandomState !== undefined) {
         options.miner?.setRandomState?.(resume.minerRandomState);
       }
+      if (memory && resume.memory) memory.xbm.setState(resume.memory);
     }
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
       const started = performance.now();
+      if (memory && epoch === memory.fromEpoch && !resume?.memory) memory.xbm.reset();
+      stepContext.xbm = memory && epoch >= memory.fromEpoch ? memory.xbm : undefined;
       let lossSum = 0, tupleSum = 0;
       const batches = sampler.epoch(epoch - 1);
       const augmentRng = options.augment
@@ -401,9 +427,10 @@ export async function train(
         seconds,
         imagesPerSecond: (batches.length * batchSize) / seconds,
       };
-      if (options.miner) {
+      if (options.miner || stepContext.xbm) {
         record.minedTuplesPerBatch = batches.length ? tupleSum / batches.length : 0;
       }
+      if (memory) record.memory = stepContext.xbm !== undefined;
       const extra = await options.afterEpoch?.(epoch);
       emit(extra ? { ...record, ...extra } : record);
       if (options.onCheckpoint && (epoch % checkpointEvery === 0 || epoch === epochs)) {

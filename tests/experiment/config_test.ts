@@ -258,3 +258,22 @@ Deno.test("lossConfig() and minerConfig() reject options the component does not 
     name: "cosine",
   });
 });
+
+Deno.test("resolveConfig() checks the cross-batch memory, and runId() names it only when there is one", () => {
+  const base = { data: "synthetic" };
+  const plain = resolveConfig(base);
+  assert.ok(!("xbm" in plain) && !("xbmWarmup" in plain));
+  // A config without a memory keeps the id it had before the field existed.
+  assert.equal(runId(resolveConfig({ ...base, xbm: 0 })), runId(plain));
+  const withMemory = resolveConfig({ ...base, xbm: 512, xbmWarmup: 2 });
+  assert.equal(withMemory.xbm, 512);
+  assert.match(runId(withMemory), /^synthetic-triplet-none-xbm512-d32-s0-[0-9a-f]{8}$/);
+  assert.notEqual(runId(withMemory), runId(resolveConfig({ ...base, xbm: 512 })));
+  assert.equal(resolveConfig({ ...base, xbm: 64 }).xbmWarmup, 0);
+  assertRejects(() => resolveConfig({ ...base, xbm: -1 }), "xbm", "-1");
+  assertRejects(() => resolveConfig({ ...base, xbm: 2.5 }), "xbm", "2.5");
+  // Smaller than a batch: the batch would overwrite itself.
+  assertRejects(() => resolveConfig({ ...base, xbm: 32 }), "xbm", "32");
+  assertRejects(() => resolveConfig({ ...base, xbm: 64, xbmWarmup: 10 }), "xbm-warmup", "10");
+  assertRejects(() => resolveConfig({ ...base, xbmWarmup: 1 }), "xbm-warmup", "1");
+});

@@ -226,3 +226,15 @@ Deno.test("parseSweepText() reports deeply nested JSON without overflowing the s
     message: /^Cannot read sweep "deep\.json": invalid JSON at line 1, column \d+/,
   });
 });
+
+Deno.test("expandSweep() takes one memory size or a list of them as one more axis", () => {
+  const one = expandSweep({ data: "synthetic", xbm: 128, xbmWarmup: 1 });
+  assert.deepEqual(one.map((c) => [c.xbm, c.xbmWarmup]), [[128, 1]]);
+  const grid = expandSweep({ data: "synthetic", xbm: [0, 128], xbmWarmup: 1, seeds: [0, 1] });
+  assert.deepEqual(grid.map((c) => [c.seed, c.xbm ?? 0, c.xbmWarmup ?? 0]), [
+    [0, 0, 0],
+    [0, 128, 1],
+    [1, 0, 0],
+    [1, 128, 1],
+  ]);
+});

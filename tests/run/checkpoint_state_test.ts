@@ -71,3 +71,27 @@ Deno.test("fromCheckpoint() refuses a state without counters or records", () => 
     },
   );
 });
+
+Deno.test("a cross-batch memory's queue goes through a checkpoint file and back", async () => {
+  const memory = {
+    embeddings: f(0.5, -1, 2, 0, 0, 0),
+    labels: Int32Array.from([3, 7, 0]),
+    queueIdx: 2,
+    hasBeenFilled: false,
+  };
+  const checkpoint = toCheckpoint({ ...state, memory }, layout, records);
+  assert.deepEqual(
+    checkpoint.arrays.slice(-2).map((a) => [a.name, a.shape]),
+    [["xbm/embeddings", [3, 2]], ["xbm/labels", [3]]],
+  );
+  const dir = await Deno.makeTempDir({ prefix: "metriclab-checkpoint-memory-" });
+  try {
+    await writeRunCheckpoint(dir, checkpoint);
+    const back = fromCheckpoint((await readRunCheckpoint(dir))!, dir).state;
+    assert.deepEqual(back.memory, memory);
+    // A state without a memory reads back without one.
+    assert.equal(fromCheckpoint(toCheckpoint(state, layout, records), dir).state.memory, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -3,7 +3,12 @@ import * as tf from "../../lib/tf.ts";
 import { selectBackend } from "../../lib/backend/select_backend.ts";
 import { generateSynthetic } from "../../lib/data/synthetic.ts";
 import { lpDistance } from "../../lib/distances/lp_distance.ts";
-import { contrastiveLoss, proxyAnchorLoss, tripletMarginLoss } from "../../lib/losses/mod.ts";
+import {
+  contrastiveLoss,
+  crossBatchMemory,
+  proxyAnchorLoss,
+  tripletMarginLoss,
+} from "../../lib/losses/mod.ts";
 import { batchHardMiner, distanceWeightedMiner } from "../../lib/miners/mod.ts";
 import { createEmbeddingNet, type EmbeddingNet } from "../../lib/model/embedding_net.ts";
 import {
@@ -289,6 +294,40 @@ Deno.test("train() resumed with a random miner draws what an uninterrupted run d
     [...first.records, ...rest.records].map((r) => [r.loss, r.minedTuplesPerBatch]),
   );
   assert.deepEqual(rest.weights, full.weights);
+});
+
+Deno.test("train() uses a cross-batch memory after warm-up and resumes with its queue to the same weights", async () => {
+  // Fresh components each time, as a resumed process would build them.
+  const options = (): Partial<TrainOptions> => ({
+    loss: contrastiveLoss(),
+    miner: batchHardMiner(),
+    memory: {
+      xbm: crossBatchMemory(contrastiveLoss(), {
+        memorySize: 32,
+        embeddingSize: 4,
+        miner: batchHardMiner(),
+      }),
+      fromEpoch: 2,
+    },
+  });
+  const full = await runFull(3, options());
+  assert.deepEqual(full.records.map((r) => r.memory), [false, true, true]);
+  const first = await runFull(2, options());
+  const queue = first.states[1].memory!;
+  assert.equal(queue.labels.length, 32);
+  assert.ok(queue.hasBeenFilled, "two epochs of 32 images fill 32 slots");
+  const rest = await runFull(3, { ...options(), resumeFrom: first.states[1] });
+  assert.deepEqual(
+    full.records.map((r) => [r.loss, r.minedTuplesPerBatch]),
+    [...first.records, ...rest.records].map((r) => [r.loss, r.minedTuplesPerBatch]),
+  );
+  assert.deepEqual(rest.weights, full.weights);
+  // A checkpoint past the warm-up without the queue cannot be resumed.
+  const { memory: _, ...noQueue } = first.states[1];
+  await assert.rejects(
+    () => runFull(3, { ...options(), resumeFrom: noQueue }),
+    /checkpoint has no cross-batch memory/,
+  );
 });
 
 Deno.test("train() checkpoints every checkpointEvery epochs, after the epoch's record", async () => {
