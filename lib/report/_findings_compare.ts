@@ -141,13 +141,19 @@ const SHARED_SETTINGS = [
   "samplesPerClass",
   "learningRate",
   "augment",
+  "xbm",
+  "xbmWarmup",
 ];
 
-/** Everything a run was trained with except its data, loss, miner, dim and seed. */
-export function settingsOf(r: RunRecord): Record<string, unknown> {
+/**
+ * Everything a run was trained with except its data, loss, miner, dim and seed (and,
+ * with `withoutMemory`, its cross-batch memory).
+ */
+export function settingsOf(r: RunRecord, withoutMemory = false): Record<string, unknown> {
   const c = r.config as Record<string, unknown>;
   return Object.fromEntries(
-    SHARED_SETTINGS.map((k) => [k, c[k] ?? (k === "epochs" ? r.summary.epochs : null)]),
+    SHARED_SETTINGS.filter((k) => !(withoutMemory && k.startsWith("xbm")))
+      .map((k) => [k, c[k] ?? (k === "epochs" ? r.summary.epochs : null)]),
   );
 }
 
@@ -155,7 +161,7 @@ export function settingsOf(r: RunRecord): Record<string, unknown> {
  * The fields two runs must share to be paired, except the one compared: data, seed (so the
  * split), every training setting, and the loss and miner with their options.
  */
-function pairKey(r: RunRecord, without: "loss" | "miner" | "dim"): string {
+function pairKey(r: RunRecord, without: Factor): string {
   const s = r.summary, c = r.config as Record<string, unknown>;
   return JSON.stringify([
     dataOf(r),
@@ -163,16 +169,19 @@ function pairKey(r: RunRecord, without: "loss" | "miner" | "dim"): string {
     without === "miner" ? null : c.miner ?? s.miner,
     without === "dim" ? null : s.dim,
     s.seed,
-    settingsOf(r),
+    settingsOf(r, without === "memory"),
   ]);
 }
+
+/** What a comparison changes between its two sides. */
+export type Factor = "loss" | "miner" | "dim" | "memory";
 
 /** Pairs `a` runs with `b` runs that agree on everything but `factor`. */
 export function pairUp(
   runs: readonly RunRecord[],
   isA: (r: RunRecord) => boolean,
   isB: (r: RunRecord) => boolean,
-  factor: "loss" | "miner" | "dim",
+  factor: Factor,
 ): [RunRecord, RunRecord][] {
   const bs = new Map<string, RunRecord>();
   for (const r of runs) if (isB(r)) bs.set(pairKey(r, factor), r);
@@ -272,6 +281,12 @@ function comparisonSentence(c: Comparison, metricLabel: string): string {
         ? `${c.a} is above ${c.b}`
         : `${c.a} is not clearly different from ${c.b}`;
       return `${head} in ${metricLabel} (${c.scope}): ${e}.`;
+    }
+    case "memory": {
+      const head = `For ${c.scope}${where}, a cross-batch memory (${c.a})`;
+      if (c.verdict === "undetermined") return `${head} changes ${metricLabel} by ${e}.`;
+      const verb = c.verdict === "no clear difference" ? "makes no clear difference" : c.verdict;
+      return `${head} ${verb}: ${metricLabel} ${e}.`;
     }
   }
 }

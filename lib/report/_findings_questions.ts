@@ -166,6 +166,67 @@ export function lossQuestion(
   };
 }
 
+/** The cross-batch memory a run trained with, as the findings name it ("xbm 512", or "none"). */
+export function memoryOf(r: RunRecord): string {
+  const size = (r.config as Record<string, unknown>).xbm;
+  return typeof size === "number" && size > 0 ? `xbm ${size}` : "none";
+}
+
+/** Does the cross-batch memory help? Runs with one against the same runs without. */
+export function memoryQuestion(
+  data: string,
+  runs: readonly RunRecord[],
+  scores: Map<RunRecord, Scores | null>,
+  options: { resamples: number; seed: number },
+): Question | null {
+  const memories = [...new Set(runs.map(memoryOf))].filter((m) => m !== "none").sort();
+  const scopes = [...new Set(runs.map((r) => `${r.summary.loss}, ${minerText(r.summary.miner)}`))]
+    .sort();
+  const comparisons: Comparison[] = [];
+  for (const memory of memories) {
+    for (const scope of scopes) {
+      const inScope = (r: RunRecord) =>
+        `${r.summary.loss}, ${minerText(r.summary.miner)}` === scope;
+      const pairs = pairUp(
+        runs,
+        (r) => inScope(r) && memoryOf(r) === memory,
+        (r) => inScope(r) && memoryOf(r) === "none",
+        "memory",
+      );
+      if (pairs.length) {
+        comparisons.push(
+          ...compareWithDetails(
+            { question: "memory", data, a: memory, b: "none", scope },
+            pairs,
+            scores,
+            options,
+          ),
+        );
+      }
+    }
+  }
+  if (!comparisons.length) return null;
+  const heads = headline(comparisons);
+  const parts = heads.map((c) => {
+    const e = `${signed(c.effect)} points`;
+    const what = `a memory of ${c.a.replace("xbm ", "")}`;
+    return c.verdict === "helps" || c.verdict === "hurts"
+      ? `${what} ${c.verdict} ${c.scope} (${e})`
+      : c.verdict === "undetermined"
+      ? `${what} changes ${c.scope} by ${e} (no interval)`
+      : `${what} makes no clear difference for ${c.scope} (${e})`;
+  });
+  return {
+    id: "memory",
+    data,
+    question: "Does the cross-batch memory help?",
+    answer: `${list(parts).replace(/^./, (ch) => ch.toUpperCase())}, in k=1 accuracy.`,
+    verdict: heads.map((c) => `${c.verdict} for ${c.scope}`).join("; "),
+    details: comparisons.filter((c) => !c.detail).map((c) => c.sentence),
+    comparisons,
+  };
+}
+
 export function dimensionQuestion(
   data: string,
   runs: readonly RunRecord[],

@@ -30,6 +30,8 @@ import {
   groupingQuestion,
   hierarchyQuestion,
   lossQuestion,
+  memoryOf,
+  memoryQuestion,
   miningQuestion,
 } from "./_findings_questions.ts";
 import type {
@@ -103,7 +105,7 @@ function resultCells(
     const key = JSON.stringify([
       dataOf(r),
       r.summary.loss,
-      r.summary.miner,
+      memoryOf(r) === "none" ? r.summary.miner : `${r.summary.miner} + ${memoryOf(r)}`,
       r.summary.dim,
       JSON.stringify([c.loss ?? null, c.miner ?? null, settingsOf(r)]),
     ]);
@@ -215,6 +217,7 @@ export async function buildFindings(
       dimensionQuestion(data, group, scores, settings),
       groupingQuestion(data, group, scores),
       hierarchyQuestion(data, group, options.hierarchy ?? null),
+      memoryQuestion(data, group, scores, settings),
     ];
     const names = ["mining", "loss", "dimension"];
     for (const [i, q] of made.entries()) {

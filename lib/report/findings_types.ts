@@ -17,7 +17,7 @@ export type ComparedMetric = "knnAccuracy1" | "meanAveragePrecisionAtR";
 /** One paired comparison of `a` against `b`. */
 export interface Comparison {
   /** The question it answers. */
-  question: "mining" | "loss" | "dimension";
+  question: "mining" | "loss" | "dimension" | "memory";
   /** The dataset of both sides. */
   data: string;
   /** The changed factor's value on the first side (`"semihard"`, `"contrastive"`, `"d=16"`). */
@@ -55,7 +55,7 @@ export interface Comparison {
 /** One of the exercise's questions, answered for one dataset. */
 export interface Question {
   /** Which question. */
-  id: "mining" | "loss" | "dimension" | "grouping" | "hierarchy";
+  id: "mining" | "loss" | "dimension" | "grouping" | "hierarchy" | "memory";
   /** The dataset. */
   data: string;
   /** The question (`"Does mining help?"`). */

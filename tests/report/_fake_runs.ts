@@ -25,6 +25,8 @@ export interface FakeRun {
   perClass?: { train: number; test: number };
   /** Written into config.json (a training setting runs must share to be compared). */
   learningRate?: number;
+  /** A cross-batch memory of this size, written into config.json. */
+  xbm?: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function writeFakeRun(root: string, f: FakeRun): Promise<string> {
   const classes = f.classes ?? 6;
   const per = f.perClass ?? { train: 12, test: 8 };
   const data = f.data ?? "synthetic";
-  const id = `${data}-${f.loss}-${f.miner}-d${f.dim}-s${f.seed}-${
+  const id = `${data}-${f.loss}-${f.miner}${f.xbm ? `-xbm${f.xbm}` : ""}-d${f.dim}-s${f.seed}-${
     f.learningRate === undefined ? "fake" : `lr${f.learningRate}`
   }`;
   const dir = join(root, id);
@@ -104,6 +106,7 @@ export async function writeFakeRun(root: string, f: FakeRun): Promise<string> {
       batchSize: 12,
       samplesPerClass: 4,
       learningRate: f.learningRate ?? 0.001,
+      ...(f.xbm ? { xbm: f.xbm, xbmWarmup: 0 } : {}),
       loss: { name: f.loss, margin: 0.05 },
       miner: { name: f.miner },
       model: { architecture: "conv28" },

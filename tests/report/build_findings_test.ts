@@ -200,3 +200,25 @@ Deno.test("buildFindings() never pairs runs trained with other settings, and gra
   const q = random.questions.find((x) => x.id === "grouping")!;
   assert.equal(q.verdict, "hardly", q.answer);
 });
+
+Deno.test("buildFindings() asks whether the cross-batch memory helps when a grid holds runs with and without one", async () => {
+  const runs: FakeRun[] = [];
+  for (const seed of [0, 1, 2]) {
+    runs.push(
+      { loss: "contrastive", miner: "none", dim: 8, seed, noise: 1.4 },
+      { loss: "contrastive", miner: "none", dim: 8, seed, noise: 0.4, xbm: 512 },
+    );
+  }
+  const f = await findingsOf(runs);
+  const q = f.questions.find((x) => x.id === "memory");
+  assert.ok(q, f.questions.map((x) => x.id).join(", "));
+  assert.equal(q.question, "Does the cross-batch memory help?");
+  assert.match(q.answer, /^A memory of 512 helps contrastive, no mining \(\+\d/);
+  assert.equal(q.comparisons[0].a, "xbm 512");
+  // The memory is a setting of its own: the two kinds of run are separate result cells.
+  assert.equal(f.results.length, 2);
+  assert.ok(f.results.some((r) => r.miner === "none + xbm 512"));
+  // Without runs that have a memory, no such question.
+  const plain = await findingsOf(runs.filter((r) => !r.xbm));
+  assert.ok(!plain.questions.some((x) => x.id === "memory"));
+});
