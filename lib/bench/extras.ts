@@ -69,7 +69,7 @@ export type SecondsBySize = Record<string, number | null>;
 export interface ProjectionBenchResult {
   /** Seconds of UMAP (umap-js through `projectUmap`, its default epochs), by points. */
   umapSeconds: SecondsBySize;
-  /** Seconds of Barnes-Hut t-SNE (`projectTsne`, its default iterations), by points. */
+  /** Seconds of t-SNE (`projectTsne` with method auto: FFT above 200 points), by points. */
   tsneSeconds: SecondsBySize;
 }
 
@@ -113,7 +113,7 @@ export function runProjectionBench(
     const skip = options.quick && i > 0;
     const m = skip ? null : clusteredPoints(n, 32, n);
     result.umapSeconds[n] = m && time(() => projectUmap(m, { seed: 0 }));
-    result.tsneSeconds[n] = m && time(() => projectTsne(m, { seed: 0, method: "barnes-hut" }));
+    result.tsneSeconds[n] = m && time(() => projectTsne(m, { seed: 0, method: "auto" }));
   }
   return result;
 }

@@ -4,8 +4,10 @@
  *
  * @module
  */
-import { knnSearch } from "../eval/knn.ts";
+import { createRng } from "../random.ts";
 import type { EmbeddingMatrix } from "../types.ts";
+import { projectPca } from "./pca.ts";
+import { allNearestNeighbors } from "./_neighbors.ts";
 
 /** Below this cell depth, distinct points share a leaf (they are 2^-48 of the layout apart). */
 const MAX_DEPTH = 48;
@@ -67,12 +69,12 @@ export function conditionalAffinities(
 }
 
 /**
- * Conditional affinities p(j|i) over the k nearest neighbours ({@linkcode
- * conditionalAffinities}); then P = (p(j|i) + p(i|j)) / 2N.
+ * Conditional affinities p(j|i) over the exact k nearest neighbours (`allNearestNeighbors`,
+ * {@linkcode conditionalAffinities}); then P = (p(j|i) + p(i|j)) / 2N.
  */
 export function inputAffinities(m: EmbeddingMatrix, k: number, perplexity: number): SparseP {
   const n = m.rows;
-  const { indices, distances } = knnSearch(m, m, k, { excludeSelf: true });
+  const { indices, distances } = allNearestNeighbors(m, k);
   const cond = conditionalAffinities(distances, n, k, perplexity);
   // Transpose the k-NN graph, so that each row also sees who has it as a neighbour.
   const inStart = new Int32Array(n + 1);
@@ -295,4 +297,35 @@ export function gainStep(
   const step = momentum * u - learningRate * gain * g;
   update[c] = step;
   y[c] += step;
+}
+
+/** How `barnesHutTsne` and `fftTsne` place the points before optimising. */
+export type TsneInit = "pca" | "random";
+
+const INIT_SCALE = 1e-4;
+/** The initial layout, row-interleaved (x0, y0, x1, y1, ...), and the init really used. */
+export function initialLayout(
+  m: EmbeddingMatrix,
+  init: TsneInit,
+  seed: number,
+): { y: Float64Array; init: TsneInit } {
+  const n = m.rows, y = new Float64Array(2 * n);
+  if (init === "pca") {
+    const { x, y: second } = projectPca(m);
+    let mean = 0, variance = 0;
+    for (let i = 0; i < n; i++) mean += x[i];
+    mean /= n;
+    for (let i = 0; i < n; i++) variance += (x[i] - mean) ** 2;
+    const sd = Math.sqrt(variance / n);
+    if (sd > 0 && Number.isFinite(sd)) {
+      for (let i = 0; i < n; i++) {
+        y[2 * i] = (x[i] * INIT_SCALE) / sd;
+        y[2 * i + 1] = (second[i] * INIT_SCALE) / sd;
+      }
+      return { y, init };
+    }
+  }
+  const rng = createRng(seed);
+  for (let i = 0; i < 2 * n; i++) y[i] = rng.normal() * INIT_SCALE;
+  return { y, init: "random" };
 }

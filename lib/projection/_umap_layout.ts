@@ -3,13 +3,14 @@
  * neighbours, then stochastic gradient epochs over its edges. The same steps and constants
  * as umap-js 1.4.0 (whose curve fit of `a` and `b`, `findABParams`, is used as is), with
  * the three costs of umap-js at tens of thousands of points taken out: its approximate
- * neighbour search (exact neighbours here, `knnSearch`), its sparse matrices keyed by
+ * neighbour search (exact neighbours here, `_neighbors.ts`), its sparse matrices keyed by
  * strings for the graph's union, and its arrays of arrays in the epochs.
  *
  * @module
  */
 import { findABParams } from "umap-js/dist/umap.js";
 import { knnSearch } from "../eval/knn.ts";
+import { allNearestNeighbors } from "./_neighbors.ts";
 import type { Rng } from "../random.ts";
 import type { EmbeddingMatrix } from "../types.ts";
 
@@ -113,8 +114,15 @@ function memberships(
  * as both directed edges of every pair with a weight above the largest over `nEpochs`.
  */
 export function fuzzyGraph(m: EmbeddingMatrix, k: number, nEpochs: number): Edges {
-  const { indices, distances } = knnSearch(m, m, k);
   const rows = m.rows;
+  // Each row itself first (distance 0), then its k - 1 nearest others.
+  const others = allNearestNeighbors(m, k - 1);
+  const indices = new Int32Array(rows * k), distances = new Float64Array(rows * k);
+  for (let i = 0; i < rows; i++) {
+    indices[i * k] = i;
+    indices.set(others.indices.subarray(i * (k - 1), (i + 1) * (k - 1)), i * k + 1);
+    distances.set(others.distances.subarray(i * (k - 1), (i + 1) * (k - 1)), i * k + 1);
+  }
   const w = memberships(indices, distances, rows, k, 1, true);
   // Each row's neighbours sorted by index, to find the reverse edge by binary search.
   const byIndex = new Int32Array(rows * k), weightByIndex = new Float64Array(rows * k);

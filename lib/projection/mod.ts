@@ -1,6 +1,6 @@
 /**
  * Two-dimensional views of an embedding: PCA (exact), UMAP (umap-js) and t-SNE (exact
- * with tsne-js for small sets, Barnes-Hut for large ones), all seeded, and the
+ * with tsne-js for small sets, FFT-accelerated or Barnes-Hut for large ones), all seeded, and the
  * projections of a run folder (`projections.json`).
  *
  * ```ts
@@ -16,6 +16,7 @@ export * from "./pca.ts";
 export * from "./umap.ts";
 export * from "./tsne.ts";
 export * from "./tsne_bh.ts";
+export * from "./tsne_fft.ts";
 export * from "./tsne_transform.ts";
 export * from "./subsample.ts";
 export * from "./project_run.ts";

@@ -10,7 +10,7 @@ import { readRunEmbeddings, writeJsonAtomic } from "../run/run_folder.ts";
 import type { EmbeddingMatrix, Json } from "../types.ts";
 import { type PcaBasis, pcaBasis, type Projection2d, projectOntoPca } from "./pca.ts";
 import { stratifiedSubsample } from "./subsample.ts";
-import { projectTsne, TSNE_AUTO_EXACT_MAX, type TsneMethod } from "./tsne.ts";
+import { projectTsne, TSNE_AUTO_EXACT_MAX, TSNE_METHODS, type TsneMethod } from "./tsne.ts";
 import { tsneTransform } from "./tsne_transform.ts";
 import { projectUmap } from "./umap.ts";
 
@@ -25,6 +25,12 @@ export type ProjectionMethod = "pca" | "umap" | "tsne";
 
 /** Every projection method, in the order they run. */
 export const PROJECTION_METHODS: readonly ProjectionMethod[] = ["pca", "umap", "tsne"];
+
+/**
+ * The default most points of a split given to t-SNE ({@linkcode ProjectRunOptions.tsneMax}):
+ * a whole TT100K train split (about 19,000 points) fits.
+ */
+export const TSNE_MAX_DEFAULT = 20000;
 
 /**
  * How a record's points got their positions: `"separately"`, a map fitted on the split
@@ -140,15 +146,15 @@ export interface ProjectRunOptions {
    */
   methods?: ProjectionMethod[];
   /**
-   * Most points of a split given to t-SNE; above it, a stratified subsample. Barnes-Hut
-   * t-SNE lays out 5,000 points in about 30 s. The test points placed into the train map
-   * are the same subsample as the test map's.
-   * @default 5000
+   * Most points of a split given to t-SNE; above it, a stratified subsample. FFT t-SNE
+   * lays out a whole TT100K train split (about 19,000 points) at the default. The test
+   * points placed into the train map are the same subsample as the test map's.
+   * @default 20000
    */
   tsneMax?: number;
   /**
    * How t-SNE is computed (see {@linkcode TsneMethod}): `"auto"` is exact (tsne-js) up to
-   * 200 points and Barnes-Hut above.
+   * 200 points and FFT-accelerated (FIt-SNE) above.
    * @default "auto"
    */
   tsneMethod?: TsneMethod;
@@ -243,7 +249,7 @@ interface MethodStep {
 function checkProjectRunOptions(options: ProjectRunOptions) {
   const {
     methods = [...PROJECTION_METHODS],
-    tsneMax = 5000,
+    tsneMax = TSNE_MAX_DEFAULT,
     tsneMethod = "auto",
     umapMax = 10000,
     seed = 0,
@@ -257,9 +263,9 @@ function checkProjectRunOptions(options: ProjectRunOptions) {
     }
   }
   checkMax("tsneMax", tsneMax);
-  if (!["exact", "barnes-hut", "auto"].includes(tsneMethod)) {
+  if (!TSNE_METHODS.includes(tsneMethod)) {
     throw new RangeError(
-      `Invalid tsneMethod "${tsneMethod}": use "exact", "barnes-hut" or "auto"`,
+      `Invalid tsneMethod "${tsneMethod}": use "exact", "barnes-hut", "fft" or "auto"`,
     );
   }
   checkMax("umapMax", umapMax);
@@ -422,8 +428,12 @@ function tsneStep(s: MethodStep, tsneMax: number, tsneMethod: TsneMethod): void 
   const started = performance.now();
   const placed = tsneTransform(test, { embeddings: train, layout: map }, {
     perplexity: map.options.perplexity,
-    // Exact for small or exact maps (cheap there), else the map's own accuracy.
-    theta: train.rows <= TSNE_AUTO_EXACT_MAX ? 0 : map.options.theta ?? 0,
+    // Exact for small or exact maps (cheap there), else the map's own accuracy (FFT: 0.5).
+    theta: train.rows <= TSNE_AUTO_EXACT_MAX
+      ? 0
+      : map.options.method === "fft"
+      ? 0.5
+      : map.options.theta ?? 0,
     onProgress: progress("test-in-train"),
   });
   warnings.push(...placed.warnings.map((w) => `test-in-train tsne: ${w}`));
@@ -454,7 +464,7 @@ function drawnEmbedding(splits: Splits, record: Recorder, split: Split): Embeddi
 
 /**
  * Projects a run's train and test embeddings with PCA (all points), UMAP (all points up
- * to `umapMax`) and t-SNE (all points up to `tsneMax`, Barnes-Hut above 200 by default):
+ * to `umapMax`) and t-SNE (all points up to `tsneMax`, FFT t-SNE above 200 by default):
  * each split fitted on its own (`train`, `test`), and the test points placed into each
  * train map (`testInTrain`: PCA with the train mean and axes; UMAP by umap-js's
  * `transform`; t-SNE optimised against the fixed train map, see {@linkcode

@@ -1,11 +1,13 @@
 /**
  * t-SNE (van der Maaten and Hinton, 2008) of an embedding to two dimensions, seeded so
  * that the same seed gives the same picture: exact with tsne-js for small sets (the
- * reference), Barnes-Hut ({@linkcode barnesHutTsne}) for large ones.
+ * reference), FFT-accelerated interpolation ({@linkcode fftTsne}) for large ones, or
+ * Barnes-Hut ({@linkcode barnesHutTsne}) when asked for.
  *
  * tsne-js is exact: its time and memory grow with the square of the number of points
  * (about 190 s for 1,000 points on this 2-core machine). Barnes-Hut t-SNE lays out
- * 5,000 points of 32 dims in about 30 s on one core.
+ * 5,000 points of 32 dims in about 16 s on one core; FFT t-SNE is faster, the more so
+ * the more points.
  *
  * @module
  */
@@ -14,17 +16,22 @@ import { createRng } from "../random.ts";
 import type { EmbeddingMatrix } from "../types.ts";
 import type { Projection2d } from "./pca.ts";
 import { barnesHutTsne, type TsneInit } from "./tsne_bh.ts";
+import { fftTsne } from "./tsne_fft.ts";
 
 /**
  * How {@linkcode projectTsne} computes t-SNE: `"exact"` (tsne-js, O(N^2) per iteration),
- * `"barnes-hut"` ({@linkcode barnesHutTsne}, O(N log N)), or `"auto"`: exact up to
- * {@linkcode TSNE_AUTO_EXACT_MAX} points, Barnes-Hut above.
+ * `"barnes-hut"` ({@linkcode barnesHutTsne}, O(N log N)), `"fft"` ({@linkcode fftTsne},
+ * FIt-SNE: O(N) plus FFTs of a fixed-size grid), or `"auto"`: exact up to
+ * {@linkcode TSNE_AUTO_EXACT_MAX} points, FFT above.
  */
-export type TsneMethod = "exact" | "barnes-hut" | "auto";
+export type TsneMethod = "exact" | "barnes-hut" | "fft" | "auto";
+
+/** The values of {@linkcode TsneMethod}, for validation and help texts. */
+export const TSNE_METHODS: readonly TsneMethod[] = ["exact", "barnes-hut", "fft", "auto"];
 
 /**
  * The most points `method: "auto"` gives to exact t-SNE: about 10 s with tsne-js on this
- * machine; above it Barnes-Hut is much faster and preserves neighbourhoods as well.
+ * machine; above it FFT t-SNE is much faster and preserves neighbourhoods as well.
  */
 export const TSNE_AUTO_EXACT_MAX = 200;
 
@@ -33,7 +40,8 @@ export interface TsneOptions {
   /** Seed of the initial layout. */
   seed: number;
   /**
-   * Exact, Barnes-Hut, or `"auto"` (exact up to {@linkcode TSNE_AUTO_EXACT_MAX} points).
+   * Exact, Barnes-Hut, FFT, or `"auto"` (exact up to {@linkcode TSNE_AUTO_EXACT_MAX}
+   * points, FFT above).
    * @default "auto"
    */
   method?: TsneMethod;
@@ -45,24 +53,24 @@ export interface TsneOptions {
   /**
    * Gradient-descent iterations. Exact: 500, the first 100 of them with early
    * exaggeration 4 (tsne-js always runs those 100, and may stop early when the cost
-   * stops falling). Barnes-Hut: 1000, the first 250 with early exaggeration 12.
+   * stops falling). Barnes-Hut and FFT: 1000, the first 250 with early exaggeration 12.
    */
   iterations?: number;
   /**
    * Gradient-descent step size. Exact: `max(rows / 16, 50)`, the rule of scikit-learn's
    * `"auto"` (N / early exaggeration / 4) with tsne-js's exaggeration of 4 (tsne-js's own
-   * default, 1000, scatters the clusters of a few hundred points). Barnes-Hut:
+   * default, 1000, scatters the clusters of a few hundred points). Barnes-Hut and FFT:
    * `max(rows / 12, 200)`, see {@linkcode barnesHutTsne}.
    */
   learningRate?: number;
   /**
-   * Barnes-Hut accuracy (ignored, with a warning, by exact t-SNE).
+   * Barnes-Hut accuracy (ignored, with a warning, by exact and FFT t-SNE).
    * @default 0.5
    */
   theta?: number;
   /**
-   * Barnes-Hut initial layout (ignored, with a warning, by exact t-SNE, which always
-   * starts from a seeded random layout).
+   * Barnes-Hut and FFT initial layout (ignored, with a warning, by exact t-SNE, which
+   * always starts from a seeded random layout).
    * @default "pca"
    */
   init?: TsneInit;
@@ -73,7 +81,7 @@ export interface TsneOptions {
 /** The options {@linkcode projectTsne} really used, as recorded in `projections.json`. */
 export interface TsneUsedOptions {
   /** The method that ran (`"auto"` resolved). */
-  method: "exact" | "barnes-hut";
+  method: "exact" | "barnes-hut" | "fft";
   /** Seed of the initial layout. */
   seed: number;
   /** Perplexity, after lowering for small inputs. */
@@ -82,13 +90,13 @@ export interface TsneUsedOptions {
   iterations: number;
   /** Gradient-descent step size. */
   learningRate: number;
-  /** Barnes-Hut accuracy; `null` for exact t-SNE. */
+  /** Barnes-Hut accuracy; `null` for exact and FFT t-SNE. */
   theta: number | null;
   /** Initial layout (exact t-SNE: always `"random"`). */
   init: TsneInit;
-  /** The factor on P in the early iterations (exact: 4, Barnes-Hut: 12). */
+  /** The factor on P in the early iterations (exact: 4, Barnes-Hut and FFT: 12). */
   earlyExaggeration: number;
-  /** How many early iterations are exaggerated (exact: 100, Barnes-Hut: up to 250). */
+  /** How many early iterations are exaggerated (exact: 100, the others: up to 250). */
   exaggerationIterations: number;
 }
 
@@ -113,10 +121,11 @@ interface TsneJs {
 }
 
 /**
- * Lays out the rows of `m` in 2-D with t-SNE: exact or Barnes-Hut by `method`.
+ * Lays out the rows of `m` in 2-D with t-SNE: exact, Barnes-Hut or FFT by `method`.
  *
- * Barnes-Hut: see {@linkcode barnesHutTsne} (squared Euclidean input distances over the
- * `3 * perplexity` nearest neighbours). Exact: tsne-js 1.0.3 (Euclidean input distances,
+ * Barnes-Hut and FFT: see {@linkcode barnesHutTsne} and {@linkcode fftTsne} (squared
+ * Euclidean input distances over the `3 * perplexity` nearest neighbours; the same P,
+ * schedule and initial layout). Exact: tsne-js 1.0.3 (Euclidean input distances,
  * not squared, as tsne-js computes them; early exaggeration 4 for the first 100
  * iterations). Both are deterministic. Exact: tsne-js
  * draws its initial layout from `Math.random`, which is swapped for a
@@ -129,7 +138,7 @@ interface TsneJs {
  * @param options Method, seed, perplexity, iterations, learning rate, theta, init.
  * @returns Coordinates, the options used and warnings.
  * @throws {RangeError} On an unknown method, a non-positive perplexity, iteration count
- * or learning rate, or (Barnes-Hut) a theta outside [0, 1] or an unknown init.
+ * or learning rate, (Barnes-Hut) a theta outside [0, 1], or an unknown init.
  *
  * @example
  * ```ts
@@ -140,16 +149,32 @@ interface TsneJs {
  * if (a.x.some((v, i) => v !== b.x[i])) throw new Error("not deterministic");
  * const c = projectTsne({ data, rows: 20, dim: 3 }, { seed: 1, method: "barnes-hut" });
  * if (c.options.method !== "barnes-hut" || c.x.length !== 20) throw new Error("wrong");
+ * const d = projectTsne({ data, rows: 20, dim: 3 }, { seed: 1, method: "fft" });
+ * if (d.options.method !== "fft" || d.options.theta !== null) throw new Error("wrong");
  * ```
  */
 export function projectTsne(m: EmbeddingMatrix, options: TsneOptions): TsneResult {
   const method = options.method ?? "auto";
-  if (method !== "exact" && method !== "barnes-hut" && method !== "auto") {
+  if (!TSNE_METHODS.includes(method)) {
     throw new RangeError(
-      `Invalid t-SNE method "${method}": use "exact", "barnes-hut" or "auto"`,
+      `Invalid t-SNE method "${method}": use "exact", "barnes-hut", "fft" or "auto"`,
     );
   }
-  if (method === "barnes-hut" || (method === "auto" && m.rows > TSNE_AUTO_EXACT_MAX)) {
+  if (method === "fft" || (method === "auto" && m.rows > TSNE_AUTO_EXACT_MAX)) {
+    const { theta, ...rest } = options;
+    const r = fftTsne(m, rest);
+    if (theta !== undefined) {
+      r.warnings.push("t-SNE theta ignored: it applies to Barnes-Hut, not FFT t-SNE");
+    }
+    const { seed, perplexity, iterations, learningRate, init } = r.options;
+    const { earlyExaggeration, exaggerationIterations } = r.options;
+    const used = { seed, perplexity, iterations, learningRate, init, earlyExaggeration };
+    return {
+      ...r,
+      options: { method: "fft", ...used, theta: null, exaggerationIterations },
+    };
+  }
+  if (method === "barnes-hut") {
     const r = barnesHutTsne(m, options);
     const { neighbors: _, ...used } = r.options;
     return { ...r, options: { method: "barnes-hut", ...used } };

@@ -10,13 +10,17 @@
  *
  * @module
  */
-import { createRng } from "../random.ts";
 import type { EmbeddingMatrix } from "../types.ts";
-import { type Projection2d, projectPca } from "./pca.ts";
-import { gainStep, inputAffinities, QuadTree } from "./_barnes_hut.ts";
+import type { Projection2d } from "./pca.ts";
+import {
+  gainStep,
+  initialLayout,
+  inputAffinities,
+  QuadTree,
+  type TsneInit,
+} from "./_barnes_hut.ts";
 
-/** How {@linkcode barnesHutTsne} places the points before optimising. */
-export type TsneInit = "pca" | "random";
+export type { TsneInit };
 
 /** Options of {@linkcode barnesHutTsne}. */
 export interface BarnesHutTsneOptions {
@@ -80,39 +84,12 @@ export interface BarnesHutTsneResult extends Projection2d {
 }
 
 const EARLY_EXAGGERATION = 12;
-const INIT_SCALE = 1e-4;
-/** The initial layout, row-interleaved (x0, y0, x1, y1, ...), and the init really used. */
-function initialLayout(
-  m: EmbeddingMatrix,
-  init: TsneInit,
-  seed: number,
-): { y: Float64Array; init: TsneInit } {
-  const n = m.rows, y = new Float64Array(2 * n);
-  if (init === "pca") {
-    const { x, y: second } = projectPca(m);
-    let mean = 0, variance = 0;
-    for (let i = 0; i < n; i++) mean += x[i];
-    mean /= n;
-    for (let i = 0; i < n; i++) variance += (x[i] - mean) ** 2;
-    const sd = Math.sqrt(variance / n);
-    if (sd > 0 && Number.isFinite(sd)) {
-      for (let i = 0; i < n; i++) {
-        y[2 * i] = (x[i] * INIT_SCALE) / sd;
-        y[2 * i + 1] = (second[i] * INIT_SCALE) / sd;
-      }
-      return { y, init };
-    }
-  }
-  const rng = createRng(seed);
-  for (let i = 0; i < 2 * n; i++) y[i] = rng.normal() * INIT_SCALE;
-  return { y, init: "random" };
-}
 
 /**
  * Lays out the rows of `m` in 2-D with Barnes-Hut t-SNE (van der Maaten, 2014).
  *
  * Input: squared Euclidean distances to the exact `k = min(rows - 1, floor(3 *
- * perplexity))` nearest neighbours (brute force, `knnSearch`); a Gaussian per
+ * perplexity))` nearest neighbours (brute force); a Gaussian per
  * point whose width gives the perplexity; P symmetrised, `(p(j|i) + p(i|j)) / 2N`.
  * Output affinities: Student-t, `q_ij ∝ 1 / (1 + |y_i - y_j|^2)`. Gradient descent on
  * KL(P || Q), `dC/dy_i / 4 = Σ_j p_ij q_ij (y_i - y_j) - Σ_j q_ij^2 (y_i - y_j) / Z`,

@@ -5,6 +5,7 @@ import {
   type ProjectionsFile,
   projectRun,
   readProjections,
+  TSNE_MAX_DEFAULT,
 } from "../../lib/projection/project_run.ts";
 import { readRun } from "../../lib/report/read_runs.ts";
 import { RUN_FILES, writeFloat32, writeJsonAtomic } from "../../lib/run/run_folder.ts";
@@ -138,7 +139,7 @@ Deno.test("projectRun() is reproducible and keeps methods it did not rerun", asy
     assert.equal(subsampled, false);
     assert.deepEqual(
       [options.algorithm, options.theta, options.init, options.iterations, options.max],
-      ["barnes-hut", 0.5, "pca", 1000, 5000],
+      ["barnes-hut", 0.5, "pca", 1000, TSNE_MAX_DEFAULT],
     );
     assert.equal((await readProjections(dir))!.testInTrain.tsne!.options.theta, 0);
   } finally {
@@ -156,8 +157,8 @@ Deno.test("projectRun() rejects a missing run, bad embeddings and bad options", 
     );
     await assert.rejects(projectRun(dir, { tsneMax: 0 }), RangeError);
     await assert.rejects(
-      projectRun(dir, { tsneMethod: "fft" as "auto" }),
-      /Invalid tsneMethod "fft"/,
+      projectRun(dir, { tsneMethod: "mds" as "auto" }),
+      /Invalid tsneMethod "mds": use "exact", "barnes-hut", "fft" or "auto"/,
     );
     await writeFloat32(join(dir, RUN_FILES.testEmbeddings), new Float32Array(5));
     await assert.rejects(projectRun(dir, { methods: ["pca"] }), /do not match/);
@@ -187,6 +188,8 @@ Deno.test("projectRun() places test points into the train UMAP and t-SNE beside 
       [umap.options.points, umap.options.subsampled, umap.options.referencePoints],
       [80, true, 80],
     );
+    // 300 train points: FFT t-SNE by default, placed with Barnes-Hut accuracy 0.5.
+    assert.equal(file.train.tsne!.options.algorithm, "fft");
     assert.equal(file.testInTrain.tsne!.options.theta, 0.5);
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -51,19 +51,31 @@ Deno.test("projectTsne() rejects bad options", () => {
   assert.throws(() => projectTsne(m, { seed: 0, iterations: 0 }), RangeError);
   assert.throws(() => projectTsne(m, { seed: 0, learningRate: -1 }), RangeError);
   assert.throws(() => projectTsne({ ...m, dim: 3 }, { seed: 0 }), RangeError);
-  // @ts-expect-error: not a method
-  assert.throws(() => projectTsne(m, { seed: 0, method: "fft" }), /Invalid t-SNE method "fft"/);
+  assert.throws(
+    // @ts-expect-error: not a method
+    () => projectTsne(m, { seed: 0, method: "umap" }),
+    /Invalid t-SNE method "umap": use "exact", "barnes-hut", "fft" or "auto"/,
+  );
+  const fft = { seed: 0, method: "fft" } as const;
+  assert.throws(() => projectTsne(m, { ...fft, perplexity: -2 }), /Invalid t-SNE perplexity -2/);
+  // @ts-expect-error: not an init
+  assert.throws(() => projectTsne(m, { ...fft, init: "spectral" }), /init "spectral"/);
   const bh = { seed: 0, method: "barnes-hut" } as const;
   assert.throws(() => projectTsne(m, { ...bh, theta: 2 }), /Invalid t-SNE theta 2/);
   assert.throws(() => projectTsne(m, { ...bh, iterations: 1.5 }), RangeError);
 });
 
-Deno.test("projectTsne() picks exact up to TSNE_AUTO_EXACT_MAX points and Barnes-Hut above", () => {
+Deno.test("projectTsne() picks exact up to TSNE_AUTO_EXACT_MAX points and FFT above", () => {
   const { m } = clusters(TSNE_AUTO_EXACT_MAX + 1, 3, 3);
   const big = projectTsne(m, { seed: 0, iterations: 40 });
-  assert.equal(big.options.method, "barnes-hut");
-  assert.equal(big.options.theta, 0.5);
+  assert.equal(big.options.method, "fft");
+  assert.equal(big.options.theta, null);
   assert.equal(big.options.init, "pca");
+  assert.deepEqual(big.warnings, []);
+  const bh = projectTsne(m, { seed: 0, iterations: 40, method: "barnes-hut" });
+  assert.deepEqual([bh.options.method, bh.options.theta], ["barnes-hut", 0.5]);
+  const fft = projectTsne(m, { seed: 0, iterations: 40, method: "fft", theta: 0.3 });
+  assert.match(fft.warnings.join("\n"), /theta ignored: it applies to Barnes-Hut, not FFT/);
   const small = clusters(20, 3, 2).m;
   const exact = projectTsne(small, { seed: 0, iterations: 101, theta: 0.3 });
   assert.equal(exact.options.method, "exact");

@@ -1,0 +1,280 @@
+/**
+ * FFT-accelerated interpolation-based t-SNE (FIt-SNE; Linderman, Rachh, Hoskins,
+ * Steinerberger and Kluger, 2019, Nature Methods 16): t-SNE for tens of thousands of
+ * points, each iteration O(N) plus the FFTs of a grid whose size does not grow with N.
+ *
+ * The attraction runs over the sparse perplexity-calibrated `3 * perplexity` nearest
+ * neighbour graph, as in Barnes-Hut t-SNE; the repulsion of all points and its normaliser
+ * come from polynomial interpolation on an equispaced grid and convolutions with the
+ * kernels 1/(1+d^2) and 1/(1+d^2)^2 by FFT, with the near field of a wide layout summed
+ * directly (see `FftRepulsion` in _fft_repulsion.ts).
+ *
+ * @module
+ */
+import type { EmbeddingMatrix } from "../types.ts";
+import type { Projection2d } from "./pca.ts";
+import { gainStep, initialLayout, inputAffinities, type TsneInit } from "./_barnes_hut.ts";
+import {
+  BOX_WIDTH,
+  CUTOFF,
+  FftRepulsion,
+  INTERPOLATION_POINTS,
+  maxBoxesFor,
+} from "./_fft_repulsion.ts";
+
+/** Options of {@linkcode fftTsne}. */
+export interface FftTsneOptions {
+  /** Seed of the random initial layout (unused with `init: "pca"`, which has no randomness). */
+  seed: number;
+  /**
+   * Effective number of neighbours; lowered to `(rows - 1) / 3` (with a warning) when
+   * there are not more than `3 * perplexity` points.
+   * @default 30
+   */
+  perplexity?: number;
+  /**
+   * Gradient-descent iterations; the first `min(250, iterations / 4)` with early
+   * exaggeration 12 and momentum 0.5, the rest with momentum 0.8.
+   * @default 1000
+   */
+  iterations?: number;
+  /**
+   * Gradient-descent step size; default `max(rows / 12, 200)` (Belkina et al., 2019, as
+   * openTSNE and FIt-SNE), for the gradient without the constant factor 4.
+   */
+  learningRate?: number;
+  /**
+   * Initial layout: `"pca"` (the first two principal components, scaled to a standard
+   * deviation of 1e-4) or `"random"` (a seeded Gaussian), as `barnesHutTsne`.
+   * @default "pca"
+   */
+  init?: TsneInit;
+  /** Called after each iteration with the iterations done and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What {@linkcode fftTsne} returns: the layout, the options it really used, warnings. */
+export interface FftTsneResult extends Projection2d {
+  /** The options after adjustment (`perplexity` lowered for small inputs, defaults filled in). */
+  options: {
+    seed: number;
+    perplexity: number;
+    iterations: number;
+    learningRate: number;
+    init: TsneInit;
+    earlyExaggeration: number;
+    exaggerationIterations: number;
+    neighbors: number;
+    /** Interpolation nodes per box and axis. */
+    interpolationPoints: number;
+    /** The widest interpolation box, in layout units, while there are few boxes. */
+    boxWidth: number;
+    /** The most boxes per axis; wider boxes beyond, with the near field summed directly. */
+    maxBoxes: number;
+    /** The radius of the directly summed near field, in box widths (when boxes widen). */
+    nearCutoff: number;
+  };
+  /** Iterations run: always `iterations` (no early stop). */
+  iterationsRun: number;
+  /** The final Kullback-Leibler divergence, with the interpolated normaliser. */
+  klDivergence: number;
+  /** The side of the last FFT grid (zero-padded), which grows with the layout. */
+  gridSize: number;
+  /** Things the projection adjusted, for the caller to print. */
+  warnings: string[];
+}
+
+const EARLY_EXAGGERATION = 12;
+
+/** Each pair of the symmetric sparse P once (i < j), with its p_ij. */
+interface Edges {
+  from: Int32Array;
+  to: Int32Array;
+  p: Float64Array;
+}
+
+/** The pairs i < j of a symmetric CSR matrix. */
+function upperEdges(rowStart: Int32Array, cols: Int32Array, values: Float64Array): Edges {
+  let count = 0;
+  for (let i = 0; i + 1 < rowStart.length; i++) {
+    for (let e = rowStart[i]; e < rowStart[i + 1]; e++) if (cols[e] > i) count++;
+  }
+  const from = new Int32Array(count), to = new Int32Array(count), p = new Float64Array(count);
+  count = 0;
+  for (let i = 0; i + 1 < rowStart.length; i++) {
+    for (let e = rowStart[i]; e < rowStart[i + 1]; e++) {
+      if (cols[e] > i) (from[count] = i), (to[count] = cols[e]), (p[count++] = values[e]);
+    }
+  }
+  return { from, to, p };
+}
+
+/**
+ * The attraction `Σ_j p_ij w_ij (y_i - y_j)` of every point into `out`, each pair computed
+ * once and applied to both of its points (P is symmetric).
+ */
+function attraction(edges: Edges, y: Float64Array, out: Float64Array): void {
+  const { from, to, p } = edges;
+  out.fill(0);
+  for (let e = 0; e < from.length; e++) {
+    const i = from[e], j = to[e];
+    const dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+    const w = p[e] / (1 + dx * dx + dy * dy), fx = w * dx, fy = w * dy;
+    out[2 * i] += fx;
+    out[2 * i + 1] += fy;
+    out[2 * j] -= fx;
+    out[2 * j + 1] -= fy;
+  }
+}
+
+/** Checks the options of {@linkcode fftTsne} and fills in the defaults. */
+function checkOptions(m: EmbeddingMatrix, options: FftTsneOptions) {
+  const { data, rows: n, dim } = m;
+  const { seed, iterations = 1000, onProgress } = options;
+  const perplexity = options.perplexity ?? 30;
+  if (data.length !== n * dim) {
+    throw new RangeError(
+      `Cannot project with t-SNE: ${data.length} values is not ${n} rows x ${dim} dims`,
+    );
+  }
+  if (!(perplexity > 0) || !Number.isFinite(perplexity)) {
+    throw new RangeError(`Invalid t-SNE perplexity ${perplexity}: must be positive`);
+  }
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new RangeError(`Invalid t-SNE iterations ${iterations}: give a positive integer`);
+  }
+  const learningRate = options.learningRate ?? Math.max(n / 12, 200);
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+    throw new RangeError(`Invalid t-SNE learningRate ${learningRate}: must be positive`);
+  }
+  const init = options.init ?? "pca";
+  if (init !== "pca" && init !== "random") {
+    throw new RangeError(`Invalid t-SNE init "${init}": use "pca" or "random"`);
+  }
+  return { seed, perplexity, iterations, learningRate, init, onProgress };
+}
+
+/**
+ * Lays out the rows of `m` in 2-D with FFT-accelerated interpolation-based t-SNE
+ * (FIt-SNE, Linderman et al., 2019).
+ *
+ * Input affinities exactly as `barnesHutTsne`: squared Euclidean distances to the exact
+ * `k = min(rows - 1, floor(3 * perplexity))` nearest neighbours, a Gaussian per point
+ * whose width gives the perplexity, P symmetrised. The gradient of KL(P || Q),
+ * `dC/dy_i / 4 = Σ_j p_ij w_ij (y_i - y_j) - Σ_j w_ij^2 (y_i - y_j) / Z` with `w_ij = 1 /
+ * (1 + |y_i - y_j|^2)` and `Z = Σ_{k≠l} w_kl`: the attraction over the neighbour pairs, the
+ * repulsion and Z by interpolation on a grid of boxes, 3 x 3 equispaced nodes each
+ * (quadratic Lagrange weights), and FFT convolutions of the nodes' charges with 1/(1+d^2)
+ * and 1/(1+d^2)^2: boxes at most 1 layout unit wide up to 24 per side, then wider boxes
+ * that carry the kernels' smooth far part, the near part (within 1.5 boxes) summed pair
+ * by pair. The same schedule as `barnesHutTsne`: early
+ * exaggeration 12 and momentum 0.5 for the first `min(250, iterations / 4)` iterations,
+ * then momentum 0.8; per-coordinate gains; re-centred after each step. Deterministic:
+ * the only randomness is the seeded initial layout of `init: "random"`.
+ *
+ * Time: the exact k-NN search, O(N^2 dim) once, then per iteration O(N k) for the
+ * attraction, the FFTs of a grid of at most 144 x 144 nodes, and the near pairs (about
+ * the points of a cluster each).
+ *
+ * @param m The embeddings (`rows` x `dim`); not modified.
+ * @param options Seed, perplexity, iterations, learning rate, init, progress.
+ * @returns Coordinates, the options used, the KL divergence and warnings.
+ * @throws {RangeError} On a shape mismatch, a non-positive perplexity, iteration count or
+ * learning rate, or an unknown init.
+ *
+ * @example
+ * ```ts
+ * import { fftTsne } from "./tsne_fft.ts";
+ * const data = Float64Array.from({ length: 60 * 4 }, (_, i) => Math.sin(i * 3.7) + (i % 3) * 5);
+ * const r = fftTsne({ data, rows: 60, dim: 4 }, { seed: 0, perplexity: 10, iterations: 300 });
+ * if (r.x.length !== 60 || !r.y.every(Number.isFinite)) throw new Error("wrong");
+ * ```
+ */
+export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneResult {
+  const n = m.rows;
+  const checked = checkOptions(m, options);
+  const { seed, iterations, learningRate, init, onProgress } = checked;
+  let perplexity = checked.perplexity;
+  const exaggerationIterations = Math.min(250, Math.floor(iterations / 4));
+  const warnings: string[] = [];
+  const used = {
+    seed,
+    perplexity,
+    iterations,
+    learningRate,
+    init,
+    earlyExaggeration: EARLY_EXAGGERATION,
+    exaggerationIterations,
+    neighbors: 0,
+    interpolationPoints: INTERPOLATION_POINTS,
+    boxWidth: BOX_WIDTH,
+    maxBoxes: maxBoxesFor(n),
+    nearCutoff: CUTOFF,
+  };
+  if (n < 3) {
+    warnings.push(`t-SNE needs at least 3 points, got ${n}: placed them on a line`);
+    return {
+      x: Float64Array.from({ length: n }, (_, i) => i),
+      y: new Float64Array(n),
+      options: { ...used, iterations: 0 },
+      iterationsRun: 0,
+      klDivergence: 0,
+      gridSize: 0,
+      warnings,
+    };
+  }
+  if (n <= 3 * perplexity) {
+    const lowered = Math.max(1, Math.floor((n - 1) / 3));
+    warnings.push(
+      `t-SNE perplexity lowered from ${perplexity} to ${lowered}: only ${n} points ` +
+        `(it needs more than 3 x perplexity)`,
+    );
+    perplexity = lowered;
+  }
+  const k = Math.min(n - 1, Math.floor(3 * perplexity));
+  const { rowStart, cols, values } = inputAffinities(m, k, perplexity);
+  const edges = upperEdges(rowStart, cols, values);
+  const start = initialLayout(m, init, seed);
+  const y = start.y;
+  const repulsion = new FftRepulsion(n);
+  const attract = new Float64Array(2 * n), repel = new Float64Array(2 * n);
+  const update = new Float64Array(2 * n), gains = new Float64Array(2 * n).fill(1);
+  for (let iter = 0; iter < iterations; iter++) {
+    const early = iter < exaggerationIterations;
+    const exaggeration = early ? EARLY_EXAGGERATION : 1;
+    const momentum = early ? 0.5 : 0.8;
+    attraction(edges, y, attract);
+    const z = Math.max(repulsion.compute(y, n, repel), Number.MIN_VALUE);
+    let meanX = 0, meanY = 0;
+    for (let c = 0; c < 2 * n; c++) {
+      const g = exaggeration * attract[c] - repel[c] / z;
+      gainStep(c, g, y, update, gains, momentum, learningRate);
+      if (c & 1) meanY += y[c];
+      else meanX += y[c];
+    }
+    meanX /= n;
+    meanY /= n;
+    for (let i = 0; i < n; i++) (y[2 * i] -= meanX), (y[2 * i + 1] -= meanY);
+    onProgress?.(iter + 1, iterations);
+  }
+
+  const z = Math.max(repulsion.compute(y, n, repel), Number.MIN_VALUE);
+  let klDivergence = 0;
+  for (let i = 0; i < n; i++) {
+    for (let e = rowStart[i]; e < rowStart[i + 1]; e++) {
+      const j = cols[e];
+      const dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+      const q = 1 / ((1 + dx * dx + dy * dy) * z);
+      if (values[e] > 0) klDivergence += values[e] * Math.log(values[e] / Math.max(q, 1e-300));
+    }
+  }
+  return {
+    x: Float64Array.from({ length: n }, (_, i) => y[2 * i]),
+    y: Float64Array.from({ length: n }, (_, i) => y[2 * i + 1]),
+    options: { ...used, perplexity, init: start.init, neighbors: k },
+    iterationsRun: iterations,
+    klDivergence,
+    gridSize: repulsion.lastGridSize,
+    warnings,
+  };
+}
