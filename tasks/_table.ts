@@ -37,7 +37,7 @@ export function comparisonTable(summaries: Record<string, Json>[]): string {
     return [
       String(s.data).split("/").filter(Boolean).pop() ?? "",
       String(s.loss),
-      String(s.miner),
+      typeof s.xbm === "number" ? `${s.miner} + xbm ${s.xbm}` : String(s.miner),
       String(s.dim),
       String(s.seed),
       ...ks.map((k) => pct(knn[k])),

@@ -176,6 +176,7 @@ export function runSummary(input: RunSummaryInput): Record<string, Json> {
     data: config.data,
     loss: config.loss.name,
     miner: minerLabel(input.miner),
+    ...(config.xbm ? { xbm: config.xbm, xbmWarmup: config.xbmWarmup ?? 0 } : {}),
     dim: config.dim,
     seed: config.seed,
     epochs: config.epochs,

@@ -1,7 +1,8 @@
 /**
- * Two-dimensional views of an embedding: PCA (exact), UMAP (umap-js) and t-SNE (exact
- * with tsne-js for small sets, FFT-accelerated or Barnes-Hut for large ones), all seeded, and the
- * projections of a run folder (`projections.json`).
+ * Two-dimensional views of an embedding: PCA (exact), UMAP (umap-js's algorithm on exact
+ * neighbours and typed arrays) and t-SNE (exact with tsne-js for small sets, FFT-accelerated
+ * or Barnes-Hut for large ones), all seeded, and the projections of a run folder
+ * (`projections.json`).
  *
  * ```ts
  * import { projectPca, stratifiedSubsample } from "./mod.ts";

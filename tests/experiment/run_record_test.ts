@@ -141,3 +141,23 @@ Deno.test("runSummary() gives summary.json's fields in order, the miner by its l
     ["finishedAt", "2026-01-01T00:00:01.000Z"],
   ]);
 });
+
+Deno.test("runSummary() names a cross-batch memory after the miner, and only when there is one", () => {
+  const input = {
+    id: "run",
+    config: { ...config, xbm: 128, xbmWarmup: 1 },
+    miner: { name: "none" },
+    numClasses: 2,
+    split,
+    backend,
+    result: { trainSeconds: 3, finalLoss: 0.2, imagesPerSecond: 10 },
+    evalSeconds: 1,
+    test,
+    collapse: { collapsed: false },
+    finishedAt: "2026-01-01T00:00:01.000Z",
+  };
+  const keys = Object.keys(runSummary(input));
+  assert.deepEqual(keys.slice(3, 6), ["miner", "xbm", "xbmWarmup"]);
+  assert.equal(runSummary(input).xbm, 128);
+  assert.ok(!("xbm" in runSummary({ ...input, config })));
+});
