@@ -69,6 +69,25 @@ export function conditionalAffinities(
 }
 
 /**
+ * The perplexity t-SNE can use for `n` points: null below 3 points (the caller lays them on
+ * a line), else `perplexity` lowered to (n - 1) / 3 where it needs more than 3 x perplexity
+ * neighbours; each change a warning.
+ */
+export function fittedPerplexity(n: number, perplexity: number, warnings: string[]): number | null {
+  if (n < 3) {
+    warnings.push(`t-SNE needs at least 3 points, got ${n}: placed them on a line`);
+    return null;
+  }
+  if (n > 3 * perplexity) return perplexity;
+  const lowered = Math.max(1, Math.floor((n - 1) / 3));
+  warnings.push(
+    `t-SNE perplexity lowered from ${perplexity} to ${lowered}: only ${n} points ` +
+      `(it needs more than 3 x perplexity)`,
+  );
+  return lowered;
+}
+
+/**
  * Conditional affinities p(j|i) over the exact k nearest neighbours (`allNearestNeighbors`,
  * {@linkcode conditionalAffinities}); then P = (p(j|i) + p(i|j)) / 2N.
  */

@@ -13,6 +13,7 @@
 import type { EmbeddingMatrix } from "../types.ts";
 import type { Projection2d } from "./pca.ts";
 import {
+  fittedPerplexity,
   gainStep,
   initialLayout,
   inputAffinities,
@@ -159,8 +160,8 @@ export function barnesHutTsne(
     exaggerationIterations,
     neighbors: 0,
   };
-  if (n < 3) {
-    warnings.push(`t-SNE needs at least 3 points, got ${n}: placed them on a line`);
+  const fitted = fittedPerplexity(n, perplexity, warnings);
+  if (fitted === null) {
     return {
       x: Float64Array.from({ length: n }, (_, i) => i),
       y: new Float64Array(n),
@@ -170,14 +171,7 @@ export function barnesHutTsne(
       warnings,
     };
   }
-  if (n <= 3 * perplexity) {
-    const lowered = Math.max(1, Math.floor((n - 1) / 3));
-    warnings.push(
-      `t-SNE perplexity lowered from ${perplexity} to ${lowered}: only ${n} points ` +
-        `(it needs more than 3 x perplexity)`,
-    );
-    perplexity = lowered;
-  }
+  perplexity = fitted;
   const k = Math.min(n - 1, Math.floor(3 * perplexity));
   const p = inputAffinities(m, k, perplexity);
   const start = initialLayout(m, init, seed);

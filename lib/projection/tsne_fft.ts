@@ -13,7 +13,13 @@
  */
 import type { EmbeddingMatrix } from "../types.ts";
 import type { Projection2d } from "./pca.ts";
-import { gainStep, initialLayout, inputAffinities, type TsneInit } from "./_barnes_hut.ts";
+import {
+  fittedPerplexity,
+  gainStep,
+  initialLayout,
+  inputAffinities,
+  type TsneInit,
+} from "./_barnes_hut.ts";
 import {
   BOX_WIDTH,
   CUTOFF,
@@ -211,8 +217,8 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
     maxBoxes: maxBoxesFor(n),
     nearCutoff: CUTOFF,
   };
-  if (n < 3) {
-    warnings.push(`t-SNE needs at least 3 points, got ${n}: placed them on a line`);
+  const fitted = fittedPerplexity(n, perplexity, warnings);
+  if (fitted === null) {
     return {
       x: Float64Array.from({ length: n }, (_, i) => i),
       y: new Float64Array(n),
@@ -223,14 +229,7 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
       warnings,
     };
   }
-  if (n <= 3 * perplexity) {
-    const lowered = Math.max(1, Math.floor((n - 1) / 3));
-    warnings.push(
-      `t-SNE perplexity lowered from ${perplexity} to ${lowered}: only ${n} points ` +
-        `(it needs more than 3 x perplexity)`,
-    );
-    perplexity = lowered;
-  }
+  perplexity = fitted;
   const k = Math.min(n - 1, Math.floor(3 * perplexity));
   const { rowStart, cols, values } = inputAffinities(m, k, perplexity);
   const edges = upperEdges(rowStart, cols, values);
