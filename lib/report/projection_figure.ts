@@ -236,8 +236,12 @@ function projectionSettings(projection: Projection): string {
     if (n("nEpochs") !== null) parts.push(`${n("nEpochs")} epochs`);
   } else if (projection.method === "tsne") {
     // `algorithm` now; older files put it in `method`.
-    const algorithm = [o.algorithm, o.method].find((v) => v === "exact" || v === "barnes-hut");
-    if (typeof algorithm === "string") parts.push(algorithm);
+    const algorithm = [o.algorithm, o.method].find((v) =>
+      v === "exact" || v === "barnes-hut" || v === "fft"
+    );
+    if (typeof algorithm === "string") {
+      parts.push(algorithm === "fft" ? "FFT-accelerated" : algorithm);
+    }
     if (n("perplexity") !== null) parts.push(`perplexity ${n("perplexity")}`);
     const it = n("iterationsRun") ?? n("iterations");
     if (it !== null) parts.push(`${it} iterations`);
