@@ -87,7 +87,7 @@ function clusteredPoints(n: number, dim: number, seed: number): EmbeddingMatrix 
 }
 
 /**
- * Times UMAP and Barnes-Hut t-SNE layouts of 2,000, 5,000, 10,000 and 20,000 points of 32
+ * Times UMAP and t-SNE (method auto: FFT) layouts of 2,000, 5,000, 10,000 and 20,000 points of 32
  * dims (20 Gaussian clusters), single-threaded; with `quick`, 2,000 points only.
  *
  * @param options `quick` to skip the larger layouts; `sizes` to time other point counts.
