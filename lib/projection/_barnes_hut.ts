@@ -348,3 +348,40 @@ export function initialLayout(
   for (let i = 0; i < 2 * n; i++) y[i] = rng.normal() * INIT_SCALE;
   return { y, init: "random" };
 }
+
+/** The options both large-set t-SNEs (FFT and Barnes-Hut) share. */
+export interface TsneCommonOptions {
+  seed: number;
+  perplexity?: number;
+  iterations?: number;
+  learningRate?: number;
+  init?: TsneInit;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Checks the options both large-set t-SNEs share and fills in their defaults. */
+export function checkTsneOptions(m: EmbeddingMatrix, options: TsneCommonOptions) {
+  const { data, rows: n, dim } = m;
+  const { seed, iterations = 1000, onProgress } = options;
+  const perplexity = options.perplexity ?? 30;
+  if (data.length !== n * dim) {
+    throw new RangeError(
+      `Cannot project with t-SNE: ${data.length} values is not ${n} rows x ${dim} dims`,
+    );
+  }
+  if (!(perplexity > 0) || !Number.isFinite(perplexity)) {
+    throw new RangeError(`Invalid t-SNE perplexity ${perplexity}: must be positive`);
+  }
+  if (!Number.isInteger(iterations) || iterations < 1) {
+    throw new RangeError(`Invalid t-SNE iterations ${iterations}: give a positive integer`);
+  }
+  const learningRate = options.learningRate ?? Math.max(n / 12, 200);
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+    throw new RangeError(`Invalid t-SNE learningRate ${learningRate}: must be positive`);
+  }
+  const init = options.init ?? "pca";
+  if (init !== "pca" && init !== "random") {
+    throw new RangeError(`Invalid t-SNE init "${init}": use "pca" or "random"`);
+  }
+  return { seed, perplexity, iterations, learningRate, init, onProgress };
+}

@@ -13,6 +13,7 @@
 import type { EmbeddingMatrix } from "../types.ts";
 import type { Projection2d } from "./pca.ts";
 import {
+  checkTsneOptions,
   fittedPerplexity,
   gainStep,
   initialLayout,
@@ -122,30 +123,13 @@ export function barnesHutTsne(
   m: EmbeddingMatrix,
   options: BarnesHutTsneOptions,
 ): BarnesHutTsneResult {
-  const { data, rows: n, dim } = m;
-  const { seed, iterations = 1000, theta = 0.5, onProgress } = options;
-  let perplexity = options.perplexity ?? 30;
-  if (data.length !== n * dim) {
-    throw new RangeError(
-      `Cannot project with t-SNE: ${data.length} values is not ${n} rows x ${dim} dims`,
-    );
-  }
-  if (!(perplexity > 0) || !Number.isFinite(perplexity)) {
-    throw new RangeError(`Invalid t-SNE perplexity ${perplexity}: must be positive`);
-  }
-  if (!Number.isInteger(iterations) || iterations < 1) {
-    throw new RangeError(`Invalid t-SNE iterations ${iterations}: give a positive integer`);
-  }
-  const learningRate = options.learningRate ?? Math.max(n / 12, 200);
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
-    throw new RangeError(`Invalid t-SNE learningRate ${learningRate}: must be positive`);
-  }
+  const n = m.rows;
+  const checked = checkTsneOptions(m, options);
+  const { seed, iterations, learningRate, init, onProgress } = checked;
+  let perplexity = checked.perplexity;
+  const theta = options.theta ?? 0.5;
   if (!(theta >= 0 && theta <= 1)) {
     throw new RangeError(`Invalid t-SNE theta ${theta}: give a number in [0, 1]`);
-  }
-  const init = options.init ?? "pca";
-  if (init !== "pca" && init !== "random") {
-    throw new RangeError(`Invalid t-SNE init "${init}": use "pca" or "random"`);
   }
   const exaggerationIterations = Math.min(250, Math.floor(iterations / 4));
   const warnings: string[] = [];

@@ -14,6 +14,7 @@
 import type { EmbeddingMatrix } from "../types.ts";
 import type { Projection2d } from "./pca.ts";
 import {
+  checkTsneOptions,
   fittedPerplexity,
   gainStep,
   initialLayout,
@@ -133,33 +134,6 @@ function attraction(edges: Edges, y: Float64Array, out: Float64Array): void {
   }
 }
 
-/** Checks the options of {@linkcode fftTsne} and fills in the defaults. */
-function checkOptions(m: EmbeddingMatrix, options: FftTsneOptions) {
-  const { data, rows: n, dim } = m;
-  const { seed, iterations = 1000, onProgress } = options;
-  const perplexity = options.perplexity ?? 30;
-  if (data.length !== n * dim) {
-    throw new RangeError(
-      `Cannot project with t-SNE: ${data.length} values is not ${n} rows x ${dim} dims`,
-    );
-  }
-  if (!(perplexity > 0) || !Number.isFinite(perplexity)) {
-    throw new RangeError(`Invalid t-SNE perplexity ${perplexity}: must be positive`);
-  }
-  if (!Number.isInteger(iterations) || iterations < 1) {
-    throw new RangeError(`Invalid t-SNE iterations ${iterations}: give a positive integer`);
-  }
-  const learningRate = options.learningRate ?? Math.max(n / 12, 200);
-  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
-    throw new RangeError(`Invalid t-SNE learningRate ${learningRate}: must be positive`);
-  }
-  const init = options.init ?? "pca";
-  if (init !== "pca" && init !== "random") {
-    throw new RangeError(`Invalid t-SNE init "${init}": use "pca" or "random"`);
-  }
-  return { seed, perplexity, iterations, learningRate, init, onProgress };
-}
-
 /**
  * Lays out the rows of `m` in 2-D with FFT-accelerated interpolation-based t-SNE
  * (FIt-SNE, Linderman et al., 2019).
@@ -198,7 +172,7 @@ function checkOptions(m: EmbeddingMatrix, options: FftTsneOptions) {
  */
 export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneResult {
   const n = m.rows;
-  const checked = checkOptions(m, options);
+  const checked = checkTsneOptions(m, options);
   const { seed, iterations, learningRate, init, onProgress } = checked;
   let perplexity = checked.perplexity;
   const exaggerationIterations = Math.min(250, Math.floor(iterations / 4));
