@@ -449,9 +449,7 @@ export function runId(config: ExperimentConfig): string {
   );
   const miner = minerLabel(config.miner);
   const trained = Object.fromEntries(
-    Object.entries(config).filter(([key, value]) =>
-      !NOT_IN_ID.includes(key) && !(key.startsWith("xbm") && !config.xbm && !value)
-    ),
+    Object.entries(config).filter(([key]) => !NOT_IN_ID.includes(key)),
   );
   const memory = config.xbm ? `-xbm${config.xbm}` : "";
   return `${dataName}-${config.loss.name}-${miner}${memory}-d${config.dim}-s${config.seed}-${

@@ -318,8 +318,9 @@ export function crossBatchMemory(
     const start = q.queueIdx;
     enqueue(q, memorySize, dim, data, labels, queued);
     const used = q.hasBeenFilled ? memorySize : q.queueIdx;
-    const refData = q.embeddings.slice(0, used * dim);
-    const refLabels = q.labels.slice(0, used);
+    // Views, not copies: they are read before the next call writes the queue again.
+    const refData = q.embeddings.subarray(0, used * dim);
+    const refLabels = q.labels.subarray(0, used);
     const anchorLabels = Int32Array.from(anchorRows, (i) => labels[i]);
     const anchorData = new Float32Array(anchorRows.length * dim);
     anchorRows.forEach((r, k) => anchorData.set(data.subarray(r * dim, (r + 1) * dim), k * dim));

@@ -88,6 +88,24 @@ export function fittedPerplexity(n: number, perplexity: number, warnings: string
 }
 
 /**
+ * KL(P || Q) of a layout `y` (`[x0, y0, x1, ...]`): P the sparse input affinities, Q the
+ * Student-t affinities with normaliser `z`.
+ */
+export function klOf(p: SparseP, y: Float64Array, z: number): number {
+  const { rowStart, cols, values } = p;
+  let kl = 0;
+  for (let i = 0; i + 1 < rowStart.length; i++) {
+    for (let e = rowStart[i]; e < rowStart[i + 1]; e++) {
+      const j = cols[e];
+      const dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
+      const q = 1 / ((1 + dx * dx + dy * dy) * z);
+      if (values[e] > 0) kl += values[e] * Math.log(values[e] / Math.max(q, 1e-300));
+    }
+  }
+  return kl;
+}
+
+/**
  * Conditional affinities p(j|i) over the exact k nearest neighbours (`allNearestNeighbors`,
  * {@linkcode conditionalAffinities}); then P = (p(j|i) + p(i|j)) / 2N.
  */

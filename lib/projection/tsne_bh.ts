@@ -18,6 +18,7 @@ import {
   gainStep,
   initialLayout,
   inputAffinities,
+  klOf,
   QuadTree,
   type TsneInit,
 } from "./_barnes_hut.ts";
@@ -215,15 +216,7 @@ export function barnesHutTsne(
   let z = 0;
   for (let i = 0; i < n; i++) z += tree.repulsion(i, y, theta2, repel);
   z = Math.max(z - n, Number.MIN_VALUE);
-  let klDivergence = 0;
-  for (let i = 0; i < n; i++) {
-    for (let e = rowStart[i]; e < rowStart[i + 1]; e++) {
-      const j = cols[e];
-      const dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
-      const q = 1 / ((1 + dx * dx + dy * dy) * z);
-      if (values[e] > 0) klDivergence += values[e] * Math.log(values[e] / Math.max(q, 1e-300));
-    }
-  }
+  const klDivergence = klOf(p, y, z);
   return {
     x: Float64Array.from({ length: n }, (_, i) => y[2 * i]),
     y: Float64Array.from({ length: n }, (_, i) => y[2 * i + 1]),

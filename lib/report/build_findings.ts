@@ -102,10 +102,11 @@ function resultCells(
   for (const r of runs) {
     // Runs trained with other settings (or loss or miner options) are a cell of their own.
     const c = r.config as Record<string, unknown>;
+    const memory = memoryOf(r);
     const key = JSON.stringify([
       dataOf(r),
       r.summary.loss,
-      memoryOf(r) === "none" ? r.summary.miner : `${r.summary.miner} + ${memoryOf(r)}`,
+      memory === "none" ? r.summary.miner : `${r.summary.miner} + ${memory}`,
       r.summary.dim,
       JSON.stringify([c.loss ?? null, c.miner ?? null, settingsOf(r)]),
     ]);

@@ -65,9 +65,9 @@ export interface TrainOptions {
   minerReads?: "sync" | "async";
   /**
    * A cross-batch memory around `loss` (`crossBatchMemory`, which holds the miner): from
-   * epoch `fromEpoch` on (1-based; earlier epochs train on `loss` and `miner` alone, and
-   * the memory starts empty then), each batch is mined and its loss taken against the
-   * memory too. Its queue is part of every checkpoint.
+   * epoch `fromEpoch` on (1-based; earlier epochs train on `loss` and `miner` alone, so
+   * a fresh memory is first filled then), each batch is mined and its loss taken against
+   * the memory too. Its queue is part of every checkpoint.
    */
   memory?: { xbm: CrossBatchMemory; fromEpoch: number };
   /**
@@ -392,7 +392,6 @@ export async function train(
     }
     for (let epoch = (resume?.epoch ?? 0) + 1; epoch <= epochs; epoch++) {
       const started = performance.now();
-      if (memory && epoch === memory.fromEpoch && !resume?.memory) memory.xbm.reset();
       stepContext.xbm = memory && epoch >= memory.fromEpoch ? memory.xbm : undefined;
       let lossSum = 0, tupleSum = 0;
       const batches = sampler.epoch(epoch - 1);

@@ -272,6 +272,49 @@ function trunkForward(b: TrunkBuilder, g: TrunkGeometry) {
   return { steps, layers, gap, pooledHead: head, height: h, width: w };
 }
 
+/**
+ * A forward pooling of layer `i`'s output `y<i>` (layout `src`) into the activation
+ * `target` (layout asked as `want`): its primitive desc, its output's layout, and the step.
+ */
+function poolingStep(
+  b: TrunkBuilder,
+  steps: Step[],
+  i: number,
+  src: Handle,
+  pooling: {
+    prop: number;
+    algorithm: number;
+    want: Handle;
+    strides: BigInt64Array;
+    kernel: BigInt64Array;
+    what: string;
+    target: string;
+  },
+): { pd: Handle; dst: Handle } {
+  const op = opDesc();
+  check(
+    b.ctx.s.dnnl_pooling_forward_desc_init(
+      op,
+      pooling.prop,
+      pooling.algorithm,
+      src,
+      pooling.want,
+      pooling.strides,
+      pooling.kernel,
+      NONE,
+      NONE,
+    ),
+    pooling.what,
+  );
+  const pd = b.pd(op);
+  const dst = b.query(pd, QUERY_DST_MD);
+  steps.push(b.step(pd, [
+    [ARG_SRC, src, `y${i}`],
+    [ARG_DST, dst, b.buffer(b.activations, pooling.target, dst)],
+  ]));
+  return { pd, dst };
+}
+
 /** The 2x2 max pooling after layer `i`: a step, and its output's descriptor. */
 function maxPooling(
   b: TrunkBuilder,
@@ -280,29 +323,16 @@ function maxPooling(
   dst: Handle,
   [n, co, h, w]: number[],
 ): Handle {
-  const pop = opDesc();
-  check(
-    b.ctx.s.dnnl_pooling_forward_desc_init(
-      pop,
-      // Inference: no workspace (the gradient finds each window's maximum again).
-      FORWARD_INFERENCE,
-      POOLING_MAX,
-      dst,
-      b.plainDesc([n, co, h / 2, w / 2], TAG_NCHW8C),
-      TWO,
-      TWO,
-      NONE,
-      NONE,
-    ),
-    "pooling desc",
-  );
-  const ppd = b.pd(pop);
-  const pooled = b.query(ppd, QUERY_DST_MD);
-  steps.push(b.step(ppd, [
-    [ARG_SRC, dst, `y${i}`],
-    [ARG_DST, pooled, b.buffer(b.activations, `p${i}`, pooled)],
-  ]));
-  return pooled;
+  return poolingStep(b, steps, i, dst, {
+    // Inference: no workspace (the gradient finds each window's maximum again).
+    prop: FORWARD_INFERENCE,
+    algorithm: POOLING_MAX,
+    want: b.plainDesc([n, co, h / 2, w / 2], TAG_NCHW8C),
+    strides: TWO,
+    kernel: TWO,
+    what: "pooling desc",
+    target: `p${i}`,
+  }).dst;
 }
 
 /** The global average after the last layer `i`, and the reorder of its result to `out`. */
@@ -313,29 +343,18 @@ function globalAverage(
   dst: Handle,
   [n, co, h, w]: number[],
 ): GlobalAverage {
-  const gop = opDesc();
-  check(
-    b.ctx.s.dnnl_pooling_forward_desc_init(
-      gop,
-      FORWARD_TRAINING,
-      POOLING_AVG,
-      dst,
-      b.plainDesc([n, co, 1, 1], TAG_ANY),
-      ONE,
-      dims(h, w),
-      NONE,
-      NONE,
-    ),
-    "global average desc",
-  );
-  const gpd = b.pd(gop);
-  const gdst = b.query(gpd, QUERY_DST_MD);
+  const { pd, dst: gdst } = poolingStep(b, steps, i, dst, {
+    prop: FORWARD_TRAINING,
+    algorithm: POOLING_AVG,
+    want: b.plainDesc([n, co, 1, 1], TAG_ANY),
+    strides: ONE,
+    kernel: dims(h, w),
+    what: "global average desc",
+    target: "g",
+  });
   const out = b.plainDesc([n, co, 1, 1], TAG_NCHW);
-  steps.push(
-    b.step(gpd, [[ARG_SRC, dst, `y${i}`], [ARG_DST, gdst, b.buffer(b.activations, "g", gdst)]]),
-  );
   steps.push(b.reorderStep(gdst, out, "g", "out"));
-  return { pd: gpd, dst: gdst, out };
+  return { pd, dst: gdst, out };
 }
 
 /**
@@ -448,7 +467,7 @@ function filterGradSteps(b: TrunkBuilder, layer: Layer, i: number): Step[] {
 /** {@linkcode filterGradSteps} with the output gradient in `dyMd` (null: oneDNN's choice). */
 function filterGradStepsIn(b: TrunkBuilder, layer: Layer, i: number, dyMd: Handle | null) {
   const wop = opDesc();
-  const anyDy = dyMd ?? b.plainDesc(layerShape(b, layer.dst), TAG_ANY);
+  const anyDy = dyMd ?? b.plainDesc(layerShape(layer.dst), TAG_ANY);
   check(
     b.ctx.s.dnnl_dilated_convolution_backward_weights_desc_init(
       wop,
@@ -487,7 +506,7 @@ function filterGradStepsIn(b: TrunkBuilder, layer: Layer, i: number, dyMd: Handl
 }
 
 /** The logical dims `[n, c, h, w]` of a memory descriptor. */
-function layerShape(b: TrunkBuilder, md: Handle): number[] {
+function layerShape(md: Handle): number[] {
   const view = new Deno.UnsafePointerView(md!);
   // dnnl_memory_desc_t: int ndims, then dnnl_dims_t dims (int64 x 12).
   const ndims = view.getInt32(0);
