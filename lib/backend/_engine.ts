@@ -158,3 +158,65 @@ export function runKernel(
     | tf.Tensor
     | tf.Tensor[];
 }
+
+/** The fields of tfjs 4.22's `AdamOptimizer` that its update reads and writes. */
+export interface AdamFields {
+  /** Hyperparameters, as the optimizer holds them. */
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** beta1^t and beta2^t, scalar variables. */
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  /** The moments by variable index, named `<variable>/m` and `<variable>/v`. */
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+}
+
+/** Adam's update state (the same objects: writes change the optimizer). */
+export function adamFields(optimizer: tf.AdamOptimizer): AdamFields {
+  return optimizer as unknown as AdamFields;
+}
+
+/** A variable by its tfjs name (the engine's registry, as the optimizers look it up). */
+export function registeredVariable(name: string): tf.Variable {
+  return tf.engine().registeredVariables[name];
+}
+
+/** Counts one more optimizer step (tfjs's `Optimizer.incrementIterations`). */
+export function countIteration(optimizer: tf.Optimizer): void {
+  (optimizer as unknown as { incrementIterations(): void }).incrementIterations();
+}
+
+/** What `Optimizer.applyGradients` takes: gradients by variable name, as a map or a list. */
+export type NamedGradients = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[];
+
+/** `AdamOptimizer.applyGradients`'s signature. */
+export type ApplyGradients = (
+  this: tf.AdamOptimizer,
+  gradients: NamedGradients,
+) => void;
+
+/**
+ * Makes every `AdamOptimizer` (those of `tf.train.adam` included) update through `apply`,
+ * which gets tfjs's own update to fall back on.
+ *
+ * @returns A function that puts tfjs's own update back.
+ */
+export function replaceAdamUpdate(
+  apply: (
+    optimizer: tf.AdamOptimizer,
+    gradients: NamedGradients,
+    own: ApplyGradients,
+  ) => void,
+): () => void {
+  const prototype = tf.AdamOptimizer.prototype as unknown as { applyGradients: ApplyGradients };
+  const own = prototype.applyGradients;
+  prototype.applyGradients = function (gradients) {
+    apply(this, gradients, own);
+  };
+  return () => {
+    prototype.applyGradients = own;
+  };
+}

@@ -47,3 +47,11 @@ export const TRUNKS: Readonly<Record<TrunkHead, { kernel: string; layers: number
   average: { kernel: TRUNK_KERNEL, layers: 3 },
   pool: { kernel: POOLED_TRUNK_KERNEL, layers: 2 },
 };
+
+/**
+ * One Adam step of one variable: inputs `value`, `m`, `v`, `gradient`, `accBeta1`,
+ * `accBeta2`; attributes `learningRate`, `beta1`, `beta2`, `epsilon`; outputs
+ * `[value, m, v]`. Registered on wasm by the blas kernels; every `AdamOptimizer` updates
+ * through it while they are installed.
+ */
+export const ADAM_KERNEL = "MetriclabAdam";

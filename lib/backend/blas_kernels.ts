@@ -22,6 +22,11 @@
  *   gradient (`TRUNK_GRAD_KERNEL`). A forward pass under a gradient tape keeps its
  *   activations (buffers from the wasm heap's allocator, which `tf.memory()` does not
  *   count) until the gradient kernel uses them, its tape ends, or four newer passes wait.
+ *   There every GEMM above runs on oneDNN's `dnnl_sgemm` rather than OpenBLAS: one pool of
+ *   threads, where two (OpenMP's and OpenBLAS's, each spinning a while after its work)
+ *   took each other's cores and made conv28's small dense layers cost milliseconds.
+ * - Adam: every `AdamOptimizer` on wasm updates each variable in one SIMD pass
+ *   (`_fused_adam.ts`), with tfjs's own state and tfjs's results to the bit.
  *
  * Cases these do not cover (NCHW, int inputs, broadcast batch matmuls of mismatched
  * batch sizes) run the wasm backend's own kernel (or the fast gradient one). The kernels
@@ -49,7 +54,9 @@ import {
 } from "./_conv_kernels.ts";
 import { batchMatMul, identity, maxPoolGrad, reluGrad, sum } from "./_wasm_kernels.ts";
 import { convTrunk, convTrunkGrad, dropAllTrunks } from "./_trunk_kernels.ts";
+import { adamUpdate, installFusedAdam, uninstallFusedAdam } from "./_fused_adam.ts";
 import {
+  ADAM_KERNEL,
   FILTER_BIAS_GRAD_KERNEL,
   POOLED_TRUNK_KERNEL,
   RELU_GRAD_KERNEL,
@@ -83,6 +90,7 @@ const OWN_KERNELS: Record<string, (args: Args) => tf.TensorInfo | tf.TensorInfo[
   [TRUNK_KERNEL]: (args) => convTrunk(args, "average"),
   [POOLED_TRUNK_KERNEL]: (args) => convTrunk(args, "pool"),
   [TRUNK_GRAD_KERNEL]: convTrunkGrad,
+  [ADAM_KERNEL]: adamUpdate,
 };
 
 let originalReluGradient: tf.GradConfig | undefined;
@@ -117,6 +125,7 @@ function installGradientKernels(): void {
       return { x: () => runKernel(RELU_GRAD_KERNEL, { dy: single, x }) as tf.Tensor };
     },
   });
+  installFusedAdam();
 }
 
 function uninstallGradientKernels(): void {
@@ -124,6 +133,7 @@ function uninstallGradientKernels(): void {
   tf.registerGradient(originalReluGradient);
   for (const kernelName of Object.keys(OWN_KERNELS)) tf.unregisterKernel(kernelName, "wasm");
   dropAllTrunks();
+  uninstallFusedAdam();
   originalReluGradient = undefined;
 }
 
@@ -151,10 +161,12 @@ function uninstallGradientKernels(): void {
  */
 export function installBlasKernels(threads: number, options: { oneDnn?: boolean } = {}): Blas {
   assertEngineVersions();
-  const blas = state.blas = loadBlas();
+  const blas = loadBlas();
   blas.setThreads(threads);
   state.dnnl = options.oneDnn ? loadOneDnn() : undefined;
   state.dnnl?.setThreads(threads);
+  // On oneDNN, its GEMM too: one thread pool, not two contending for the cores.
+  state.blas = state.dnnl ? { ...blas, sgemm: state.dnnl.sgemm } : blas;
   if (state.replaced.size) return blas;
   installGradientKernels();
   for (const [name, kernel] of Object.entries(KERNELS) as [string, Kernel][]) {

@@ -7,6 +7,9 @@
  * in. Written against the oneDNN 2.6 C API (`dnnl_*_desc_init`, Debian bookworm's 2.6):
  * another version is refused in one line.
  *
+ * It also lends its GEMM (`dnnl_sgemm`) to the `onednn` backend's matrix products, so that
+ * one OpenMP thread pool runs everything.
+ *
  * Each distinct geometry gets its primitives built once and cached. A geometry oneDNN
  * cannot run (or any error building it) answers `false`, and the caller computes it
  * another way.
@@ -19,6 +22,7 @@
  * @module
  */
 import {
+  check,
   DNNL_CANDIDATES,
   type Lib,
   loadOpenMp,
@@ -109,10 +113,30 @@ function create(path: string, s: Lib): OneDnn {
     ctx.destroy(built.owned);
   };
   let currentThreads = 0;
+  const N = "N".charCodeAt(0), T = "T".charCodeAt(0);
   return {
     path,
     version,
     stats: ctx.stats,
+    sgemm(transA, transB, m, n, k, a, b, c, beta = 0) {
+      if (m === 0 || n === 0) return;
+      const status = s.dnnl_sgemm(
+        transA ? T : N,
+        transB ? T : N,
+        BigInt(m),
+        BigInt(n),
+        BigInt(k),
+        1,
+        a as Float32Array<ArrayBuffer>,
+        BigInt(transA ? m : k),
+        b as Float32Array<ArrayBuffer>,
+        BigInt(transB ? k : n),
+        beta,
+        c as Float32Array<ArrayBuffer>,
+        BigInt(n),
+      );
+      check(status, "sgemm");
+    },
     setThreads(threads) {
       if (threads === currentThreads) return;
       // Some primitives fix their thread count when built: build them again.

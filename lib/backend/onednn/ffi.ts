@@ -140,6 +140,25 @@ export const SYMBOLS = {
     parameters: ["buffer", "i32", "pointer", "pointer", "f32", "f32"],
     result: "i32",
   },
+  // Row-major C = alpha op(A) op(B) + beta C on oneDNN's own (OpenMP) threads.
+  dnnl_sgemm: {
+    parameters: [
+      "u8",
+      "u8",
+      "i64",
+      "i64",
+      "i64",
+      "f32",
+      "buffer",
+      "i64",
+      "buffer",
+      "i64",
+      "f32",
+      "buffer",
+      "i64",
+    ],
+    result: "i32",
+  },
 } as const;
 
 // Values of the oneDNN 2.x C API's enums and macros (dnnl_types.h).

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Sgemm } from "../blas.ts";
 
 /**
  * The geometry of one NHWC convolution with an `[kh, kw, ci, co]` filter (the fields of
@@ -138,6 +139,12 @@ export interface OneDnn {
   stats: { ran: number; declined: number; trunks: number };
   /** Sets the thread count of later calls (OpenMP's, on the calling thread). */
   setThreads(threads: number): void;
+  /**
+   * `dnnl_sgemm`: the same row-major matrix multiply as OpenBLAS's, on oneDNN's own OpenMP
+   * threads. Mixing the two libraries' thread pools makes each wait for the other's
+   * spinning threads to yield their cores: on the `onednn` backend every GEMM runs here.
+   */
+  sgemm: Sgemm;
   /**
    * y = conv(x, w) (+ bias) (then ReLU). Offsets are byte offsets into `heap`; `bias`
    * is -1 when there is none.
