@@ -25,12 +25,29 @@ export interface Sgemm {
   ): void;
 }
 
+/** Row-major C = op(A) * op(B) + beta * C in double precision, as {@linkcode Sgemm}. */
+export interface Dgemm {
+  (
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    a: Float64Array,
+    b: Float64Array,
+    c: Float64Array,
+    beta?: number,
+  ): void;
+}
+
 /** A loaded BLAS. */
 export interface Blas {
   /** The library file that was loaded. */
   path: string;
   /** The matrix multiply. */
   sgemm: Sgemm;
+  /** The double-precision matrix multiply (exact neighbour searches of projections). */
+  dgemm: Dgemm;
   /** Sets the library's thread count (a no-op where the library has no such call). */
   setThreads(threads: number): void;
 }
@@ -50,6 +67,25 @@ const SYMBOLS = {
       "buffer",
       "i32",
       "f32",
+      "buffer",
+      "i32",
+    ],
+    result: "void",
+  },
+  cblas_dgemm: {
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "f64",
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      "f64",
       "buffer",
       "i32",
     ],
@@ -144,9 +180,29 @@ export function loadBlas(): Blas {
           n,
         );
       };
+      const dgemm: Dgemm = (transA, transB, m, n, k, a, b, c, beta = 0) => {
+        if (m === 0 || n === 0) return;
+        s.cblas_dgemm(
+          ROW_MAJOR,
+          transA ? TRANS : NO_TRANS,
+          transB ? TRANS : NO_TRANS,
+          m,
+          n,
+          k,
+          1,
+          a as Float64Array<ArrayBuffer>,
+          transA ? m : k,
+          b as Float64Array<ArrayBuffer>,
+          transB ? k : n,
+          beta,
+          c as Float64Array<ArrayBuffer>,
+          n,
+        );
+      };
       loaded = {
         path,
         sgemm,
+        dgemm,
         setThreads: (t) => s.openblas_set_num_threads?.(t),
       };
       return loaded;

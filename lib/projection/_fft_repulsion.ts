@@ -11,16 +11,25 @@
  * convolution on a zero-padded grid by FFT); each point reads its potentials back with the
  * same weights.
  *
- * While the layout is small, boxes are at most {@linkcode BOX_WIDTH} wide, as in FIt-SNE
- * (gradient error about 3%). A JavaScript FFT of the grid FIt-SNE would use for a wide
- * layout (6 nodes per layout unit and side, padded) costs far more than the rest of an
- * iteration, so past {@linkcode maxBoxesFor} boxes the grid stops growing and the boxes
- * widen; the grid then carries only the smooth far part of each kernel (the kernel beyond
- * {@linkcode CUTOFF} box widths, within it a quadratic in d^2 that meets the kernel with
- * two matching derivatives), and the rest, non-zero only within the cutoff, is summed
- * exactly over the pairs found with a cell list (gradient error about 1e-3). Cost per
- * iteration: O(N) for spreading and reading, O(G^2 log G) for the FFTs of a G x G grid (G
- * at most 144), and the near pairs.
+ * FIt-SNE uses boxes 1 layout unit wide ({@linkcode BOX_WIDTH}); that alone errs by 1-3% in
+ * the forces, because the kernels bend sharply within a box. Here the grid usually carries
+ * only the smooth far part of each kernel (the kernel beyond {@linkcode CUTOFF} box widths,
+ * within it the quadratic in d^2 that meets it with two matching derivatives), and the
+ * rest, zero beyond the cutoff, is summed exactly over the pairs found with a cell list:
+ * about 0.1% error, and the boxes may be wider than 1 unit, so a wide layout does not need
+ * FIt-SNE's large grid (6 nodes per unit and side, padded), whose JavaScript FFTs would cost
+ * far more than the rest of an iteration. Each step takes, among grids of 8 to 96 boxes a
+ * side, the one whose estimated cost is lowest: O(G^2 log G) for the FFTs of a G x G grid
+ * (G at most 576) against the near pairs its boxes leave, counted from a histogram of the
+ * points. Only while the near field would cost more than four times FIt-SNE's own grid
+ * (early on, the layout a few dense clumps) does a step take that grid without the split.
+ * Spreading and reading back cost O(N).
+ *
+ * The work is cut into steps over one {@linkcode RepulsionMemory}, so that threads sharing
+ * that memory can take the independent ones side by side (tsne_fft.ts): spreading, the cell
+ * list, the two forward and the two inverse FFTs, and {@linkcode NEAR_CHUNKS} pieces of the
+ * near field, each with its own accumulator. The pieces do not depend on how many threads
+ * take them, and their sums are added in a fixed order: the same floats on any thread count.
  *
  * @module
  */
@@ -32,59 +41,556 @@ export const INTERPOLATION_POINTS = 3;
 export const BOX_WIDTH = 1;
 /** The fewest boxes per axis, however small the layout (FIt-SNE: 50). */
 export const MIN_BOXES = 8;
+/** The near-field radius, in box widths, once boxes are wider than {@linkcode BOX_WIDTH}. */
+export const CUTOFF = 2.5;
+/** Pieces of the near field (runs of cells with about as many points each). */
+export const NEAR_CHUNKS = 8;
 /**
  * Box widths are rounded up to `BOX_WIDTH * 2^(-j / LADDER)` (j a whole number), so that
  * the kernels' spectrum, which depends on the grid and the box width only, is reused for
  * as long as the layout's extent stays within one step (4.4%).
  */
 const LADDER = 16;
-/** A cell itself, then the neighbours that pair with it (the other 4 pair with them). */
-const NEIGHBOR_DX = [0, 1, -1, 0, 1];
-const NEIGHBOR_DY = [0, 0, 1, 1, 1];
+/** The most near-field cells per side (cells are then wider than the cutoff). */
+const MAX_CELLS = 256;
 /**
- * The most boxes per axis: 24 (a grid of 6 x 24 = 144 nodes per side, padded) up to
- * 10,000 points, 32 above, where the near pairs, which grow with the points' density,
- * cost more than the larger FFTs.
+ * Near-field cells are `1 / NEAR_REACH` of the cutoff wide, so that a point's partners lie
+ * within `NEAR_REACH` cells: fewer pairs are looked at beyond the cutoff than with cells a
+ * whole cutoff wide (6.25 against 9 squared cutoffs around each point).
  */
-export function maxBoxesFor(points: number): number {
-  return points > 10000 ? 32 : 24;
+const NEAR_REACH = 2;
+/**
+ * The most boxes per axis: 96, a grid of 6 x 96 = 576 nodes per side, padded. Below it,
+ * each step takes the grid that {@linkcode planStep}'s cost model says is cheapest.
+ */
+export function maxBoxesFor(_points: number): number {
+  return 96;
 }
-/** The near-field radius, in box widths, once boxes are wider than {@linkcode BOX_WIDTH}. */
-export const CUTOFF = 1.5;
+/**
+ * Seconds per node of the padded grid per log2 of its side (its four FFTs in a step), and
+ * per near pair within the cutoff, measured on one core of the development machine. Only
+ * their ratio matters: it weighs a finer grid against the pairs it spares.
+ */
+const FFT_COST = 1.3e-8, PAIR_COST = 1e-8;
+/**
+ * The near field is summed unless it costs this many times the grid of boxes at most
+ * `boxWidth` wide without it (while the layout is a few dense clumps, early on): that grid
+ * alone errs by 1-3% in the forces, the split by 0.1%, which shows in the final layout
+ * (20,000 points: 10-nearest-neighbour preservation 0.151 against 0.185).
+ */
+const FINE_RATIO = 4;
+/** Cells per side of the finest level of the density histogram behind the pair estimate. */
+const DENSITY_CELLS = 256;
+
+/** Slots of {@linkcode RepulsionMemory.params}. */
+const MIN_X = 0, MIN_Y = 1, BOX = 2, SIZE = 3, USED = 4, BOXES = 5, NEAR = 6, CELLS = 7;
+const SIDE = 8, KERNEL_SIZE = 9, KERNEL_BOX = 10, KERNEL_CUTOFF = 11, PARAMS = 12;
+
+/**
+ * Everything the repulsion's steps read and write, in typed arrays that can live in
+ * shared memory (one allocation for all, made by {@linkcode repulsionMemory}).
+ */
+export interface RepulsionMemory {
+  /** Points. */
+  n: number;
+  /** Interpolation nodes per box and axis. */
+  nodes: number;
+  /** The widest box while the grid may still grow. */
+  boxWidth: number;
+  /** The most boxes per axis. */
+  maxBoxes: number;
+  /** The near-field radius in box widths, once boxes widen. */
+  cutoff: number;
+  /** The current step's grid and near field (see the slot constants). */
+  params: Float64Array;
+  /** Charges 1 + i x, then their potentials (grid, row stride `size`). */
+  aRe: Float64Array;
+  aIm: Float64Array;
+  /** Charges y, then their potentials. */
+  bRe: Float64Array;
+  bIm: Float64Array;
+  /** The kernels' spectrum: 1/(1+d^2)^2 (re) and 1/(1+d^2) (im). */
+  kRe: Float64Array;
+  kIm: Float64Array;
+  /** Each point's first grid node. */
+  cell: Int32Array;
+  /** Each point's Lagrange weights, x then y. */
+  weights: Float64Array;
+  /** The near field's cell list: points in cell order, each one's cell, coordinates. */
+  order: Int32Array;
+  cellOf: Int32Array;
+  sorted: Float64Array;
+  cellStart: Int32Array;
+  /** The first cell of each near-field piece, and the end. */
+  chunkCells: Int32Array;
+  /** Each piece's forces (in cell order, `2n` each) and share of Z. */
+  near: Float64Array;
+  nearZ: Float64Array;
+}
+
+/** Float64 and Int32 lengths of a {@linkcode RepulsionMemory}, in allocation order. */
+function layoutOf(n: number, nodes: number, maxBoxes: number) {
+  const size = fftSize(2 * nodes * maxBoxes), grid = size * size;
+  return {
+    floats: [PARAMS, grid, grid, grid, grid, grid, grid, 2 * nodes * n, 2 * n, 2 * n * NEAR_CHUNKS],
+    ints: [n, n, n, MAX_CELLS * MAX_CELLS + 1, NEAR_CHUNKS + 1],
+    nearZ: NEAR_CHUNKS,
+  };
+}
+
+/**
+ * Allocates the memory of the repulsion of `n` points, in a `SharedArrayBuffer` when
+ * `shared` (for threads) or an `ArrayBuffer`.
+ */
+export function repulsionMemory(
+  n: number,
+  shared: boolean,
+  boxWidth: number = BOX_WIDTH,
+  nodes: number = INTERPOLATION_POINTS,
+  maxBoxes: number = maxBoxesFor(n),
+  cutoff: number = CUTOFF,
+): RepulsionMemory {
+  const { floats, ints, nearZ } = layoutOf(n, nodes, maxBoxes);
+  const floatCount = floats.reduce((a, b) => a + b, 0) + nearZ;
+  const intCount = ints.reduce((a, b) => a + b, 0);
+  const bytes = 8 * floatCount + 4 * intCount;
+  const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  return viewMemory(buffer, n, nodes, boxWidth, maxBoxes, cutoff);
+}
+
+/** The views of a {@linkcode RepulsionMemory} on its buffer (another thread's, too). */
+export function viewMemory(
+  buffer: ArrayBufferLike,
+  n: number,
+  nodes: number,
+  boxWidth: number,
+  maxBoxes: number,
+  cutoff: number,
+): RepulsionMemory {
+  const { floats, ints, nearZ } = layoutOf(n, nodes, maxBoxes);
+  let at = 0;
+  const f = floats.map((length) => {
+    const view = new Float64Array(buffer, at, length);
+    at += 8 * length;
+    return view;
+  });
+  const z = new Float64Array(buffer, at, nearZ);
+  at += 8 * nearZ;
+  const i = ints.map((length) => {
+    const view = new Int32Array(buffer, at, length);
+    at += 4 * length;
+    return view;
+  });
+  return {
+    n,
+    nodes,
+    boxWidth,
+    maxBoxes,
+    cutoff,
+    params: f[0],
+    aRe: f[1],
+    aIm: f[2],
+    bRe: f[3],
+    bIm: f[4],
+    kRe: f[5],
+    kIm: f[6],
+    weights: f[7],
+    sorted: f[8],
+    near: f[9],
+    nearZ: z,
+    cell: i[0],
+    order: i[1],
+    cellOf: i[2],
+    cellStart: i[3],
+    chunkCells: i[4],
+  };
+}
+
+/** One GridFft per grid side, per thread (their twiddles are the only state). */
+export class FftCache {
+  #ffts = new Map<number, GridFft>();
+  /** The FFT of a `size x size` grid. */
+  of(size: number): GridFft {
+    let fft = this.#ffts.get(size);
+    if (!fft) this.#ffts.set(size, fft = new GridFft(size));
+    return fft;
+  }
+}
+
+/** The side of the current padded grid. */
+export function gridSize(mem: RepulsionMemory): number {
+  return mem.params[SIZE];
+}
+
+/** Whether the current step has a near field to sum (its boxes are wide). */
+export function hasNearField(mem: RepulsionMemory): boolean {
+  return mem.params[NEAR] > 0;
+}
+
+/**
+ * Fits the grid to the layout `y` (its bounding square, the boxes and their width, the
+ * near field's radius and cells) and refreshes the kernels' spectrum when the grid or the
+ * box width changed. Runs on one thread before the other steps.
+ */
+export function planStep(mem: RepulsionMemory, y: Float64Array, fft: FftCache): void {
+  const { n, nodes: p, params } = mem;
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const px = y[2 * i], py = y[2 * i + 1];
+    if (px < minX) minX = px;
+    if (px > maxX) maxX = px;
+    if (py < minY) minY = py;
+    if (py > maxY) maxY = py;
+  }
+  // A hair wider than the points, so that the largest coordinate falls inside the last box.
+  const extent = Math.max(maxX - minX, maxY - minY, 1e-12) * (1 + 1e-9);
+  const { size, split } = chooseGrid(mem, y, minX, minY, extent);
+  // Every box the padded grid has room for: finer boxes at no extra cost.
+  const boxes = Math.floor(size / (2 * p)), h = boxWidthOf(extent, boxes);
+  // Split: the grid takes the smooth far part of the kernels only.
+  const cutoff = split ? mem.cutoff * h : 0;
+  const reach = cutoff / NEAR_REACH;
+  const cells = cutoff > 0 ? Math.max(1, Math.min(MAX_CELLS, Math.floor(extent / reach))) : 0;
+  params[MIN_X] = minX;
+  params[MIN_Y] = minY;
+  params[BOX] = h;
+  params[SIZE] = size;
+  params[USED] = boxes * p;
+  params[BOXES] = boxes;
+  params[NEAR] = cutoff;
+  params[CELLS] = cells;
+  params[SIDE] = cells > 0 ? extent / cells : 0;
+  const kernel = [size, h, cutoff];
+  if ([KERNEL_SIZE, KERNEL_BOX, KERNEL_CUTOFF].some((slot, i) => params[slot] !== kernel[i])) {
+    kernels(mem, h / p, boxes * p, size, cutoff * cutoff);
+    fft.of(size).forward(mem.kRe, mem.kIm);
+    params.set(kernel, KERNEL_SIZE);
+  }
+}
+
+/** The width of `boxes` boxes across `extent`, rounded up to the ladder of widths. */
+function boxWidthOf(extent: number, boxes: number): number {
+  return 2 ** (Math.ceil(LADDER * Math.log2(extent / boxes)) / LADDER);
+}
+
+/**
+ * The side of the padded grid for this step: of the grids from {@linkcode MIN_BOXES} boxes
+ * up to the first whose boxes are at most `boxWidth` wide (no near field) or
+ * `maxBoxes`, the one with the lowest estimated cost, its FFTs plus its near pairs. The
+ * choice depends on the layout only (the same on any thread count).
+ */
+function chooseGrid(
+  mem: RepulsionMemory,
+  y: Float64Array,
+  minX: number,
+  minY: number,
+  extent: number,
+): { size: number; split: boolean } {
+  const p = mem.nodes, last = fftSize(2 * p * mem.maxBoxes);
+  const density = densityLevels(y, mem.n, minX, minY, extent);
+  let best = last, bestCost = Infinity, fineSize = 0, fineCost = Infinity;
+  for (const size of smoothSizes(fftSize(2 * p * MIN_BOXES), last)) {
+    const h = boxWidthOf(extent, Math.floor(size / (2 * p)));
+    const fft = FFT_COST * size * size * Math.log2(size);
+    if (h <= mem.boxWidth * (1 + 1e-9) && !fineSize) (fineSize = size), (fineCost = fft);
+    const cost = fft + PAIR_COST * pairsWithin(density, extent, mem.cutoff * h);
+    if (cost < bestCost) (best = size), (bestCost = cost);
+  }
+  if (fineSize && bestCost > FINE_RATIO * fineCost) return { size: fineSize, split: false };
+  return { size: best, split: true };
+}
+
+/** The sides 2^a 3^b from `from` to `to`, ascending. */
+function smoothSizes(from: number, to: number): number[] {
+  const sizes: number[] = [];
+  for (let p2 = 1; p2 <= to; p2 *= 2) {
+    for (let s = p2; s <= to; s *= 3) if (s >= from) sizes.push(s);
+  }
+  return sizes.sort((a, b) => a - b);
+}
+
+/**
+ * Point counts on the layout's bounding square at {@linkcode DENSITY_CELLS} cells per
+ * side, then at half as many, and so on down to one cell.
+ */
+function densityLevels(
+  y: Float64Array,
+  n: number,
+  minX: number,
+  minY: number,
+  extent: number,
+): Float64Array[] {
+  let cells = DENSITY_CELLS;
+  let counts = new Float64Array(cells * cells);
+  for (let i = 0; i < n; i++) {
+    const cx = Math.min(cells - 1, Math.floor(((y[2 * i] - minX) / extent) * cells));
+    const cy = Math.min(cells - 1, Math.floor(((y[2 * i + 1] - minY) / extent) * cells));
+    counts[cy * cells + cx]++;
+  }
+  const levels = [counts];
+  while (cells > 1) {
+    const half = cells / 2, coarse = new Float64Array(half * half);
+    for (let r = 0; r < cells; r++) {
+      for (let c = 0; c < cells; c++) coarse[(r >> 1) * half + (c >> 1)] += counts[r * cells + c];
+    }
+    levels.push(counts = coarse);
+    cells = half;
+  }
+  return levels;
+}
+
+/**
+ * About how many pairs of points lie within `radius`: half the sum of squared counts of
+ * the level whose cells are nearest in area to a disc of that radius.
+ */
+function pairsWithin(levels: Float64Array[], extent: number, radius: number): number {
+  const side = radius * Math.sqrt(Math.PI);
+  const level = Math.round(Math.log2(side / (extent / DENSITY_CELLS)));
+  const counts = levels[Math.max(0, Math.min(levels.length - 1, level))];
+  let pairs = 0;
+  for (let c = 0; c < counts.length; c++) pairs += counts[c] * (counts[c] - 1);
+  return pairs / 2;
+}
+
+/**
+ * The kernels 1/(1+d^2)^2 (re) and 1/(1+d^2) (im) on the padded grid, wrapped around;
+ * within `cutoff2` (a squared distance, 0: none) their smooth far parts only.
+ */
+function kernels(
+  mem: RepulsionMemory,
+  spacing: number,
+  used: number,
+  size: number,
+  cutoff2: number,
+): void {
+  const { kRe, kIm } = mem;
+  kRe.fill(0, 0, size * size);
+  kIm.fill(0, 0, size * size);
+  for (let r = 0; r < used; r++) {
+    const rows = r === 0 ? [0] : [r, size - r];
+    for (let c = 0; c < used; c++) {
+      const d2 = spacing * spacing * (r * r + c * c);
+      const k1 = d2 < cutoff2 ? far1(d2, cutoff2) : 1 / (1 + d2);
+      const k2 = d2 < cutoff2 ? far2(d2, cutoff2) : k1 * k1;
+      for (const row of rows) {
+        kRe[row * size + c] = k2;
+        kIm[row * size + c] = k1;
+        if (c > 0) {
+          kRe[row * size + size - c] = k2;
+          kIm[row * size + size - c] = k1;
+        }
+      }
+    }
+  }
+}
+
+/** Each point's Lagrange weights in its box, and its charges 1 + i x (a) and y (b). */
+export function spread(mem: RepulsionMemory, y: Float64Array): void {
+  const { n, nodes: p, params, aRe, aIm, bRe, bIm, cell, weights: wt } = mem;
+  const minX = params[MIN_X], minY = params[MIN_Y], h = params[BOX];
+  const boxes = params[BOXES], size = params[SIZE];
+  aRe.fill(0, 0, size * size);
+  aIm.fill(0, 0, size * size);
+  bRe.fill(0, 0, size * size);
+  bIm.fill(0, 0, size * size);
+  for (let i = 0; i < n; i++) {
+    const fx = (y[2 * i] - minX) / h, fy = (y[2 * i + 1] - minY) / h;
+    const bx = Math.min(boxes - 1, Math.floor(fx)), by = Math.min(boxes - 1, Math.floor(fy));
+    cell[i] = by * p * size + bx * p;
+    lagrange(fx - bx, p, wt, 2 * p * i);
+    lagrange(fy - by, p, wt, 2 * p * i + p);
+    const px = y[2 * i], py = y[2 * i + 1];
+    for (let s = 0; s < p; s++) {
+      const row = cell[i] + s * size, wy = wt[2 * p * i + p + s];
+      for (let t = 0; t < p; t++) {
+        const w = wy * wt[2 * p * i + t], at = row + t;
+        aRe[at] += w;
+        aIm[at] += w * px;
+        bRe[at] += w * py;
+      }
+    }
+  }
+}
+
+/** The forward FFT of grid a (`which` 0) or b (1), of its used corner. */
+export function forwardFft(mem: RepulsionMemory, fft: FftCache, which: number): void {
+  const size = mem.params[SIZE], used = mem.params[USED];
+  if (which === 0) fft.of(size).forward(mem.aRe, mem.aIm, used);
+  else fft.of(size).forward(mem.bRe, mem.bIm, used);
+}
+
+/**
+ * Multiplies the charges' spectra by the kernels'. FFT(k2 + i k1) = K2 + i K1 with K1, K2
+ * real (the kernels are even): K2 = re, K1 = im. a = 1 + i x and b = y are real charges:
+ * A(-f) = conj(A(f)) splits A into FFT(1) and FFT(x). b becomes K2 FFT(y) + i K1 FFT(1), a
+ * becomes K2 FFT(1 + i x).
+ */
+export function convolve(mem: RepulsionMemory): void {
+  const { aRe, aIm, bRe, bIm, kRe, kIm } = mem, size = mem.params[SIZE];
+  for (let r = 0; r < size; r++) {
+    const rr = r === 0 ? 0 : size - r;
+    for (let c = 0; c < size; c++) {
+      const at = r * size + c, mirror = rr * size + (c === 0 ? 0 : size - c);
+      const oneRe = (aRe[at] + aRe[mirror]) / 2, oneIm = (aIm[at] - aIm[mirror]) / 2;
+      const k2 = kRe[at], k1 = kIm[at];
+      const re = bRe[at];
+      bRe[at] = k2 * re - k1 * oneIm;
+      bIm[at] = k2 * bIm[at] + k1 * oneRe;
+    }
+  }
+  for (let at = 0; at < size * size; at++) (aRe[at] *= kRe[at]), (aIm[at] *= kRe[at]);
+}
+
+/** The inverse FFT of grid a (`which` 0) or b (1), to its used corner. */
+export function inverseFft(mem: RepulsionMemory, fft: FftCache, which: number): void {
+  const size = mem.params[SIZE], used = mem.params[USED];
+  if (which === 0) fft.of(size).inverse(mem.aRe, mem.aIm, used);
+  else fft.of(size).inverse(mem.bRe, mem.bIm, used);
+}
+
+/**
+ * Reads each point's potentials back and turns them into forces (`force` is overwritten);
+ * returns Σ_i Σ_{j≠i} of the grid's kernel.
+ */
+export function gather(mem: RepulsionMemory, y: Float64Array, force: Float64Array): number {
+  const { n, nodes: p, params, aRe, aIm, bRe, bIm, cell, weights: wt } = mem;
+  const size = params[SIZE], cutoff = params[NEAR];
+  const scale = 1 / (size * size);
+  let z = 0;
+  for (let i = 0; i < n; i++) {
+    let phi1 = 0, phiX = 0, phiY = 0, psi = 0;
+    for (let s = 0; s < p; s++) {
+      const row = cell[i] + s * size, wy = wt[2 * p * i + p + s];
+      for (let t = 0; t < p; t++) {
+        const w = wy * wt[2 * p * i + t], at = row + t;
+        phi1 += w * aRe[at];
+        phiX += w * aIm[at];
+        phiY += w * bRe[at];
+        psi += w * bIm[at];
+      }
+    }
+    force[2 * i] = (y[2 * i] * phi1 - phiX) * scale;
+    force[2 * i + 1] = (y[2 * i + 1] * phi1 - phiY) * scale;
+    z += psi * scale;
+  }
+  // Each point met itself through the grid (the far kernel at 0): not a pair.
+  return z - n * (cutoff > 0 ? far1(0, cutoff * cutoff) : 1);
+}
+
+/**
+ * The near field's cell list (cells `cutoff / NEAR_REACH` wide): the points in cell order, and
+ * the cells cut into {@linkcode NEAR_CHUNKS} runs of about `n / NEAR_CHUNKS` points.
+ */
+export function cellList(mem: RepulsionMemory, y: Float64Array): void {
+  const { n, params, order, cellOf, sorted, chunkCells } = mem;
+  const cells = params[CELLS], side = params[SIDE];
+  if (cells === 0) return;
+  const minX = params[MIN_X], minY = params[MIN_Y], count = cells * cells;
+  const start = mem.cellStart.fill(0, 0, count + 1);
+  for (let i = 0; i < n; i++) {
+    const cx = Math.min(cells - 1, Math.floor((y[2 * i] - minX) / side));
+    const cy = Math.min(cells - 1, Math.floor((y[2 * i + 1] - minY) / side));
+    cellOf[i] = cy * cells + cx;
+    start[cellOf[i] + 1]++;
+  }
+  for (let c = 0; c < count; c++) start[c + 1] += start[c];
+  // The next free slot of each cell.
+  const fill = start.slice(0, count);
+  for (let i = 0; i < n; i++) order[fill[cellOf[i]]++] = i;
+  // The points in cell order, so that a cell's points are adjacent in memory.
+  for (let e = 0; e < n; e++) {
+    sorted[2 * e] = y[2 * order[e]];
+    sorted[2 * e + 1] = y[2 * order[e] + 1];
+  }
+  let c = 0;
+  for (let piece = 0; piece <= NEAR_CHUNKS; piece++) {
+    const points = Math.floor((piece * n) / NEAR_CHUNKS);
+    while (c < count && start[c] < points) c++;
+    chunkCells[piece] = piece === NEAR_CHUNKS ? count : c;
+  }
+}
+
+/** The points (in cell order) that piece `piece` of the near field writes to. */
+function pieceRange(mem: RepulsionMemory, piece: number): [number, number] {
+  const cells = mem.params[CELLS], count = cells * cells;
+  const first = mem.chunkCells[piece], end = mem.chunkCells[piece + 1];
+  // Its cells pair with cells up to NEAR_REACH rows and cells beyond its last.
+  const last = end + NEAR_REACH * (cells + 1);
+  return [mem.cellStart[first], mem.cellStart[Math.min(count, last)]];
+}
+
+/**
+ * Piece `piece` of the near field: the kernels less their far parts (0 beyond the cutoff),
+ * pair by pair, for the pairs whose first cell is in the piece, into the piece's own forces
+ * and share of Z.
+ */
+export function nearPiece(mem: RepulsionMemory, piece: number): void {
+  const { n, params, sorted } = mem;
+  const start = mem.cellStart, cells = params[CELLS], cutoff = params[NEAR];
+  const cutoff2 = cutoff * cutoff;
+  const [from, to] = pieceRange(mem, piece);
+  const acc = mem.near.subarray(2 * n * piece, 2 * n * (piece + 1)).fill(0, 2 * from, 2 * to);
+  const k = 1 / (1 + cutoff2), k2 = k * k, k3 = k2 * k, k4 = k2 * k2;
+  let z = 0;
+  for (let cell = mem.chunkCells[piece]; cell < mem.chunkCells[piece + 1]; cell++) {
+    const cx = cell % cells, cy = (cell - cx) / cells;
+    const left = Math.max(0, cx - NEAR_REACH), right = Math.min(cells - 1, cx + NEAR_REACH);
+    const rows = Math.min(cells - 1, cy + NEAR_REACH);
+    for (let e = start[cell]; e < start[cell + 1]; e++) {
+      const xe = sorted[2 * e], ye = sorted[2 * e + 1];
+      let fx = 0, fy = 0;
+      // The cells within reach in order, row by row, are runs of consecutive points: in
+      // this row the rest of this cell and those to its right, in the rows above all.
+      for (let gy = cy; gy <= rows; gy++) {
+        const first = gy === cy ? e + 1 : start[gy * cells + left];
+        const end = start[gy * cells + right + 1];
+        for (let f = first; f < end; f++) {
+          const dx = xe - sorted[2 * f], dy = ye - sorted[2 * f + 1], d2 = dx * dx + dy * dy;
+          if (d2 >= cutoff2) continue;
+          const t = d2 - cutoff2, k1 = 1 / (1 + d2);
+          z += k1 - (k - k2 * t + k3 * t * t);
+          const w = k1 * k1 - (k2 - 2 * k3 * t + 3 * k4 * t * t);
+          fx += w * dx;
+          fy += w * dy;
+          acc[2 * f] -= w * dx;
+          acc[2 * f + 1] -= w * dy;
+        }
+      }
+      acc[2 * e] += fx;
+      acc[2 * e + 1] += fy;
+    }
+  }
+  // Each pair counts twice in Z.
+  mem.nearZ[piece] = 2 * z;
+}
+
+/** Adds the near field's pieces to `force`, in piece order; returns their share of Z. */
+export function addNear(mem: RepulsionMemory, force: Float64Array): number {
+  if (!hasNearField(mem)) return 0;
+  const { n, order, near } = mem;
+  let z = 0;
+  for (let piece = 0; piece < NEAR_CHUNKS; piece++) {
+    const [from, to] = pieceRange(mem, piece), base = 2 * n * piece;
+    for (let e = from; e < to; e++) {
+      force[2 * order[e]] += near[base + 2 * e];
+      force[2 * order[e] + 1] += near[base + 2 * e + 1];
+    }
+    z += mem.nearZ[piece];
+  }
+  return z;
+}
 
 /**
  * Computes, for every point of a 2-D layout, the unnormalised t-SNE repulsion
  * `Σ_j w_ij^2 (y_i - y_j)`, `w_ij = 1 / (1 + |y_i - y_j|^2)`, and the normaliser
- * `Z = Σ_{i≠j} w_ij`, by interpolation on a grid and FFT convolution. Keeps its grids
- * between calls; they grow with the layout.
+ * `Z = Σ_{i≠j} w_ij`, by interpolation on a grid and FFT convolution, on one thread.
+ * Keeps its grids between calls.
  */
 export class FftRepulsion {
-  #fft: GridFft | null = null;
-  #size = 0;
-  #a: { re: Float64Array; im: Float64Array } = { re: new Float64Array(0), im: new Float64Array(0) };
-  #b: { re: Float64Array; im: Float64Array } = { re: new Float64Array(0), im: new Float64Array(0) };
-  #k: { re: Float64Array; im: Float64Array } = { re: new Float64Array(0), im: new Float64Array(0) };
-  #kernelSize = 0;
-  #cellStart = new Int32Array(0);
-  #order: Int32Array;
-  #cellOf: Int32Array;
-  #sorted: Float64Array;
-  #acc: Float64Array;
-  #fill: Int32Array = new Int32Array(0);
-  #kernelWidth = 0;
-  #cell: Int32Array;
-  #weights: Float64Array;
+  #mem: RepulsionMemory;
+  #fft = new FftCache();
   /** The side of the last grid (after padding), for tests and reports. */
   lastGridSize = 0;
-
-  /** The widest box, in layout units. */
-  readonly boxWidth: number;
-  /** Interpolation nodes per box and axis. */
-  readonly nodes: number;
-  /** The most boxes per axis; beyond, boxes widen and the near field is summed directly. */
-  readonly maxBoxes: number;
-  /** The near-field radius, in box widths, once boxes are wider than `boxWidth`. */
-  readonly cutoff: number;
 
   /** Prepares the repulsion of `points` points, with boxes at most `boxWidth` wide. */
   constructor(
@@ -94,27 +600,7 @@ export class FftRepulsion {
     maxBoxes: number = maxBoxesFor(points),
     cutoff: number = CUTOFF,
   ) {
-    this.maxBoxes = maxBoxes;
-    this.cutoff = cutoff;
-    this.boxWidth = boxWidth;
-    this.nodes = nodes;
-    this.#cell = new Int32Array(points);
-    this.#order = new Int32Array(points);
-    this.#cellOf = new Int32Array(points);
-    this.#sorted = new Float64Array(2 * points);
-    this.#acc = new Float64Array(2 * points);
-    this.#weights = new Float64Array(2 * nodes * points);
-  }
-
-  #grid(size: number): GridFft {
-    if (this.#fft && this.#size === size) return this.#fft;
-    this.#fft = new GridFft(size);
-    this.#size = size;
-    const make = () => ({ re: new Float64Array(size * size), im: new Float64Array(size * size) });
-    this.#a = make();
-    this.#b = make();
-    this.#k = make();
-    return this.#fft;
+    this.#mem = repulsionMemory(points, false, boxWidth, nodes, maxBoxes, cutoff);
   }
 
   /**
@@ -122,222 +608,26 @@ export class FftRepulsion {
    * (row-interleaved x0, y0, x1, y1, ...) and returns Z.
    *
    * @param y The layout of `n` points.
-   * @param n The number of points.
+   * @param n The number of points: the constructor's `points`.
    * @param force Where the forces go (`2n` values).
    * @returns `Σ_{i≠j} 1 / (1 + |y_i - y_j|^2)`.
+   * @throws {RangeError} When `n` is not the constructor's `points`.
    */
   compute(y: Float64Array, n: number, force: Float64Array): number {
-    const p = this.nodes;
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const px = y[2 * i], py = y[2 * i + 1];
-      if (px < minX) minX = px;
-      if (px > maxX) maxX = px;
-      if (py < minY) minY = py;
-      if (py > maxY) maxY = py;
-    }
-    // A hair wider than the points, so that the largest coordinate falls inside the last box.
-    const extent = Math.max(maxX - minX, maxY - minY, 1e-12) * (1 + 1e-9);
-    const width = this.boxWidth;
-    const needed = Math.min(this.maxBoxes, Math.max(MIN_BOXES, Math.ceil(extent / width)));
-    const size = fftSize(2 * p * needed);
-    // Every box the padded grid has room for: finer boxes at no extra cost.
-    const boxes = Math.floor(size / (2 * p)), used = boxes * p;
-    const h = 2 ** (Math.ceil(LADDER * Math.log2(extent / boxes)) / LADDER);
-    // Boxes wider than `boxWidth`: the grid takes the smooth far part of the kernels only.
-    const cutoff = h > width * (1 + 1e-9) ? this.cutoff * h : 0;
-    const fft = this.#grid(size);
-    this.lastGridSize = size;
-    this.#spread(y, n, minX, minY, h, boxes, size);
-    const a = this.#a, b = this.#b, k = this.#k;
-    if (this.#kernelSize !== size || this.#kernelWidth !== h) {
-      this.#kernels(h / p, used, size, cutoff * cutoff);
-      fft.forward(k.re, k.im);
-      this.#kernelSize = size;
-      this.#kernelWidth = h;
-    }
-    fft.forward(a.re, a.im, used);
-    fft.forward(b.re, b.im, used);
-    // FFT(k2 + i k1) = K2 + i K1 with K1, K2 real (the kernels are even): K2 = re, K1 = im.
-    // a = 1 + i x and b = y are real charges: A(-f) = conj(A(f)) splits A into FFT(1)
-    // and FFT(x). b becomes K2 FFT(y) + i K1 FFT(1), a becomes K2 FFT(1 + i x).
-    for (let r = 0; r < size; r++) {
-      const rr = r === 0 ? 0 : size - r;
-      for (let c = 0; c < size; c++) {
-        const at = r * size + c, mirror = rr * size + (c === 0 ? 0 : size - c);
-        const oneRe = (a.re[at] + a.re[mirror]) / 2, oneIm = (a.im[at] - a.im[mirror]) / 2;
-        const k2 = k.re[at], k1 = k.im[at];
-        b.re[at] = k2 * b.re[at] - k1 * oneIm;
-        b.im[at] = k2 * b.im[at] + k1 * oneRe;
-      }
-    }
-    for (let at = 0; at < size * size; at++) (a.re[at] *= k.re[at]), (a.im[at] *= k.re[at]);
-    fft.inverse(a.re, a.im, used);
-    fft.inverse(b.re, b.im, used);
-    // Each point met itself through the grid (the far kernel at 0): not a pair.
-    const cutoff2 = cutoff * cutoff, self = cutoff > 0 ? far1(0, cutoff2) : 1;
-    const z = this.#gather(y, n, size, force) - n * self;
-    return cutoff > 0 ? z + this.#near(y, n, minX, minY, extent, cutoff, force) : z;
-  }
-
-  /** Lagrange weights of each point in its box, and the charges 1 + i x (a) and y (b). */
-  #spread(
-    y: Float64Array,
-    n: number,
-    minX: number,
-    minY: number,
-    h: number,
-    boxes: number,
-    size: number,
-  ): void {
-    const p = this.nodes, a = this.#a, b = this.#b, cell = this.#cell, wt = this.#weights;
-    a.re.fill(0);
-    a.im.fill(0);
-    b.re.fill(0);
-    b.im.fill(0);
-    for (let i = 0; i < n; i++) {
-      const fx = (y[2 * i] - minX) / h, fy = (y[2 * i + 1] - minY) / h;
-      const bx = Math.min(boxes - 1, Math.floor(fx)), by = Math.min(boxes - 1, Math.floor(fy));
-      cell[i] = by * p * size + bx * p;
-      lagrange(fx - bx, p, wt, 2 * p * i);
-      lagrange(fy - by, p, wt, 2 * p * i + p);
-      const px = y[2 * i], py = y[2 * i + 1];
-      for (let s = 0; s < p; s++) {
-        const row = cell[i] + s * size, wy = wt[2 * p * i + p + s];
-        for (let t = 0; t < p; t++) {
-          const w = wy * wt[2 * p * i + t], at = row + t;
-          a.re[at] += w;
-          a.im[at] += w * px;
-          b.re[at] += w * py;
-        }
-      }
-    }
-  }
-
-  /**
-   * The kernels 1/(1+d^2)^2 (re) and 1/(1+d^2) (im) on the padded grid, wrapped around;
-   * within `cutoff2` (a squared distance, 0: none) their smooth far parts only.
-   */
-  #kernels(spacing: number, used: number, size: number, cutoff2: number): void {
-    const k = this.#k;
-    k.re.fill(0);
-    k.im.fill(0);
-    for (let r = 0; r < used; r++) {
-      const rows = r === 0 ? [0] : [r, size - r];
-      for (let c = 0; c < used; c++) {
-        const d2 = spacing * spacing * (r * r + c * c);
-        const k1 = d2 < cutoff2 ? far1(d2, cutoff2) : 1 / (1 + d2);
-        const k2 = d2 < cutoff2 ? far2(d2, cutoff2) : k1 * k1;
-        for (const row of rows) {
-          k.re[row * size + c] = k2;
-          k.im[row * size + c] = k1;
-          if (c > 0) {
-            k.re[row * size + size - c] = k2;
-            k.im[row * size + size - c] = k1;
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * Adds the near parts of the kernels (the kernel less its far part, 0 beyond `cutoff`)
-   * exactly, pair by pair, found with a cell list; returns their share of Z.
-   */
-  #near(
-    y: Float64Array,
-    n: number,
-    minX: number,
-    minY: number,
-    extent: number,
-    cutoff: number,
-    force: Float64Array,
-  ): number {
-    const cells = Math.max(1, Math.min(1024, Math.floor(extent / cutoff))), side = extent / cells;
-    const cutoff2 = cutoff * cutoff;
-    if (this.#cellStart.length < cells * cells + 1) {
-      this.#cellStart = new Int32Array(cells * cells + 1);
-      this.#fill = new Int32Array(cells * cells);
-    }
-    const start = this.#cellStart.fill(0, 0, cells * cells + 1), order = this.#order;
-    const cellOf = this.#cellOf;
-    for (let i = 0; i < n; i++) {
-      const cx = Math.min(cells - 1, Math.floor((y[2 * i] - minX) / side));
-      const cy = Math.min(cells - 1, Math.floor((y[2 * i + 1] - minY) / side));
-      cellOf[i] = cy * cells + cx;
-      start[cellOf[i] + 1]++;
-    }
-    for (let c = 0; c < cells * cells; c++) start[c + 1] += start[c];
-    const fill = this.#fill;
-    fill.set(start.subarray(0, cells * cells));
-    for (let i = 0; i < n; i++) order[fill[cellOf[i]]++] = i;
-    // The points in cell order, so that a cell's points are adjacent in memory.
-    const sorted = this.#sorted, acc = this.#acc.fill(0);
-    for (let e = 0; e < n; e++) {
-      sorted[2 * e] = y[2 * order[e]];
-      sorted[2 * e + 1] = y[2 * order[e] + 1];
-    }
-    // Each pair once: a cell with itself, then with 4 of its 8 neighbours.
-    const k = 1 / (1 + cutoff2), k2 = k * k, k3 = k2 * k, k4 = k2 * k2;
-    let z = 0;
-    for (let cy = 0; cy < cells; cy++) {
-      for (let cx = 0; cx < cells; cx++) {
-        const cell = cy * cells + cx;
-        for (let e = start[cell]; e < start[cell + 1]; e++) {
-          const xe = sorted[2 * e], ye = sorted[2 * e + 1];
-          let fx = 0, fy = 0;
-          for (let side = 0; side < 5; side++) {
-            const gx = cx + NEIGHBOR_DX[side], gy = cy + NEIGHBOR_DY[side];
-            if (gx < 0 || gx >= cells || gy >= cells) continue;
-            const other = gy * cells + gx;
-            const from = side === 0 ? e + 1 : start[other];
-            for (let f = from; f < start[other + 1]; f++) {
-              const dx = xe - sorted[2 * f], dy = ye - sorted[2 * f + 1], d2 = dx * dx + dy * dy;
-              if (d2 >= cutoff2) continue;
-              const t = d2 - cutoff2, k1 = 1 / (1 + d2);
-              z += k1 - (k - k2 * t + k3 * t * t);
-              const w = k1 * k1 - (k2 - 2 * k3 * t + 3 * k4 * t * t);
-              fx += w * dx;
-              fy += w * dy;
-              acc[2 * f] -= w * dx;
-              acc[2 * f + 1] -= w * dy;
-            }
-          }
-          acc[2 * e] += fx;
-          acc[2 * e + 1] += fy;
-        }
-      }
-    }
-    for (let e = 0; e < n; e++) {
-      force[2 * order[e]] += acc[2 * e];
-      force[2 * order[e] + 1] += acc[2 * e + 1];
-    }
-    // Each pair counts twice in Z.
-    return 2 * z;
-  }
-
-  /** Reads each point's potentials back and turns them into forces; returns Σ_i Σ_j w_ij. */
-  #gather(y: Float64Array, n: number, size: number, force: Float64Array): number {
-    const p = this.nodes, a = this.#a, b = this.#b, cell = this.#cell, wt = this.#weights;
-    const scale = 1 / (size * size);
-    let z = 0;
-    for (let i = 0; i < n; i++) {
-      let phi1 = 0, phiX = 0, phiY = 0, psi = 0;
-      for (let s = 0; s < p; s++) {
-        const row = cell[i] + s * size, wy = wt[2 * p * i + p + s];
-        for (let t = 0; t < p; t++) {
-          const w = wy * wt[2 * p * i + t], at = row + t;
-          phi1 += w * a.re[at];
-          phiX += w * a.im[at];
-          phiY += w * b.re[at];
-          psi += w * b.im[at];
-        }
-      }
-      force[2 * i] = (y[2 * i] * phi1 - phiX) * scale;
-      force[2 * i + 1] = (y[2 * i + 1] * phi1 - phiY) * scale;
-      z += psi * scale;
-    }
-    return z;
+    const mem = this.#mem, fft = this.#fft;
+    if (n !== mem.n) throw new RangeError(`Cannot repel ${n} points: prepared for ${mem.n}`);
+    planStep(mem, y, fft);
+    this.lastGridSize = gridSize(mem);
+    spread(mem, y);
+    cellList(mem, y);
+    forwardFft(mem, fft, 0);
+    forwardFft(mem, fft, 1);
+    convolve(mem);
+    inverseFft(mem, fft, 0);
+    inverseFft(mem, fft, 1);
+    const pieces = hasNearField(mem) ? NEAR_CHUNKS : 0;
+    for (let piece = 0; piece < pieces; piece++) nearPiece(mem, piece);
+    return gather(mem, y, force) + addNear(mem, force);
   }
 }
 

@@ -3,10 +3,14 @@
  * affinities of t-SNE. Squared distances come as `|a|^2 + |b|^2 - 2 a·b`, the dot products
  * four rows by four at a time (sixteen running sums that stay in registers, each value
  * loaded once per four products), each pair of blocks once for both of its rows.
- * Deterministic; equal distances go to the lower index.
+ * Where a BLAS loads (`loadBlas`), the dot products come from its `dgemm` instead, a block
+ * of rows against all rows at a time, on every core: the same neighbours up to the last
+ * bits of the distances (ties broken alike). Deterministic; equal distances go to the
+ * lower index.
  *
  * @module
  */
+import { type Blas, loadBlas } from "../backend/blas.ts";
 import type { EmbeddingMatrix } from "../types.ts";
 
 /** Each row's k nearest other rows, nearest first, and their distances. */
@@ -19,6 +23,17 @@ export interface Neighbors {
 
 /** Rows per block: four query rows against four candidate rows. */
 const BLOCK = 4;
+/** Query rows per BLAS product (a `GEMM_ROWS x rows` block of dot products). */
+const GEMM_ROWS = 128;
+
+/** The system BLAS, or null where none loads (the products are then our own). */
+function blasOrNull(): Blas | null {
+  try {
+    return loadBlas();
+  } catch {
+    return null;
+  }
+}
 
 /**
  * The exact `k` nearest neighbours of each row of `m` among the other rows, by Euclidean
@@ -26,10 +41,16 @@ const BLOCK = 4;
  *
  * @param m The rows.
  * @param k Neighbours per row, `1 <= k < rows`.
+ * @param useBlas Whether to take the dot products from the system BLAS where one loads
+ * (default); false computes them in JavaScript.
  * @returns Indices and distances, `rows x k`, nearest first.
  * @throws {RangeError} On a bad `k` or a value that is not finite.
  */
-export function allNearestNeighbors(m: EmbeddingMatrix, k: number): Neighbors {
+export function allNearestNeighbors(
+  m: EmbeddingMatrix,
+  k: number,
+  useBlas: boolean = true,
+): Neighbors {
   const { rows: n, dim } = m;
   if (!Number.isInteger(k) || k < 1 || k >= n) {
     throw new RangeError(`Invalid neighbour count ${k}: give 1 to ${n - 1} for ${n} rows`);
@@ -52,23 +73,10 @@ export function allNearestNeighbors(m: EmbeddingMatrix, k: number): Neighbors {
   }
   const keys = new Float64Array(n * k).fill(Infinity);
   const indices = new Int32Array(n * k).fill(-1);
-  const dots = new Float64Array(BLOCK * BLOCK);
-  // Each block pair once: its distances go to the rows of both blocks.
-  for (let i0 = 0; i0 < n; i0 += BLOCK) {
-    for (let j0 = i0; j0 < n; j0 += BLOCK) {
-      dotBlock(data, dim, i0, j0, dots);
-      for (let a = 0; a < BLOCK && i0 + a < n; a++) {
-        const i = i0 + a;
-        for (let b = 0; b < BLOCK && j0 + b < n; b++) {
-          const j = j0 + b;
-          if (j0 === i0 ? j <= i : false) continue;
-          const key = Math.max(0, norms[i] + norms[j] - 2 * dots[a * BLOCK + b]);
-          if (key <= keys[i * k + k - 1]) offer(keys, indices, i * k, k, key, j);
-          if (key <= keys[j * k + k - 1]) offer(keys, indices, j * k, k, key, i);
-        }
-      }
-    }
-  }
+  const blas = useBlas ? blasOrNull() : null;
+  if (blas) gemmSearch(blas, data, n, dim, norms, k, keys, indices);
+  else blockSearch(data, n, dim, norms, k, keys, indices);
+  sortRows(keys, indices, n, k);
   const distances = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     for (let t = 0; t < k; t++) {
@@ -82,6 +90,64 @@ export function allNearestNeighbors(m: EmbeddingMatrix, k: number): Neighbors {
     }
   }
   return { indices, distances };
+}
+
+/** Every row's top k by squared distance, each pair of four-row blocks once for both. */
+function blockSearch(
+  data: Float64Array,
+  n: number,
+  dim: number,
+  norms: Float64Array,
+  k: number,
+  keys: Float64Array,
+  indices: Int32Array,
+): void {
+  const dots = new Float64Array(BLOCK * BLOCK);
+  for (let i0 = 0; i0 < n; i0 += BLOCK) {
+    for (let j0 = i0; j0 < n; j0 += BLOCK) {
+      dotBlock(data, dim, i0, j0, dots);
+      for (let a = 0; a < BLOCK && i0 + a < n; a++) {
+        const i = i0 + a;
+        for (let b = 0; b < BLOCK && j0 + b < n; b++) {
+          const j = j0 + b;
+          if (j0 === i0 ? j <= i : false) continue;
+          const key = Math.max(0, norms[i] + norms[j] - 2 * dots[a * BLOCK + b]);
+          if (key <= keys[i * k]) offer(keys, indices, i * k, k, key, j);
+          if (key <= keys[j * k]) offer(keys, indices, j * k, k, key, i);
+        }
+      }
+    }
+  }
+}
+
+/** Every row's top k, from `GEMM_ROWS` rows' dot products with all rows at a time. */
+function gemmSearch(
+  blas: Blas,
+  data: Float64Array,
+  n: number,
+  dim: number,
+  norms: Float64Array,
+  k: number,
+  keys: Float64Array,
+  indices: Int32Array,
+): void {
+  const all = data.subarray(0, n * dim);
+  const block = new Float64Array(Math.min(GEMM_ROWS, n) * n);
+  for (let i0 = 0; i0 < n; i0 += GEMM_ROWS) {
+    const rows = Math.min(GEMM_ROWS, n - i0);
+    blas.dgemm(false, true, rows, n, dim, data.subarray(i0 * dim, (i0 + rows) * dim), all, block);
+    for (let a = 0; a < rows; a++) {
+      const i = i0 + a, base = i * k, row = a * n, ni = norms[i];
+      let worst = keys[base];
+      for (let j = 0; j < n; j++) {
+        const key = ni + norms[j] - 2 * block[row + j];
+        if (key <= worst && j !== i) {
+          offer(keys, indices, base, k, Math.max(0, key), j);
+          worst = keys[base];
+        }
+      }
+    }
+  }
 }
 
 /** The 16 dot products of rows `i0..i0+3` with rows `j0..j0+3` into `out`, row-major. */
@@ -104,7 +170,15 @@ function dotBlock(data: Float64Array, dim: number, i0: number, j0: number, out: 
   out[12] = s30, out[13] = s31, out[14] = s32, out[15] = s33;
 }
 
-/** Inserts candidate `j` at squared distance `key` into the sorted top-k from `base`. */
+/** Whether (key a, index i) ranks after (key b, index j): farther, or as far and a higher index. */
+function after(a: number, i: number, b: number, j: number): boolean {
+  return a > b || (a === b && i > j);
+}
+
+/**
+ * Offers candidate `j` at squared distance `key` to the top k from `base`, kept as a max-heap
+ * on (key, index) with the worst at `base`: it replaces the worst when it ranks before it.
+ */
 function offer(
   keys: Float64Array,
   indices: Int32Array,
@@ -113,14 +187,40 @@ function offer(
   key: number,
   j: number,
 ): void {
-  const last = base + k - 1;
-  if (key === keys[last] && indices[last] >= 0 && j > indices[last]) return;
-  let pos = last;
-  while (pos > base && (keys[pos - 1] > key || (keys[pos - 1] === key && indices[pos - 1] > j))) {
-    keys[pos] = keys[pos - 1];
-    indices[pos] = indices[pos - 1];
-    pos--;
+  if (!after(keys[base], indices[base], key, j)) return;
+  let at = 0;
+  for (;;) {
+    const left = 2 * at + 1;
+    if (left >= k) break;
+    const right = left + 1;
+    let child = base + left;
+    if (
+      right < k && after(keys[base + right], indices[base + right], keys[child], indices[child])
+    ) {
+      child = base + right;
+    }
+    if (!after(keys[child], indices[child], key, j)) break;
+    keys[base + at] = keys[child];
+    indices[base + at] = indices[child];
+    at = child - base;
   }
-  keys[pos] = key;
-  indices[pos] = j;
+  keys[base + at] = key;
+  indices[base + at] = j;
+}
+
+/** Sorts each row's heap of k candidates nearest first (ties: lower index first). */
+function sortRows(keys: Float64Array, indices: Int32Array, n: number, k: number): void {
+  const order = Array.from({ length: k }, (_, t) => t);
+  const rowKeys = new Float64Array(k), rowIndices = new Int32Array(k);
+  for (let i = 0; i < n; i++) {
+    const base = i * k;
+    order.sort((a, b) => keys[base + a] - keys[base + b] || indices[base + a] - indices[base + b]);
+    for (let t = 0; t < k; t++) {
+      rowKeys[t] = keys[base + order[t]];
+      rowIndices[t] = indices[base + order[t]];
+    }
+    keys.set(rowKeys, base);
+    indices.set(rowIndices, base);
+    for (let t = 0; t < k; t++) order[t] = t;
+  }
 }

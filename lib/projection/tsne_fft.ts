@@ -23,12 +23,29 @@ import {
   type TsneInit,
 } from "./_barnes_hut.ts";
 import {
+  addNear,
   BOX_WIDTH,
+  convolve,
   CUTOFF,
-  FftRepulsion,
+  FftCache,
+  gather,
+  gridSize,
   INTERPOLATION_POINTS,
   maxBoxesFor,
+  planStep,
 } from "./_fft_repulsion.ts";
+import {
+  ATTRACTION_CHUNKS,
+  type Edges,
+  jobCount,
+  PHASE_FORWARD,
+  PHASE_INVERSE,
+  PHASE_SPREAD,
+  runJob,
+  type TsneMemory,
+  tsneMemory,
+} from "./_tsne_jobs.ts";
+import { JobThreads } from "./_tsne_threads.ts";
 
 /** Options of {@linkcode fftTsne}. */
 export interface FftTsneOptions {
@@ -57,9 +74,18 @@ export interface FftTsneOptions {
    * @default "pca"
    */
   init?: TsneInit;
+  /**
+   * Threads that share each iteration's work (worker threads besides the caller's). The
+   * layout is the same, to the bit, on any number. Default: the machine's cores, at most
+   * 4, from {@linkcode FFT_TSNE_THREADS_FROM} points (fewer: 1).
+   */
+  threads?: number;
   /** Called after each iteration with the iterations done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
+
+/** The fewest points for which {@linkcode fftTsne} starts worker threads by default. */
+export const FFT_TSNE_THREADS_FROM = 2000;
 
 /** What {@linkcode fftTsne} returns: the layout, the options it really used, warnings. */
 export interface FftTsneResult extends Projection2d {
@@ -75,11 +101,11 @@ export interface FftTsneResult extends Projection2d {
     neighbors: number;
     /** Interpolation nodes per box and axis. */
     interpolationPoints: number;
-    /** The widest interpolation box, in layout units, while there are few boxes. */
+    /** The box width, in layout units, of the grid used without a near field (FIt-SNE's). */
     boxWidth: number;
-    /** The most boxes per axis; wider boxes beyond, with the near field summed directly. */
+    /** The most boxes per axis. */
     maxBoxes: number;
-    /** The radius of the directly summed near field, in box widths (when boxes widen). */
+    /** The radius of the directly summed near field, in box widths. */
     nearCutoff: number;
   };
   /** Iterations run: always `iterations` (no early stop). */
@@ -93,13 +119,6 @@ export interface FftTsneResult extends Projection2d {
 }
 
 const EARLY_EXAGGERATION = 12;
-
-/** Each pair of the symmetric sparse P once (i < j), with its p_ij. */
-interface Edges {
-  from: Int32Array;
-  to: Int32Array;
-  p: Float64Array;
-}
 
 /** The pairs i < j of a symmetric CSR matrix. */
 function upperEdges(rowStart: Int32Array, cols: Int32Array, values: Float64Array): Edges {
@@ -117,22 +136,35 @@ function upperEdges(rowStart: Int32Array, cols: Int32Array, values: Float64Array
   return { from, to, p };
 }
 
-/**
- * The attraction `Σ_j p_ij w_ij (y_i - y_j)` of every point into `out`, each pair computed
- * once and applied to both of its points (P is symmetric).
- */
-function attraction(edges: Edges, y: Float64Array, out: Float64Array): void {
-  const { from, to, p } = edges;
-  out.fill(0);
-  for (let e = 0; e < from.length; e++) {
-    const i = from[e], j = to[e];
-    const dx = y[2 * i] - y[2 * j], dy = y[2 * i + 1] - y[2 * j + 1];
-    const w = p[e] / (1 + dx * dx + dy * dy), fx = w * dx, fy = w * dy;
-    out[2 * i] += fx;
-    out[2 * i + 1] += fy;
-    out[2 * j] -= fx;
-    out[2 * j + 1] -= fy;
+/** Threads for `n` points: as asked, else the cores (at most 4) from enough points. */
+function threadsFor(n: number, asked: number | undefined): number {
+  if (asked !== undefined) {
+    if (!Number.isInteger(asked) || asked < 1) {
+      throw new RangeError(`Invalid threads ${asked}: give a whole number >= 1`);
+    }
+    return asked;
   }
+  return n < FFT_TSNE_THREADS_FROM ? 1 : Math.max(1, Math.min(4, navigator.hardwareConcurrency));
+}
+
+/**
+ * Runs one phase of an iteration's jobs: on the worker threads and this one, or all here.
+ */
+function runPhase(mem: TsneMemory, fft: FftCache, pool: JobThreads | null, phase: number) {
+  const jobs = jobCount(mem, phase);
+  if (pool) pool.run(phase, jobs, (job) => runJob(mem, fft, phase, job));
+  else for (let job = 0; job < jobs; job++) runJob(mem, fft, phase, job);
+}
+
+/** The repulsion and Z of the layout in `mem.y`, the attraction's runs done alongside. */
+function forces(mem: TsneMemory, fft: FftCache, pool: JobThreads | null, repel: Float64Array) {
+  planStep(mem.repulsion, mem.y, fft);
+  runPhase(mem, fft, pool, PHASE_SPREAD);
+  runPhase(mem, fft, pool, PHASE_FORWARD);
+  convolve(mem.repulsion);
+  runPhase(mem, fft, pool, PHASE_INVERSE);
+  const z = gather(mem.repulsion, mem.y, repel) + addNear(mem.repulsion, repel);
+  return Math.max(z, Number.MIN_VALUE);
 }
 
 /**
@@ -146,22 +178,23 @@ function attraction(edges: Edges, y: Float64Array, out: Float64Array): void {
  * (1 + |y_i - y_j|^2)` and `Z = Σ_{k≠l} w_kl`: the attraction over the neighbour pairs, the
  * repulsion and Z by interpolation on a grid of boxes, 3 x 3 equispaced nodes each
  * (quadratic Lagrange weights), and FFT convolutions of the nodes' charges with 1/(1+d^2)
- * and 1/(1+d^2)^2: boxes at most 1 layout unit wide up to 24 per side, then wider boxes
- * that carry the kernels' smooth far part, the near part (within 1.5 boxes) summed pair
- * by pair. The same schedule as `barnesHutTsne`: early
- * exaggeration 12 and momentum 0.5 for the first `min(250, iterations / 4)` iterations,
- * then momentum 0.8; per-coordinate gains; re-centred after each step. Deterministic:
- * the only randomness is the seeded initial layout of `init: "random"`.
+ * and 1/(1+d^2)^2; the grid usually carries the kernels' smooth far part only, and the
+ * near part (within 2.5 box widths) is summed pair by pair; each step takes the grid (8 to
+ * 96 boxes a side) that a cost model puts cheapest (see _fft_repulsion.ts). The same
+ * schedule as `barnesHutTsne`: early exaggeration 12 and momentum 0.5 for the first
+ * `min(250, iterations / 4)` iterations, then momentum 0.8; per-coordinate gains;
+ * re-centred after each step. Deterministic: the only randomness is the seeded initial
+ * layout of `init: "random"`; the same layout on any number of threads.
  *
- * Time: the exact k-NN search, O(N^2 dim) once, then per iteration O(N k) for the
- * attraction, the FFTs of a grid of at most 144 x 144 nodes, and the near pairs (about
- * the points of a cluster each).
+ * Time: the exact k-NN search, O(N^2 dim) once (BLAS where one loads), then per iteration
+ * O(N k) for the attraction, the FFTs of a grid of at most 576 x 576 nodes, and the near
+ * pairs, spread over `threads` threads.
  *
  * @param m The embeddings (`rows` x `dim`); not modified.
- * @param options Seed, perplexity, iterations, learning rate, init, progress.
+ * @param options Seed, perplexity, iterations, learning rate, init, threads, progress.
  * @returns Coordinates, the options used, the KL divergence and warnings.
  * @throws {RangeError} On a shape mismatch, a non-positive perplexity, iteration count or
- * learning rate, or an unknown init.
+ * learning rate, or thread count, or an unknown init.
  *
  * @example
  * ```ts
@@ -175,6 +208,7 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
   const n = m.rows;
   const checked = checkTsneOptions(m, options);
   const { seed, iterations, learningRate, init, onProgress } = checked;
+  const threads = threadsFor(n, options.threads);
   let perplexity = checked.perplexity;
   const exaggerationIterations = Math.min(250, Math.floor(iterations / 4));
   const warnings: string[] = [];
@@ -209,30 +243,46 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
   const { rowStart, cols, values } = inputAffinities(m, k, perplexity);
   const edges = upperEdges(rowStart, cols, values);
   const start = initialLayout(m, init, seed);
-  const y = start.y;
-  const repulsion = new FftRepulsion(n);
-  const attract = new Float64Array(2 * n), repel = new Float64Array(2 * n);
-  const update = new Float64Array(2 * n), gains = new Float64Array(2 * n).fill(1);
-  for (let iter = 0; iter < iterations; iter++) {
-    const early = iter < exaggerationIterations;
-    const exaggeration = early ? EARLY_EXAGGERATION : 1;
-    const momentum = early ? 0.5 : 0.8;
-    attraction(edges, y, attract);
-    const z = Math.max(repulsion.compute(y, n, repel), Number.MIN_VALUE);
-    let meanX = 0, meanY = 0;
-    for (let c = 0; c < 2 * n; c++) {
-      const g = exaggeration * attract[c] - repel[c] / z;
-      gainStep(c, g, y, update, gains, momentum, learningRate);
-      if (c & 1) meanY += y[c];
-      else meanX += y[c];
-    }
-    meanX /= n;
-    meanY /= n;
-    for (let i = 0; i < n; i++) (y[2 * i] -= meanX), (y[2 * i + 1] -= meanY);
-    onProgress?.(iter + 1, iterations);
+  const mem = tsneMemory(n, edges, threads > 1, {
+    boxWidth: BOX_WIDTH,
+    nodes: INTERPOLATION_POINTS,
+    maxBoxes: used.maxBoxes,
+    cutoff: CUTOFF,
+  });
+  const y = mem.y, attract = mem.attract;
+  y.set(start.y);
+  const pool = threads > 1 ? JobThreads.start(threads, mem) : null;
+  if (threads > 1 && !pool) {
+    warnings.push(`t-SNE ran on one thread: its worker threads did not start`);
   }
-
-  const z = Math.max(repulsion.compute(y, n, repel), Number.MIN_VALUE);
+  const fft = new FftCache();
+  const repel = new Float64Array(2 * n);
+  const update = new Float64Array(2 * n), gains = new Float64Array(2 * n).fill(1);
+  let z: number;
+  try {
+    for (let iter = 0; iter < iterations; iter++) {
+      const early = iter < exaggerationIterations;
+      const exaggeration = early ? EARLY_EXAGGERATION : 1;
+      const momentum = early ? 0.5 : 0.8;
+      const zNow = forces(mem, fft, pool, repel);
+      let meanX = 0, meanY = 0;
+      for (let c = 0; c < 2 * n; c++) {
+        let a = 0;
+        for (let chunk = 0; chunk < ATTRACTION_CHUNKS; chunk++) a += attract[chunk * 2 * n + c];
+        const g = exaggeration * a - repel[c] / zNow;
+        gainStep(c, g, y, update, gains, momentum, learningRate);
+        if (c & 1) meanY += y[c];
+        else meanX += y[c];
+      }
+      meanX /= n;
+      meanY /= n;
+      for (let i = 0; i < n; i++) (y[2 * i] -= meanX), (y[2 * i + 1] -= meanY);
+      onProgress?.(iter + 1, iterations);
+    }
+    z = forces(mem, fft, pool, repel);
+  } finally {
+    pool?.close();
+  }
   const klDivergence = klOf({ rowStart, cols, values }, y, z);
   return {
     x: Float64Array.from({ length: n }, (_, i) => y[2 * i]),
@@ -240,7 +290,7 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
     options: { ...used, perplexity, init: start.init, neighbors: k },
     iterationsRun: iterations,
     klDivergence,
-    gridSize: repulsion.lastGridSize,
+    gridSize: gridSize(mem.repulsion),
     warnings,
   };
 }

@@ -39,14 +39,14 @@ Deno.test("fftTsne() keeps clusters apart and records the options it used", () =
     neighbors: 90,
     interpolationPoints: 3,
     boxWidth: 1,
-    maxBoxes: 24,
-    nearCutoff: 1.5,
+    maxBoxes: 96,
+    nearCutoff: 2.5,
   });
   assert.equal(r.iterationsRun, 500);
   assert.equal(progress.length, 500);
   assert.equal(progress.at(-1), 1);
   assert.ok(r.klDivergence > 0 && r.klDivergence < 2, `KL ${r.klDivergence}`);
-  assert.ok(r.gridSize >= 96, `grid ${r.gridSize}`);
+  assert.ok(r.gridSize >= 48 && r.gridSize <= 576, `grid ${r.gridSize}`);
   assert.deepEqual(r.warnings, []);
 });
 
@@ -61,6 +61,15 @@ Deno.test("fftTsne() preserves neighbourhoods and reaches the KL of Barnes-Hut t
   const seen = `FFT: 10-NN ${a}, KL ${fft.klDivergence}; BH: 10-NN ${b}, KL ${bh.klDivergence}`;
   assert.ok(a > 0.5 && a >= b - 0.03, seen);
   assert.ok(fft.klDivergence <= bh.klDivergence * 1.05 + 0.01, seen);
+  // Three threads share the iterations' work (the wide layout's near field too): the same
+  // floats, whichever thread took which piece.
+  const threaded = fftTsne(m, { seed: 0, perplexity: 15, iterations: 600, threads: 3 });
+  assert.deepEqual([threaded.x, threaded.y, threaded.klDivergence, threaded.warnings], [
+    fft.x,
+    fft.y,
+    fft.klDivergence,
+    [],
+  ]);
 });
 
 Deno.test("fftTsne() handles tiny inputs, duplicates and too large a perplexity", () => {
@@ -87,6 +96,7 @@ Deno.test("fftTsne() rejects bad options and values with one clear message", () 
   assert.throws(() => fftTsne(m, { seed: 0, perplexity: 0 }), /Invalid t-SNE perplexity 0/);
   assert.throws(() => fftTsne(m, { seed: 0, iterations: 2.5 }), /Invalid t-SNE iterations 2.5/);
   assert.throws(() => fftTsne(m, { seed: 0, learningRate: -1 }), /learningRate -1/);
+  assert.throws(() => fftTsne(m, { seed: 0, threads: 0 }), /Invalid threads 0/);
   // @ts-expect-error: not an init
   assert.throws(() => fftTsne(m, { seed: 0, init: "spectral" }), /init "spectral"/);
   assert.throws(() => fftTsne({ ...m, rows: 3 }, { seed: 0 }), /values is not 3 rows/);
