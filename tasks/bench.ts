@@ -33,8 +33,8 @@ and thread count, as a ratio of PyTorch: the same networks in PyTorch
 (lib/bench/pytorch_bench.py, NCHW and channels-last, torch.set_num_threads) run in turn
 with ours, each ratio against the better layout at the same thread count; where no python
 has torch, against the stored figures of ${PYTORCH_ANCHOR_SOURCE.measured}, and it says so.
-k-NN evaluation time (5,000 queries x 20,000 references, d=32); UMAP and Barnes-Hut t-SNE
-times for 2,000, 5,000, 10,000 and 20,000 points (d=32; 2,000 only with --quick);
+k-NN evaluation time (5,000 queries x 20,000 references, d=32); UMAP and t-SNE (FFT, on
+all cores up to 4) times for 2,000 to 20,000 points (d=32; 2,000 only with --quick);
 decoding 24,000 64x64 PNGs, then loading them from the decode cache (made once under the
 temp folder; --quick decodes tt100k-mini instead); and peak memory. Other processes on
 the machine skew every figure: run it on a quiet machine.

@@ -5,11 +5,47 @@
  * JavaScript each costs 2-3 ns an element (V8 does not vectorise), a fifth of a small
  * network's training step.
  *
- * The module is assembled here, byte by byte (no toolchain is needed at run time), and
- * imports the wasm backend's own memory, so the loops read and write tensors in place.
+ * The module is assembled here, byte by byte with the helpers of lib/_wasm.ts (no toolchain
+ * is needed at run time), and imports the wasm backend's own memory, so the loops read and
+ * write tensors in place.
  *
  * @module
  */
+
+import {
+  END,
+  F32,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_GE,
+  F32X4_GT,
+  F32X4_MUL,
+  F32X4_SPLAT,
+  F32X4_SQRT,
+  funcCode,
+  funcType,
+  GET,
+  I32,
+  I32_ADD,
+  I32_CONST,
+  I32_SHL,
+  LOAD,
+  loop,
+  memoryImport,
+  name,
+  section,
+  SET,
+  STORE,
+  TEE,
+  V128,
+  V_AND,
+  V_ANDNOT,
+  V_NOT,
+  V_OR,
+  V_ZERO,
+  vector,
+  wasmModule,
+} from "../_wasm.ts";
 
 /** The SIMD loops, on byte addresses of the imported memory. */
 export interface SimdKernels {
@@ -59,77 +95,6 @@ export interface SimdKernels {
     eps: number,
     step: number,
   ): void;
-}
-
-// Opcodes (WebAssembly core and the SIMD proposal as standardised).
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR_IF = 0x0d, VOID = 0x40;
-const GET = 0x20, SET = 0x21, TEE = 0x22;
-const I32_CONST = 0x41, I32_EQZ = 0x45, I32_LT_U = 0x49, I32_ADD = 0x6a, I32_SHL = 0x74;
-const SIMD = 0xfd;
-const LOAD = [SIMD, 0x00, 0x00, 0x00], STORE = [SIMD, 0x0b, 0x00, 0x00];
-const V_ZERO = [SIMD, 0x0c, ...new Array(16).fill(0)];
-const F32X4_GT = [SIMD, 0x44], F32X4_GE = [SIMD, 0x46], F32X4_ADD = [SIMD, 0xe4, 0x01];
-const F32X4_SPLAT = [SIMD, 0x13], F32X4_SQRT = [SIMD, 0xe3, 0x01];
-const F32X4_MUL = [SIMD, 0xe6, 0x01], F32X4_DIV = [SIMD, 0xe7, 0x01];
-const V_NOT = [SIMD, 0x4d], V_AND = [SIMD, 0x4e], V_ANDNOT = [SIMD, 0x4f], V_OR = [SIMD, 0x50];
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return out;
-}
-
-function vector(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(text: string): number[] {
-  const bytes = [...new TextEncoder().encode(text)];
-  return [...uleb(bytes.length), ...bytes];
-}
-
-/** `for (i = 0; i < limit; i += step) body` over local `i`, skipped when limit is 0. */
-function loop(i: number, limit: number, step: number, body: number[]): number[] {
-  return [
-    I32_CONST,
-    0,
-    SET,
-    i,
-    BLOCK,
-    VOID,
-    GET,
-    limit,
-    I32_EQZ,
-    BR_IF,
-    0,
-    LOOP,
-    VOID,
-    ...body,
-    GET,
-    i,
-    I32_CONST,
-    ...uleb(step),
-    I32_ADD,
-    TEE,
-    i,
-    GET,
-    limit,
-    I32_LT_U,
-    BR_IF,
-    0,
-    END,
-    END,
-  ];
 }
 
 // deno-fmt-ignore
@@ -243,14 +208,14 @@ function adamBody(): number[] {
   ];
 }
 
-function moduleBytes(): Uint8Array {
+function moduleBytes(): Uint8Array<ArrayBuffer> {
   const types = vector([
-    [0x60, ...vector([[I32], [I32], [I32], [I32]]), 0],
-    [0x60, ...vector([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0],
-    [0x60, ...vector([...new Array(8).fill([I32]), ...new Array(8).fill([F32])]), 0],
+    funcType([I32, I32, I32, I32]),
+    funcType([I32, I32, I32, I32, I32, I32, I32]),
+    funcType([...new Array(8).fill(I32), ...new Array(8).fill(F32)]),
   ]);
   // biasRelu has the same four-i32 signature as reluGrad (type 0).
-  const imports = vector([[...name("env"), ...name("memory"), 0x02, 0x00, 0x01]]);
+  const imports = vector([memoryImport(1)]);
   const functions = vector([[0], [1], [0], [2]]);
   const exports = vector([
     [...name("reluGrad"), 0x00, 0],
@@ -258,32 +223,18 @@ function moduleBytes(): Uint8Array {
     [...name("biasRelu"), 0x00, 2],
     [...name("adam"), 0x00, 3],
   ]);
-  const reluLocals = vector([[2, I32]]);
-  const poolLocals = vector([[5, I32], [11, V128]]);
-  const relu = [...reluLocals, ...reluGradBody()];
-  const pool = [...poolLocals, ...maxPoolGradBody()];
-  const bias = [...vector([[4, I32], [1, V128]]), ...biasReluBody()];
-  const adam = [...vector([[2, I32], [11, V128]]), ...adamBody()];
   const code = vector([
-    [...uleb(relu.length), ...relu],
-    [...uleb(pool.length), ...pool],
-    [...uleb(bias.length), ...bias],
-    [...uleb(adam.length), ...adam],
+    funcCode([[2, I32]], reluGradBody()),
+    funcCode([[5, I32], [11, V128]], maxPoolGradBody()),
+    funcCode([[4, I32], [1, V128]], biasReluBody()),
+    funcCode([[2, I32], [11, V128]], adamBody()),
   ]);
-  return new Uint8Array([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, types),
-    ...section(2, imports),
-    ...section(3, functions),
-    ...section(7, exports),
-    ...section(10, code),
+  return wasmModule([
+    section(1, types),
+    section(2, imports),
+    section(3, functions),
+    section(7, exports),
+    section(10, code),
   ]);
 }
 
@@ -313,7 +264,7 @@ function moduleBytes(): Uint8Array {
  */
 export function createSimdKernels(memory: WebAssembly.Memory): SimdKernels | string {
   try {
-    const module = new WebAssembly.Module(moduleBytes() as Uint8Array<ArrayBuffer>);
+    const module = new WebAssembly.Module(moduleBytes());
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     return instance.exports as unknown as SimdKernels;
   } catch (error) {

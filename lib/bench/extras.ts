@@ -88,7 +88,8 @@ function clusteredPoints(n: number, dim: number, seed: number): EmbeddingMatrix 
 
 /**
  * Times UMAP and t-SNE (method auto: FFT) layouts of 2,000, 5,000, 10,000 and 20,000 points of 32
- * dims (20 Gaussian clusters), single-threaded; with `quick`, 2,000 points only.
+ * dims (20 Gaussian clusters): UMAP on one thread, t-SNE on its default threads (the cores,
+ * at most 4) and the k-NN search on BLAS where one loads; with `quick`, 2,000 points only.
  *
  * @param options `quick` to skip the larger layouts; `sizes` to time other point counts.
  * @returns Seconds by point count for each method.

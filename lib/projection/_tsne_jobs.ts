@@ -9,7 +9,6 @@
  */
 import {
   cellList,
-  type FftCache,
   forwardFft,
   hasNearField,
   inverseFft,
@@ -18,6 +17,7 @@ import {
   type RepulsionMemory,
   repulsionMemory,
   spread,
+  type ThreadCache,
   viewMemory,
 } from "./_fft_repulsion.ts";
 
@@ -49,9 +49,10 @@ export interface TsneMemorySpec {
 
 /** The memory of one FFT t-SNE run. */
 export interface TsneMemory {
-  /** What another thread needs to view it: the spec and the two buffers. */
+  /** What another thread needs to view it: the spec, the buffer, the grid's memory. */
   spec: TsneMemorySpec;
-  buffers: [ArrayBufferLike, ArrayBufferLike];
+  buffer: ArrayBufferLike;
+  grid: WebAssembly.Memory;
   /** The layout, row-interleaved x0, y0, x1, y1, ... */
   y: Float64Array;
   /** The edges of P. */
@@ -72,32 +73,34 @@ function lengthsOf(n: number, edges: number) {
   };
 }
 
-/** The memory of a run viewed on its buffers (from another thread, too). */
+/** The memory of a run viewed on its buffer and grid memory (from another thread, too). */
 export function viewTsneMemory(
   spec: TsneMemorySpec,
-  buffers: [ArrayBufferLike, ArrayBufferLike],
+  buffer: ArrayBufferLike,
+  grid: WebAssembly.Memory,
 ): TsneMemory {
   const { floats, ints } = lengthsOf(spec.n, spec.edges);
   let at = 0;
   const f = floats.map((length) => {
-    const view = new Float64Array(buffers[0], at, length);
+    const view = new Float64Array(buffer, at, length);
     at += 8 * length;
     return view;
   });
   const i = ints.map((length) => {
-    const view = new Int32Array(buffers[0], at, length);
+    const view = new Int32Array(buffer, at, length);
     at += 4 * length;
     return view;
   });
   const { n, boxWidth, nodes, maxBoxes, cutoff } = spec;
   return {
     spec,
-    buffers,
+    buffer,
+    grid,
     y: f[0],
     edges: { from: i[0], to: i[1], p: f[1] },
     edgeChunks: i[2],
     attract: f[2],
-    repulsion: viewMemory(buffers[1], n, nodes, boxWidth, maxBoxes, cutoff),
+    repulsion: viewMemory(grid, n, nodes, boxWidth, maxBoxes, cutoff),
   };
 }
 
@@ -115,9 +118,9 @@ export function tsneMemory(
   const { floats, ints } = lengthsOf(n, spec.edges);
   const bytes = 8 * floats.reduce((a, b) => a + b, 0) + 4 * ints.reduce((a, b) => a + b, 0);
   const { boxWidth, nodes, maxBoxes, cutoff } = spec;
-  const gridBuffer = repulsionMemory(n, shared, boxWidth, nodes, maxBoxes, cutoff).params.buffer;
+  const grid = repulsionMemory(n, shared, boxWidth, nodes, maxBoxes, cutoff).memory;
   const own = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-  const mem = viewTsneMemory(spec, [own, gridBuffer]);
+  const mem = viewTsneMemory(spec, own, grid);
   mem.edges.from.set(edges.from);
   mem.edges.to.set(edges.to);
   mem.edges.p.set(edges.p);
@@ -153,7 +156,7 @@ export function jobCount(mem: TsneMemory, phase: number): number {
 }
 
 /** Runs job `job` of phase `phase` (see the phase constants) with this thread's FFTs. */
-export function runJob(mem: TsneMemory, fft: FftCache, phase: number, job: number): void {
+export function runJob(mem: TsneMemory, fft: ThreadCache, phase: number, job: number): void {
   const grid = mem.repulsion;
   if (phase === PHASE_SPREAD) {
     if (job === 0) spread(grid, mem.y);
@@ -161,7 +164,7 @@ export function runJob(mem: TsneMemory, fft: FftCache, phase: number, job: numbe
     else attractionChunk(mem, job - 2);
   } else if (phase === PHASE_FORWARD) {
     if (job < 2) forwardFft(grid, fft, job);
-    else nearPiece(grid, job - 2);
+    else nearPiece(grid, job - 2, fft);
   } else if (phase === PHASE_INVERSE) {
     inverseFft(grid, fft, job);
   } else {

@@ -22,7 +22,7 @@ const SPINS = 4000;
 /** What a worker is sent once: the control block and the run's memory. */
 export interface WorkerStart {
   control: SharedArrayBuffer;
-  memory: Pick<TsneMemory, "spec" | "buffers">;
+  memory: Pick<TsneMemory, "spec" | "buffer" | "grid">;
 }
 
 /** Waits until `slot` is no longer `value`: a short spin, then sleeps. */
@@ -51,7 +51,7 @@ export class JobThreads {
     const workers: Worker[] = [];
     const start: WorkerStart = {
       control,
-      memory: { spec: memory.spec, buffers: memory.buffers },
+      memory: { spec: memory.spec, buffer: memory.buffer, grid: memory.grid },
     };
     for (let t = 1; t < threads; t++) {
       const worker = new Worker(new URL("./_tsne_worker.ts", import.meta.url), { type: "module" });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { FftCache } from "./_fft_repulsion.ts";
+import { ThreadCache } from "./_fft_repulsion.ts";
 import { runJob, viewTsneMemory } from "./_tsne_jobs.ts";
 import { serveJobs, type WorkerStart } from "./_tsne_threads.ts";
 
@@ -16,8 +16,8 @@ const scope = globalThis as unknown as {
 scope.onmessage = (event) => {
   scope.onmessage = null;
   const { control, memory } = event.data;
-  const mem = viewTsneMemory(memory.spec, memory.buffers);
-  const fft = new FftCache();
+  const mem = viewTsneMemory(memory.spec, memory.buffer, memory.grid);
+  const fft = new ThreadCache();
   serveJobs(control, (phase, job) => runJob(mem, fft, phase, job));
   scope.close();
 };

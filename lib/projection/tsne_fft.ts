@@ -27,12 +27,12 @@ import {
   BOX_WIDTH,
   convolve,
   CUTOFF,
-  FftCache,
   gather,
   gridSize,
   INTERPOLATION_POINTS,
   maxBoxesFor,
   planStep,
+  ThreadCache,
 } from "./_fft_repulsion.ts";
 import {
   ATTRACTION_CHUNKS,
@@ -150,14 +150,14 @@ function threadsFor(n: number, asked: number | undefined): number {
 /**
  * Runs one phase of an iteration's jobs: on the worker threads and this one, or all here.
  */
-function runPhase(mem: TsneMemory, fft: FftCache, pool: JobThreads | null, phase: number) {
+function runPhase(mem: TsneMemory, fft: ThreadCache, pool: JobThreads | null, phase: number) {
   const jobs = jobCount(mem, phase);
   if (pool) pool.run(phase, jobs, (job) => runJob(mem, fft, phase, job));
   else for (let job = 0; job < jobs; job++) runJob(mem, fft, phase, job);
 }
 
 /** The repulsion and Z of the layout in `mem.y`, the attraction's runs done alongside. */
-function forces(mem: TsneMemory, fft: FftCache, pool: JobThreads | null, repel: Float64Array) {
+function forces(mem: TsneMemory, fft: ThreadCache, pool: JobThreads | null, repel: Float64Array) {
   planStep(mem.repulsion, mem.y, fft);
   runPhase(mem, fft, pool, PHASE_SPREAD);
   runPhase(mem, fft, pool, PHASE_FORWARD);
@@ -255,7 +255,7 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
   if (threads > 1 && !pool) {
     warnings.push(`t-SNE ran on one thread: its worker threads did not start`);
   }
-  const fft = new FftCache();
+  const fft = new ThreadCache();
   const repel = new Float64Array(2 * n);
   const update = new Float64Array(2 * n), gains = new Float64Array(2 * n).fill(1);
   let z: number;
