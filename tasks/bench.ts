@@ -198,7 +198,7 @@ await runTask(async () => {
       ? " (larger: --quick skips them)"
       : "";
     console.log(
-      `${name} (d=32${name === "t-SNE" ? ", Barnes-Hut" : ""}): ${sizes.join(", ")}${skipped}`,
+      `${name} (d=32${name === "t-SNE" ? ", FFT" : ""}): ${sizes.join(", ")}${skipped}`,
     );
   }
   if (decode) {
