@@ -10,6 +10,7 @@ import {
   type ProjectionMethod,
   projectRun,
   TSNE_MAX_DEFAULT,
+  UMAP_MAX_DEFAULT,
 } from "../lib/projection/project_run.ts";
 import { TSNE_METHODS, type TsneMethod } from "../lib/projection/tsne.ts";
 import { numberFlag, parseFlags, progress, runTask, UsageError } from "./_cli.ts";
@@ -32,7 +33,7 @@ Options:
   --tsne-max N       most points per split for t-SNE (default: ${TSNE_MAX_DEFAULT})
   --tsne-method M    exact, barnes-hut, fft or auto (exact up to 200 points, fft above;
                      default: auto)
-  --umap-max N       most points per split for UMAP (default: 10000)
+  --umap-max N       most points per split for UMAP (default: ${UMAP_MAX_DEFAULT})
   --seed N           seed of subsamples, UMAP and t-SNE (default: 0)
   --quiet            no progress
   -h, --help         this help
@@ -73,7 +74,7 @@ await runTask(async () => {
       `Invalid --tsne-method "${tsneMethod}": use exact, barnes-hut, fft or auto`,
     );
   }
-  const umapMax = count("umap-max", values["umap-max"], 10000);
+  const umapMax = count("umap-max", values["umap-max"], UMAP_MAX_DEFAULT);
   const seed = numberFlag("seed", values.seed, 0);
   let bar: ReturnType<typeof progress> | undefined;
   let current = "";
