@@ -52,45 +52,19 @@ export interface Blas {
   setThreads(threads: number): void;
 }
 
+/** `cblas_?gemm`'s parameters with `real` the scalar type of alpha and beta. */
+function gemmSymbol<Real extends "f32" | "f64">(real: Real) {
+  const int = "i32", buffer = "buffer";
+  return {
+    // order, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc
+    parameters: [int, int, int, int, int, int, real, buffer, int, buffer, int, real, buffer, int],
+    result: "void",
+  } as const;
+}
+
 const SYMBOLS = {
-  cblas_sgemm: {
-    parameters: [
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "f32",
-      "buffer",
-      "i32",
-      "buffer",
-      "i32",
-      "f32",
-      "buffer",
-      "i32",
-    ],
-    result: "void",
-  },
-  cblas_dgemm: {
-    parameters: [
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "f64",
-      "buffer",
-      "i32",
-      "buffer",
-      "i32",
-      "f64",
-      "buffer",
-      "i32",
-    ],
-    result: "void",
-  },
+  cblas_sgemm: gemmSymbol("f32"),
+  cblas_dgemm: gemmSymbol("f64"),
   openblas_set_num_threads: { parameters: ["i32"], result: "void", optional: true },
 } as const;
 
@@ -136,6 +110,24 @@ export function blasAvailable(): boolean {
 
 const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
 
+/** A `cblas_?gemm` as Deno's FFI exposes it. */
+type GemmCall = (
+  ...args: [
+    ...[order: number, transA: number, transB: number, m: number, n: number, k: number],
+    ...[alpha: number, a: AllowSharedBufferSource, lda: number, b: AllowSharedBufferSource],
+    ...[ldb: number, beta: number, c: AllowSharedBufferSource, ldc: number],
+  ]
+) => void;
+
+/** Row-major C = op(A) op(B) + beta C through `call`, the library's s- or d-gemm. */
+function gemmOf(call: GemmCall): Sgemm & Dgemm {
+  return (transA, transB, m, n, k, a, b, c, beta = 0) => {
+    if (m === 0 || n === 0) return;
+    const ta = transA ? TRANS : NO_TRANS, tb = transB ? TRANS : NO_TRANS;
+    call(ROW_MAJOR, ta, tb, m, n, k, 1, a, transA ? m : k, b, transB ? k : n, beta, c, n);
+  };
+}
+
 /**
  * Loads the system BLAS once (later calls return the same one).
  *
@@ -161,44 +153,8 @@ export function loadBlas(): Blas {
     try {
       const lib = Deno.dlopen(path, SYMBOLS);
       const s = lib.symbols;
-      const sgemm: Sgemm = (transA, transB, m, n, k, a, b, c, beta = 0) => {
-        if (m === 0 || n === 0) return;
-        s.cblas_sgemm(
-          ROW_MAJOR,
-          transA ? TRANS : NO_TRANS,
-          transB ? TRANS : NO_TRANS,
-          m,
-          n,
-          k,
-          1,
-          a as Float32Array<ArrayBuffer>,
-          transA ? m : k,
-          b as Float32Array<ArrayBuffer>,
-          transB ? k : n,
-          beta,
-          c as Float32Array<ArrayBuffer>,
-          n,
-        );
-      };
-      const dgemm: Dgemm = (transA, transB, m, n, k, a, b, c, beta = 0) => {
-        if (m === 0 || n === 0) return;
-        s.cblas_dgemm(
-          ROW_MAJOR,
-          transA ? TRANS : NO_TRANS,
-          transB ? TRANS : NO_TRANS,
-          m,
-          n,
-          k,
-          1,
-          a as Float64Array<ArrayBuffer>,
-          transA ? m : k,
-          b as Float64Array<ArrayBuffer>,
-          transB ? k : n,
-          beta,
-          c as Float64Array<ArrayBuffer>,
-          n,
-        );
-      };
+      const sgemm: Sgemm = gemmOf(s.cblas_sgemm);
+      const dgemm: Dgemm = gemmOf(s.cblas_dgemm);
       loaded = {
         path,
         sgemm,

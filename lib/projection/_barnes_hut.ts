@@ -149,6 +149,19 @@ export function inputAffinities(m: EmbeddingMatrix, k: number, perplexity: numbe
   return { rowStart, cols: cols.slice(0, nnz), values: values.slice(0, nnz) };
 }
 
+/** The bounding box of the layout `y` (row-interleaved x0, y0, x1, y1, ...) of `n` points. */
+export function layoutBounds(y: Float64Array, n: number) {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const px = y[2 * i], py = y[2 * i + 1];
+    if (px < minX) minX = px;
+    if (px > maxX) maxX = px;
+    if (py < minY) minY = py;
+    if (py > maxY) maxY = py;
+  }
+  return { minX, minY, maxX, maxY };
+}
+
 /**
  * A point quadtree in flat typed arrays, rebuilt in place each iteration. Node 0 is the
  * root; a node's four children are consecutive from `child[node]` (0: a leaf). A leaf
@@ -211,14 +224,7 @@ export class QuadTree {
   }
 
   build(y: Float64Array, n: number): void {
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const px = y[2 * i], py = y[2 * i + 1];
-      if (px < minX) minX = px;
-      if (px > maxX) maxX = px;
-      if (py < minY) minY = py;
-      if (py > maxY) maxY = py;
-    }
+    const { minX, minY, maxX, maxY } = layoutBounds(y, n);
     const rootHalf = Math.max(maxX - minX, maxY - minY, 1e-12) * (0.5 + 1e-9);
     this.size = 1;
     this.reset(0, (minX + maxX) / 2, (minY + maxY) / 2, rootHalf);

@@ -33,6 +33,7 @@
  *
  * @module
  */
+import { layoutBounds } from "./_barnes_hut.ts";
 import { fftSize, GridFft } from "./_fft.ts";
 import { type NearKernel, nearKernel } from "./_near_wasm.ts";
 
@@ -147,6 +148,29 @@ function layoutOf(n: number, nodes: number, maxBoxes: number) {
   };
 }
 
+/**
+ * Consecutive views from the start of `buffer`: Float64Arrays of the lengths `floats`, then
+ * Int32Arrays of the lengths `ints`.
+ */
+export function carve(
+  buffer: ArrayBufferLike,
+  floats: readonly number[],
+  ints: readonly number[],
+): { f: Float64Array[]; i: Int32Array[] } {
+  let at = 0;
+  const f = floats.map((length) => {
+    const view = new Float64Array(buffer, at, length);
+    at += 8 * length;
+    return view;
+  });
+  const i = ints.map((length) => {
+    const view = new Int32Array(buffer, at, length);
+    at += 4 * length;
+    return view;
+  });
+  return { f, i };
+}
+
 /** WebAssembly pages (64 KiB each). */
 const PAGE = 65536;
 
@@ -180,18 +204,7 @@ export function viewMemory(
   cutoff: number,
 ): RepulsionMemory {
   const { floats, tail, ints } = layoutOf(n, nodes, maxBoxes);
-  const buffer = memory.buffer;
-  let at = 0;
-  const f = [...floats, ...tail].map((length) => {
-    const view = new Float64Array(buffer, at, length);
-    at += 8 * length;
-    return view;
-  });
-  const i = ints.map((length) => {
-    const view = new Int32Array(buffer, at, length);
-    at += 4 * length;
-    return view;
-  });
+  const { f, i } = carve(memory.buffer, [...floats, ...tail], ints);
   return {
     memory,
     n,
@@ -256,14 +269,7 @@ export function hasNearField(mem: RepulsionMemory): boolean {
  */
 export function planStep(mem: RepulsionMemory, y: Float64Array, fft: ThreadCache): void {
   const { n, nodes: p, params } = mem;
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const px = y[2 * i], py = y[2 * i + 1];
-    if (px < minX) minX = px;
-    if (px > maxX) maxX = px;
-    if (py < minY) minY = py;
-    if (py > maxY) maxY = py;
-  }
+  const { minX, minY, maxX, maxY } = layoutBounds(y, n);
   // A hair wider than the points, so that the largest coordinate falls inside the last box.
   const extent = Math.max(maxX - minX, maxY - minY, 1e-12) * (1 + 1e-9);
   const { size, split } = chooseGrid(mem, y, minX, minY, extent);

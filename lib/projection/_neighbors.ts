@@ -74,8 +74,9 @@ export function allNearestNeighbors(
   const keys = new Float64Array(n * k).fill(Infinity);
   const indices = new Int32Array(n * k).fill(-1);
   const blas = useBlas ? blasOrNull() : null;
-  if (blas) gemmSearch(blas, data, n, dim, norms, k, keys, indices);
-  else blockSearch(data, n, dim, norms, k, keys, indices);
+  const search: Search = { data, n, dim, norms, k, keys, indices };
+  if (blas) gemmSearch(blas, search);
+  else blockSearch(search);
   sortRows(keys, indices, n, k);
   const distances = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
@@ -92,16 +93,19 @@ export function allNearestNeighbors(
   return { indices, distances };
 }
 
+/** A search's rows (padded), their squared norms, and each row's top k so far (heaps). */
+interface Search {
+  data: Float64Array;
+  n: number;
+  dim: number;
+  norms: Float64Array;
+  k: number;
+  keys: Float64Array;
+  indices: Int32Array;
+}
+
 /** Every row's top k by squared distance, each pair of four-row blocks once for both. */
-function blockSearch(
-  data: Float64Array,
-  n: number,
-  dim: number,
-  norms: Float64Array,
-  k: number,
-  keys: Float64Array,
-  indices: Int32Array,
-): void {
+function blockSearch({ data, n, dim, norms, k, keys, indices }: Search): void {
   const dots = new Float64Array(BLOCK * BLOCK);
   for (let i0 = 0; i0 < n; i0 += BLOCK) {
     for (let j0 = i0; j0 < n; j0 += BLOCK) {
@@ -121,16 +125,7 @@ function blockSearch(
 }
 
 /** Every row's top k, from `GEMM_ROWS` rows' dot products with all rows at a time. */
-function gemmSearch(
-  blas: Blas,
-  data: Float64Array,
-  n: number,
-  dim: number,
-  norms: Float64Array,
-  k: number,
-  keys: Float64Array,
-  indices: Int32Array,
-): void {
+function gemmSearch(blas: Blas, { data, n, dim, norms, k, keys, indices }: Search): void {
   const all = data.subarray(0, n * dim);
   const block = new Float64Array(Math.min(GEMM_ROWS, n) * n);
   for (let i0 = 0; i0 < n; i0 += GEMM_ROWS) {

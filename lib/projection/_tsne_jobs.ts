@@ -8,6 +8,7 @@
  * @module
  */
 import {
+  carve,
   cellList,
   forwardFft,
   hasNearField,
@@ -80,17 +81,7 @@ export function viewTsneMemory(
   grid: WebAssembly.Memory,
 ): TsneMemory {
   const { floats, ints } = lengthsOf(spec.n, spec.edges);
-  let at = 0;
-  const f = floats.map((length) => {
-    const view = new Float64Array(buffer, at, length);
-    at += 8 * length;
-    return view;
-  });
-  const i = ints.map((length) => {
-    const view = new Int32Array(buffer, at, length);
-    at += 4 * length;
-    return view;
-  });
+  const { f, i } = carve(buffer, floats, ints);
   const { n, boxWidth, nodes, maxBoxes, cutoff } = spec;
   return {
     spec,
