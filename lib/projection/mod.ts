@@ -2,7 +2,9 @@
  * Two-dimensional views of an embedding: PCA (exact), UMAP (umap-js's algorithm on exact
  * neighbours and typed arrays) and t-SNE (exact with tsne-js for small sets, FFT-accelerated
  * or Barnes-Hut for large ones), all seeded, and the projections of a run folder
- * (`projections.json`).
+ * (`projections.json`). FFT t-SNE shares each iteration's work with worker threads (the
+ * same layout on any number of them); the exact neighbour searches use the system BLAS
+ * where it loads.
  *
  * ```ts
  * import { projectPca, stratifiedSubsample } from "./mod.ts";
