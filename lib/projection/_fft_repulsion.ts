@@ -267,7 +267,7 @@ export function hasNearField(mem: RepulsionMemory): boolean {
  * near field's radius and cells) and refreshes the kernels' spectrum when the grid or the
  * box width changed. Runs on one thread before the other steps.
  */
-export function planStep(mem: RepulsionMemory, y: Float64Array, fft: ThreadCache): void {
+export function planStep(mem: RepulsionMemory, y: Float64Array, cache: ThreadCache): void {
   const { n, nodes: p, params } = mem;
   const { minX, minY, maxX, maxY } = layoutBounds(y, n);
   // A hair wider than the points, so that the largest coordinate falls inside the last box.
@@ -291,7 +291,7 @@ export function planStep(mem: RepulsionMemory, y: Float64Array, fft: ThreadCache
   const kernel = [size, h, cutoff];
   if ([KERNEL_SIZE, KERNEL_BOX, KERNEL_CUTOFF].some((slot, i) => params[slot] !== kernel[i])) {
     kernels(mem, h / p, boxes * p, size, cutoff * cutoff);
-    fft.of(size).forward(mem.kRe, mem.kIm);
+    cache.of(size).forward(mem.kRe, mem.kIm);
     params.set(kernel, KERNEL_SIZE);
   }
 }
@@ -441,10 +441,10 @@ export function spread(mem: RepulsionMemory, y: Float64Array): void {
 }
 
 /** The forward FFT of grid a (`which` 0) or b (1), of its used corner. */
-export function forwardFft(mem: RepulsionMemory, fft: ThreadCache, which: number): void {
+export function forwardFft(mem: RepulsionMemory, cache: ThreadCache, which: number): void {
   const size = mem.params[SIZE], used = mem.params[USED];
-  if (which === 0) fft.of(size).forward(mem.aRe, mem.aIm, used);
-  else fft.of(size).forward(mem.bRe, mem.bIm, used);
+  if (which === 0) cache.of(size).forward(mem.aRe, mem.aIm, used);
+  else cache.of(size).forward(mem.bRe, mem.bIm, used);
 }
 
 /**
@@ -470,10 +470,10 @@ export function convolve(mem: RepulsionMemory): void {
 }
 
 /** The inverse FFT of grid a (`which` 0) or b (1), to its used corner. */
-export function inverseFft(mem: RepulsionMemory, fft: ThreadCache, which: number): void {
+export function inverseFft(mem: RepulsionMemory, cache: ThreadCache, which: number): void {
   const size = mem.params[SIZE], used = mem.params[USED];
-  if (which === 0) fft.of(size).inverse(mem.aRe, mem.aIm, used);
-  else fft.of(size).inverse(mem.bRe, mem.bIm, used);
+  if (which === 0) cache.of(size).inverse(mem.aRe, mem.aIm, used);
+  else cache.of(size).inverse(mem.bRe, mem.bIm, used);
 }
 
 /**
@@ -623,7 +623,7 @@ export function addNear(mem: RepulsionMemory, force: Float64Array): number {
  */
 export class FftRepulsion {
   #mem: RepulsionMemory;
-  #fft = new ThreadCache();
+  #cache = new ThreadCache();
   /** The side of the last grid (after padding), for tests and reports. */
   lastGridSize = 0;
 
@@ -649,19 +649,19 @@ export class FftRepulsion {
    * @throws {RangeError} When `n` is not the constructor's `points`.
    */
   compute(y: Float64Array, n: number, force: Float64Array): number {
-    const mem = this.#mem, fft = this.#fft;
+    const mem = this.#mem, cache = this.#cache;
     if (n !== mem.n) throw new RangeError(`Cannot repel ${n} points: prepared for ${mem.n}`);
-    planStep(mem, y, fft);
+    planStep(mem, y, cache);
     this.lastGridSize = gridSize(mem);
     spread(mem, y);
     cellList(mem, y);
-    forwardFft(mem, fft, 0);
-    forwardFft(mem, fft, 1);
+    forwardFft(mem, cache, 0);
+    forwardFft(mem, cache, 1);
     convolve(mem);
-    inverseFft(mem, fft, 0);
-    inverseFft(mem, fft, 1);
+    inverseFft(mem, cache, 0);
+    inverseFft(mem, cache, 1);
     const pieces = hasNearField(mem) ? NEAR_CHUNKS : 0;
-    for (let piece = 0; piece < pieces; piece++) nearPiece(mem, piece, fft);
+    for (let piece = 0; piece < pieces; piece++) nearPiece(mem, piece, cache);
     return gather(mem, y, force) + addNear(mem, force);
   }
 }

@@ -147,17 +147,17 @@ export function jobCount(mem: TsneMemory, phase: number): number {
 }
 
 /** Runs job `job` of phase `phase` (see the phase constants) with this thread's FFTs. */
-export function runJob(mem: TsneMemory, fft: ThreadCache, phase: number, job: number): void {
+export function runJob(mem: TsneMemory, cache: ThreadCache, phase: number, job: number): void {
   const grid = mem.repulsion;
   if (phase === PHASE_SPREAD) {
     if (job === 0) spread(grid, mem.y);
     else if (job === 1) cellList(grid, mem.y);
     else attractionChunk(mem, job - 2);
   } else if (phase === PHASE_FORWARD) {
-    if (job < 2) forwardFft(grid, fft, job);
-    else nearPiece(grid, job - 2, fft);
+    if (job < 2) forwardFft(grid, cache, job);
+    else nearPiece(grid, job - 2, cache);
   } else if (phase === PHASE_INVERSE) {
-    inverseFft(grid, fft, job);
+    inverseFft(grid, cache, job);
   } else {
     throw new RangeError(`Unknown t-SNE phase ${phase}`);
   }

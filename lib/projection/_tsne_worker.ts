@@ -17,7 +17,7 @@ scope.onmessage = (event) => {
   scope.onmessage = null;
   const { control, memory } = event.data;
   const mem = viewTsneMemory(memory.spec, memory.buffer, memory.grid);
-  const fft = new ThreadCache();
-  serveJobs(control, (phase, job) => runJob(mem, fft, phase, job));
+  const cache = new ThreadCache();
+  serveJobs(control, (phase, job) => runJob(mem, cache, phase, job));
   scope.close();
 };

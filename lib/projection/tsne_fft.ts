@@ -150,19 +150,19 @@ function threadsFor(n: number, asked: number | undefined): number {
 /**
  * Runs one phase of an iteration's jobs: on the worker threads and this one, or all here.
  */
-function runPhase(mem: TsneMemory, fft: ThreadCache, pool: JobThreads | null, phase: number) {
+function runPhase(mem: TsneMemory, cache: ThreadCache, pool: JobThreads | null, phase: number) {
   const jobs = jobCount(mem, phase);
-  if (pool) pool.run(phase, jobs, (job) => runJob(mem, fft, phase, job));
-  else for (let job = 0; job < jobs; job++) runJob(mem, fft, phase, job);
+  if (pool) pool.run(phase, jobs, (job) => runJob(mem, cache, phase, job));
+  else for (let job = 0; job < jobs; job++) runJob(mem, cache, phase, job);
 }
 
 /** The repulsion and Z of the layout in `mem.y`, the attraction's runs done alongside. */
-function forces(mem: TsneMemory, fft: ThreadCache, pool: JobThreads | null, repel: Float64Array) {
-  planStep(mem.repulsion, mem.y, fft);
-  runPhase(mem, fft, pool, PHASE_SPREAD);
-  runPhase(mem, fft, pool, PHASE_FORWARD);
+function forces(mem: TsneMemory, cache: ThreadCache, pool: JobThreads | null, repel: Float64Array) {
+  planStep(mem.repulsion, mem.y, cache);
+  runPhase(mem, cache, pool, PHASE_SPREAD);
+  runPhase(mem, cache, pool, PHASE_FORWARD);
   convolve(mem.repulsion);
-  runPhase(mem, fft, pool, PHASE_INVERSE);
+  runPhase(mem, cache, pool, PHASE_INVERSE);
   const z = gather(mem.repulsion, mem.y, repel) + addNear(mem.repulsion, repel);
   return Math.max(z, Number.MIN_VALUE);
 }
@@ -255,7 +255,7 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
   if (threads > 1 && !pool) {
     warnings.push(`t-SNE ran on one thread: its worker threads did not start`);
   }
-  const fft = new ThreadCache();
+  const cache = new ThreadCache();
   const repel = new Float64Array(2 * n);
   const update = new Float64Array(2 * n), gains = new Float64Array(2 * n).fill(1);
   let z: number;
@@ -264,7 +264,7 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
       const early = iter < exaggerationIterations;
       const exaggeration = early ? EARLY_EXAGGERATION : 1;
       const momentum = early ? 0.5 : 0.8;
-      const zNow = forces(mem, fft, pool, repel);
+      const zNow = forces(mem, cache, pool, repel);
       let meanX = 0, meanY = 0;
       for (let c = 0; c < 2 * n; c++) {
         let a = 0;
@@ -279,7 +279,7 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
       for (let i = 0; i < n; i++) (y[2 * i] -= meanX), (y[2 * i + 1] -= meanY);
       onProgress?.(iter + 1, iterations);
     }
-    z = forces(mem, fft, pool, repel);
+    z = forces(mem, cache, pool, repel);
   } finally {
     pool?.close();
   }
