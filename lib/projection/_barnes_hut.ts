@@ -342,6 +342,23 @@ export function gainStep(
   y[c] += step;
 }
 
+/** Moves the layout `y` of `n` points so that its mean is the origin. */
+export function recentre(y: Float64Array, n: number): void {
+  let meanX = 0, meanY = 0;
+  for (let c = 0; c < 2 * n; c++) {
+    if (c & 1) meanY += y[c];
+    else meanX += y[c];
+  }
+  meanX /= n;
+  meanY /= n;
+  for (let i = 0; i < n; i++) (y[2 * i] -= meanX), (y[2 * i + 1] -= meanY);
+}
+
+/** The layout of inputs too small for t-SNE: the points in a row, 1 apart. */
+export function rowLayout(n: number): { x: Float64Array; y: Float64Array } {
+  return { x: Float64Array.from({ length: n }, (_, i) => i), y: new Float64Array(n) };
+}
+
 /** How `barnesHutTsne` and `fftTsne` place the points before optimising. */
 export type TsneInit = "pca" | "random";
 

@@ -328,14 +328,19 @@ function chooseGrid(
   return { size: best, split: true };
 }
 
-/** The sides 2^a 3^b from `from` to `to`, ascending. */
-function smoothSizes(from: number, to: number): number[] {
-  const sizes: number[] = [];
+/** The sides 2^a 3^b from `from` to `to`, ascending, each range listed once. */
+function smoothSizes(from: number, to: number): readonly number[] {
+  const key = `${from}-${to}`;
+  let sizes = SMOOTH_SIZES.get(key);
+  if (sizes) return sizes;
+  sizes = [];
   for (let p2 = 1; p2 <= to; p2 *= 2) {
     for (let s = p2; s <= to; s *= 3) if (s >= from) sizes.push(s);
   }
-  return sizes.sort((a, b) => a - b);
+  SMOOTH_SIZES.set(key, sizes.sort((a, b) => a - b));
+  return sizes;
 }
+const SMOOTH_SIZES = new Map<string, number[]>();
 
 /**
  * Point counts on the layout's bounding square at {@linkcode DENSITY_CELLS} cells per

@@ -20,6 +20,8 @@ import {
   inputAffinities,
   klOf,
   QuadTree,
+  recentre,
+  rowLayout,
   type TsneInit,
 } from "./_barnes_hut.ts";
 
@@ -148,8 +150,7 @@ export function barnesHutTsne(
   const fitted = fittedPerplexity(n, perplexity, warnings);
   if (fitted === null) {
     return {
-      x: Float64Array.from({ length: n }, (_, i) => i),
-      y: new Float64Array(n),
+      ...rowLayout(n),
       options: { ...used, iterations: 0 },
       iterationsRun: 0,
       klDivergence: 0,
@@ -189,7 +190,6 @@ export function barnesHutTsne(
     for (let i = 0; i < n; i++) z += tree.repulsion(i, y, theta2, repel);
     // Each point met itself in its own leaf (q = 1): not a pair.
     z = Math.max(z - n, Number.MIN_VALUE);
-    let meanX = 0, meanY = 0;
     for (let c = 0; c < 2 * n; c++) {
       gainStep(
         c,
@@ -200,15 +200,8 @@ export function barnesHutTsne(
         momentum,
         learningRate,
       );
-      if (c & 1) meanY += y[c];
-      else meanX += y[c];
     }
-    meanX /= n;
-    meanY /= n;
-    for (let i = 0; i < n; i++) {
-      y[2 * i] -= meanX;
-      y[2 * i + 1] -= meanY;
-    }
+    recentre(y, n);
     onProgress?.(iter + 1, iterations);
   }
 

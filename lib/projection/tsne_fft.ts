@@ -20,6 +20,8 @@ import {
   initialLayout,
   inputAffinities,
   klOf,
+  recentre,
+  rowLayout,
   type TsneInit,
 } from "./_barnes_hut.ts";
 import {
@@ -229,8 +231,7 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
   const fitted = fittedPerplexity(n, perplexity, warnings);
   if (fitted === null) {
     return {
-      x: Float64Array.from({ length: n }, (_, i) => i),
-      y: new Float64Array(n),
+      ...rowLayout(n),
       options: { ...used, iterations: 0 },
       iterationsRun: 0,
       klDivergence: 0,
@@ -265,18 +266,12 @@ export function fftTsne(m: EmbeddingMatrix, options: FftTsneOptions): FftTsneRes
       const exaggeration = early ? EARLY_EXAGGERATION : 1;
       const momentum = early ? 0.5 : 0.8;
       const zNow = forces(mem, cache, pool, repel);
-      let meanX = 0, meanY = 0;
       for (let c = 0; c < 2 * n; c++) {
         let a = 0;
         for (let chunk = 0; chunk < ATTRACTION_CHUNKS; chunk++) a += attract[chunk * 2 * n + c];
-        const g = exaggeration * a - repel[c] / zNow;
-        gainStep(c, g, y, update, gains, momentum, learningRate);
-        if (c & 1) meanY += y[c];
-        else meanX += y[c];
+        gainStep(c, exaggeration * a - repel[c] / zNow, y, update, gains, momentum, learningRate);
       }
-      meanX /= n;
-      meanY /= n;
-      for (let i = 0; i < n; i++) (y[2 * i] -= meanX), (y[2 * i + 1] -= meanY);
+      recentre(y, n);
       onProgress?.(iter + 1, iterations);
     }
     z = forces(mem, cache, pool, repel);
